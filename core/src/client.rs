@@ -1,0 +1,275 @@
+//! The async client: one pooled connection set, validation before I/O, and
+//! retries that never create a duplicate customer.
+
+use std::fmt;
+use std::sync::{Arc, Once};
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use serde_json::Value;
+
+use crate::config::{ClientBuilder, Config, is_loopback};
+use crate::error::Error;
+use crate::model::AddCustomerRequest;
+use crate::response::{
+    AddCustomerResponse, MAX_REPLY_BYTES, RawReply, interpret, parse_retry_after,
+};
+
+/// A Kapture CRM client. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: Config,
+    authorization: HeaderValue,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.inner.config;
+        f.debug_struct("Client")
+            .field("endpoint", &c.endpoint.as_str())
+            .field("token", &"[REDACTED]")
+            .field("timeout", &c.timeout)
+            .field("max_retries", &c.max_retries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client from `KAPTURE_TOKEN` and `KAPTURE_SUBDOMAIN` or
+    /// `KAPTURE_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env().build()
+    }
+
+    pub(crate) fn from_config(config: Config) -> Result<Self, Error> {
+        install_crypto_provider();
+        let mut authorization = HeaderValue::from_str(&config.token.header_value())
+            .map_err(|_| Error::Config("the token is not a valid header value".into()))?;
+        authorization.set_sensitive(true);
+
+        let mut http = reqwest::Client::builder()
+            .user_agent(config.user_agent.as_str())
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            // A POST that adds a customer is never redirected on purpose; a
+            // 3xx is reported, not followed with the token.
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true);
+        if is_loopback(&config.endpoint) {
+            // A sandbox on this machine: never through an HTTP(S)_PROXY, which
+            // would see the token in clear text.
+            http = http.no_proxy();
+        }
+        if let Some(path) = &config.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::Config(format!("ca_file {}: cannot read it: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|certs| !certs.is_empty())
+                .ok_or_else(|| {
+                    Error::Config(format!(
+                        "ca_file {}: expected PEM certificates (-----BEGIN CERTIFICATE-----)",
+                        path.display()
+                    ))
+                })?;
+            http = http.tls_certs_merge(certs);
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::Config(format!("cannot set up HTTP: {}", chain(&e))))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                authorization,
+            }),
+        })
+    }
+
+    /// The settings this client was built with (the token is not readable).
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Validates the request, sends it, retries what is safe to retry, and
+    /// returns the parsed reply. Nothing is sent when validation fails.
+    pub async fn add_customer(
+        &self,
+        request: &AddCustomerRequest,
+    ) -> Result<AddCustomerResponse, Error> {
+        request.validate()?;
+        let body = serde_json::to_vec(request)
+            .map_err(|e| Error::Config(format!("cannot encode the request: {e}")))?;
+        self.send(body).await
+    }
+
+    /// [`add_customer`](Self::add_customer) for untyped JSON, the vendor's
+    /// shape: every problem is reported (see [`crate::parse`]).
+    pub async fn add_customer_json(&self, request: &Value) -> Result<AddCustomerResponse, Error> {
+        let request = AddCustomerRequest::from_json(request)?;
+        self.add_customer(&request).await
+    }
+
+    async fn send(&self, body: Vec<u8>) -> Result<AddCustomerResponse, Error> {
+        let config = &self.inner.config;
+        let body = bytes::Bytes::from(body);
+        let mut retry = 0;
+        loop {
+            let (outcome, retry_after) = match self.attempt(body.clone()).await {
+                Ok(reply) => (interpret(&reply, config.token.bare()), reply.retry_after),
+                Err(error) => (Err(error), None),
+            };
+            let error = match outcome {
+                Ok(response) => return Ok(response),
+                Err(error) => error,
+            };
+            if retry >= config.max_retries || !should_retry(&error, config.retry_unknown_outcome) {
+                return Err(error);
+            }
+            let delay = match retry_after {
+                // Longer than we wait: the caller gets it with `retry_after`.
+                Some(wait) if wait > config.max_retry_after => return Err(error),
+                Some(wait) => wait,
+                None => config.backoff.delay(retry),
+            };
+            tokio::time::sleep(delay).await;
+            retry += 1;
+        }
+    }
+
+    /// One request and its whole reply, at most [`MAX_REPLY_BYTES`] of it.
+    async fn attempt(&self, body: bytes::Bytes) -> Result<RawReply, Error> {
+        let inner = &*self.inner;
+        let mut response = inner
+            .http
+            .post(inner.config.endpoint.clone())
+            .header(AUTHORIZATION, inner.authorization.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e, &inner.config))?;
+
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let too_large = || Error::UnexpectedResponse {
+            status,
+            message: format!(
+                "the reply is larger than {} MiB; refused",
+                MAX_REPLY_BYTES >> 20
+            ),
+            body: String::new(),
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > MAX_REPLY_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| transport_error(&e, &inner.config))?
+        {
+            if body.len() + chunk.len() > MAX_REPLY_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(RawReply {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// By default only what cannot have reached the vendor: connection failures
+/// before the request was written, 429 and 503. With `retry_unknown_outcome`
+/// also timeouts, resets and 500/502/504.
+fn should_retry(error: &Error, retry_unknown_outcome: bool) -> bool {
+    match error {
+        Error::RateLimited { .. } => true,
+        Error::Server {
+            outcome_unknown, ..
+        }
+        | Error::Timeout {
+            outcome_unknown, ..
+        }
+        | Error::Connection {
+            outcome_unknown, ..
+        } => !outcome_unknown || retry_unknown_outcome,
+        _ => false,
+    }
+}
+
+/// Splits transport failures by whether the request can have been sent.
+fn transport_error(error: &reqwest::Error, config: &Config) -> Error {
+    let detail = chain(error);
+    if error.is_connect() {
+        // Connecting (DNS, TCP, TLS) failed: nothing was written.
+        if error.is_timeout() || detail.contains("timed out") {
+            return Error::Timeout {
+                message: format!(
+                    "could not connect within {:?}: {detail}",
+                    config.connect_timeout
+                ),
+                outcome_unknown: false,
+            };
+        }
+        return Error::Connection {
+            message: detail,
+            outcome_unknown: false,
+        };
+    }
+    if error.is_timeout() {
+        return Error::Timeout {
+            message: format!("no complete reply within {:?}", config.timeout),
+            outcome_unknown: true,
+        };
+    }
+    Error::Connection {
+        message: detail,
+        outcome_unknown: true,
+    }
+}
+
+/// An error and its sources on one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// reqwest is built without a default rustls provider (for a lighter build);
+/// ring is installed once per process. Another provider installed first by
+/// the application is kept.
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -1,0 +1,535 @@
+//! Client settings: where to send, with which token, how long to wait and how
+//! often to retry. Everything is checked in [`ClientBuilder::build`], before
+//! any connection is made.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::error::Error;
+
+/// Path of the Add Customer endpoint, appended to the base URL.
+pub const ADD_CUSTOMER_PATH: &str = "/ms/customer/customer/api/v1/add-update";
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// A `Retry-After` longer than this is not waited for: the error is returned
+/// with its `retry_after`, for the caller to schedule.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+pub const ENV_TOKEN: &str = "KAPTURE_TOKEN";
+pub const ENV_SUBDOMAIN: &str = "KAPTURE_SUBDOMAIN";
+pub const ENV_BASE_URL: &str = "KAPTURE_BASE_URL";
+
+/// The API token. Its `Debug` never shows it.
+#[derive(Clone)]
+pub(crate) struct Token(String);
+
+impl Token {
+    /// The token without any `Basic ` prefix, to scrub from error bodies.
+    pub(crate) fn bare(&self) -> &str {
+        strip_basic(&self.0).unwrap_or(&self.0)
+    }
+
+    /// The `Authorization` value: `Basic <token>`, the token verbatim; a
+    /// token that already starts with `Basic ` is not prefixed twice.
+    pub(crate) fn header_value(&self) -> String {
+        match strip_basic(&self.0) {
+            Some(_) => self.0.clone(),
+            None => format!("Basic {}", self.0),
+        }
+    }
+}
+
+fn strip_basic(token: &str) -> Option<&str> {
+    let prefix = token.get(..6)?;
+    prefix
+        .eq_ignore_ascii_case("basic ")
+        .then(|| token[6..].trim_start())
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+/// Exponential backoff between retries: `initial`, doubled each attempt up
+/// to `max`, with jitter (each delay is drawn from its upper half).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(8),
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay before retry number `retry` (0 for the first retry).
+    pub fn delay(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .initial
+            .saturating_mul(2u32.saturating_pow(retry.min(16)))
+            .min(self.max);
+        let half = ceiling / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// Settings of a built client, all checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) token: Token,
+    pub endpoint: Url,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_retries: u32,
+    pub retry_unknown_outcome: bool,
+    pub backoff: Backoff,
+    pub max_retry_after: Duration,
+    pub user_agent: String,
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    Subdomain(String),
+    BaseUrl(String),
+    /// From the environment, both variables set: an error unless the caller
+    /// names a target explicitly.
+    Conflict,
+}
+
+/// Builds a [`crate::Client`]. Start from [`ClientBuilder::new`] or
+/// [`ClientBuilder::from_env`]; later calls override earlier ones.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    token: Option<Token>,
+    target: Option<Target>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_retries: u32,
+    retry_unknown_outcome: bool,
+    backoff: Backoff,
+    max_retry_after: Duration,
+    user_agent: Option<String>,
+    ca_file: Option<PathBuf>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientBuilder {
+    pub fn new() -> Self {
+        Self {
+            token: None,
+            target: None,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_retries: DEFAULT_MAX_RETRIES,
+            retry_unknown_outcome: false,
+            backoff: Backoff::default(),
+            max_retry_after: MAX_RETRY_AFTER,
+            user_agent: None,
+            ca_file: None,
+        }
+    }
+
+    /// Starts from `KAPTURE_TOKEN`, `KAPTURE_SUBDOMAIN` and
+    /// `KAPTURE_BASE_URL` (empty variables count as unset).
+    pub fn from_env() -> Self {
+        let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut builder = Self::new();
+        builder.token = var(ENV_TOKEN).map(Token);
+        builder.target = match (var(ENV_SUBDOMAIN), var(ENV_BASE_URL)) {
+            (Some(_), Some(_)) => Some(Target::Conflict),
+            (Some(sub), None) => Some(Target::Subdomain(sub)),
+            (None, Some(url)) => Some(Target::BaseUrl(url)),
+            (None, None) => None,
+        };
+        builder
+    }
+
+    /// The API token, sent as `Authorization: Basic <token>`.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Token(token.into()));
+        self
+    }
+
+    /// Your Kapture subdomain: `acme` sends to `https://acme.kapturecrm.com`.
+    pub fn subdomain(mut self, subdomain: impl Into<String>) -> Self {
+        self.target = Some(Target::Subdomain(subdomain.into()));
+        self
+    }
+
+    /// Scheme, host, optional port and path prefix, e.g. a sandbox's
+    /// `http://127.0.0.1:8080`. Plain `http://` only to loopback hosts.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.target = Some(Target::BaseUrl(base_url.into()));
+        self
+    }
+
+    /// How long one attempt may take, connecting included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long connecting may take (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Retries after the first attempt (default 2). Only failures that cannot
+    /// have reached the vendor are retried unless
+    /// [`retry_unknown_outcome`](Self::retry_unknown_outcome) is set.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Also retry failures after which the request may have been processed
+    /// (timeouts while waiting, resets, 500/502/504). Only for requests that
+    /// are safe to repeat, such as an update carrying `customer_id`.
+    pub fn retry_unknown_outcome(mut self, yes: bool) -> Self {
+        self.retry_unknown_outcome = yes;
+        self
+    }
+
+    /// Delays between retries when the server gives no `Retry-After`.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Longest `Retry-After` waited for (default and upper bound 60 s).
+    pub fn max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit.min(MAX_RETRY_AFTER);
+        self
+    }
+
+    /// Your application's name, sent before `kapture-crm/<version>` in
+    /// `User-Agent`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// A PEM file of extra CA certificates to trust (a corporate proxy's).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Checks every setting and builds the client.
+    pub fn build(self) -> Result<crate::Client, Error> {
+        crate::Client::from_config(self.into_config()?)
+    }
+
+    pub(crate) fn into_config(self) -> Result<Config, Error> {
+        let token = check_token(self.token)?;
+        let endpoint = match self.target {
+            Some(Target::Subdomain(sub)) => subdomain_url(&sub)?,
+            Some(Target::BaseUrl(url)) => base_url(&url)?,
+            Some(Target::Conflict) => {
+                return Err(Error::Config(format!(
+                    "both {ENV_SUBDOMAIN} and {ENV_BASE_URL} are set; set only one"
+                )));
+            }
+            None => {
+                return Err(Error::Config(format!(
+                    "no target: give a subdomain (or set {ENV_SUBDOMAIN}) or a base_url \
+                     (or set {ENV_BASE_URL})"
+                )));
+            }
+        };
+        for (name, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(Error::Config(format!("{name} must be greater than zero")));
+            }
+        }
+        let sdk = concat!("kapture-crm/", env!("CARGO_PKG_VERSION"));
+        let user_agent = match self.user_agent.as_deref().map(str::trim) {
+            Some(app) if !app.is_empty() => format!("{app} {sdk}"),
+            _ => sdk.to_string(),
+        };
+        if user_agent.chars().any(|c| c.is_control()) {
+            return Err(Error::Config(
+                "user_agent must not contain control characters".into(),
+            ));
+        }
+        Ok(Config {
+            token,
+            endpoint,
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            max_retries: self.max_retries,
+            retry_unknown_outcome: self.retry_unknown_outcome,
+            backoff: self.backoff,
+            max_retry_after: self.max_retry_after,
+            user_agent,
+            ca_file: self.ca_file,
+        })
+    }
+}
+
+fn check_token(token: Option<Token>) -> Result<Token, Error> {
+    let Some(token) = token else {
+        return Err(Error::Config(format!(
+            "no token: pass one (or set {ENV_TOKEN})"
+        )));
+    };
+    if token.bare().trim().is_empty() {
+        return Err(Error::Config("the token is empty".into()));
+    }
+    // Never quote the token, not even in part.
+    if token.0.chars().any(|c| c.is_control()) {
+        return Err(Error::Config(
+            "the token contains control characters (a stray newline from a file?)".into(),
+        ));
+    }
+    if !token.0.is_ascii() {
+        return Err(Error::Config(
+            "the token contains non-ASCII characters".into(),
+        ));
+    }
+    Ok(token)
+}
+
+fn subdomain_url(subdomain: &str) -> Result<Url, Error> {
+    let label = subdomain.trim();
+    let valid = (1..=63).contains(&label.len())
+        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !label.starts_with('-')
+        && !label.ends_with('-');
+    if !valid {
+        return Err(Error::Config(format!(
+            "subdomain must be one DNS label such as \"acme\" (letters, digits and dashes, \
+             at most 63, no dots, slashes or other characters), got {:?}; for a full URL use \
+             base_url",
+            crate::response::cut(subdomain, 80)
+        )));
+    }
+    let url = format!(
+        "https://{}.kapturecrm.com{ADD_CUSTOMER_PATH}",
+        label.to_ascii_lowercase()
+    );
+    Url::parse(&url).map_err(|e| Error::Config(format!("subdomain: {e}")))
+}
+
+fn base_url(raw: &str) -> Result<Url, Error> {
+    let mut url = Url::parse(raw.trim()).map_err(|e| {
+        Error::Config(format!(
+            "base_url is not a URL ({e}); expected scheme and host, like https://acme.kapturecrm.com"
+        ))
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // Not quoted: the credentials are in it.
+        return Err(Error::Config(
+            "base_url must not contain credentials (user:password@); pass the token as token"
+                .into(),
+        ));
+    }
+    let shown = crate::response::cut(raw.trim(), 120);
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "base_url must start with https:// (or http:// for a loopback host), got {shown:?}"
+        )));
+    }
+    if url.host().is_none() {
+        return Err(Error::Config(format!("base_url has no host: {shown:?}")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base_url must not have a query or fragment (?, #), got {shown:?}"
+        )));
+    }
+    if url.scheme() == "http" && !is_loopback(&url) {
+        return Err(Error::Config(format!(
+            "plain http:// is allowed only to loopback hosts (localhost, 127.0.0.0/8, [::1]) so \
+             the token never travels in clear text; use https://, got {shown:?}"
+        )));
+    }
+    // Accept the full endpoint URL as well as a base.
+    let prefix = url.path().trim_end_matches('/').to_string();
+    if !prefix.ends_with(ADD_CUSTOMER_PATH) {
+        url.set_path(&format!("{prefix}{ADD_CUSTOMER_PATH}"));
+    }
+    Ok(url)
+}
+
+/// True for `localhost`, 127.0.0.0/8 and `[::1]`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(builder: ClientBuilder) -> Result<Config, Error> {
+        builder.token("tok").into_config()
+    }
+
+    fn endpoint(builder: ClientBuilder) -> String {
+        config(builder).unwrap().endpoint.to_string()
+    }
+
+    fn config_error(builder: ClientBuilder) -> String {
+        match config(builder) {
+            Err(Error::Config(message)) => message,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn subdomain_becomes_https_host() {
+        assert_eq!(
+            endpoint(ClientBuilder::new().subdomain("Acme-01")),
+            "https://acme-01.kapturecrm.com/ms/customer/customer/api/v1/add-update"
+        );
+        for bad in [
+            "",
+            "acme.kapturecrm.com",
+            "acme/x",
+            "acme?x",
+            "user@acme",
+            "-acme",
+            "acme-",
+            "a b",
+            &"a".repeat(64),
+        ] {
+            let message = config_error(ClientBuilder::new().subdomain(bad));
+            assert!(message.contains("DNS label"), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn base_url_gets_the_endpoint_path() {
+        let cases = [
+            (
+                "https://devapi.kapturecrm.com",
+                "https://devapi.kapturecrm.com",
+            ),
+            (
+                "https://proxy.example.com/kapture/",
+                "https://proxy.example.com/kapture",
+            ),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://localhost:9", "http://localhost:9"),
+            ("http://[::1]:9", "http://[::1]:9"),
+            ("http://127.3.4.5", "http://127.3.4.5"),
+        ];
+        for (given, base) in cases {
+            assert_eq!(
+                endpoint(ClientBuilder::new().base_url(given)),
+                format!("{base}{ADD_CUSTOMER_PATH}"),
+                "{given}"
+            );
+        }
+        // The full endpoint is not doubled.
+        let full = format!("https://x.kapturecrm.com{ADD_CUSTOMER_PATH}");
+        assert_eq!(endpoint(ClientBuilder::new().base_url(&full)), full);
+    }
+
+    #[test]
+    fn base_url_refusals() {
+        let cases = [
+            ("http://example.com", "loopback"),
+            ("http://10.0.0.1:80", "loopback"),
+            ("http://localhost.example.com", "loopback"),
+            ("ftp://127.0.0.1", "https://"),
+            ("https://x.com/?a=1", "query"),
+            ("https://x.com/#f", "query"),
+            ("not a url", "not a URL"),
+        ];
+        for (given, expected) in cases {
+            let message = config_error(ClientBuilder::new().base_url(given));
+            assert!(message.contains(expected), "{given}: {message}");
+        }
+        let message = config_error(ClientBuilder::new().base_url("https://u:secretpw@x.com"));
+        assert!(message.contains("credentials") && !message.contains("secretpw"));
+    }
+
+    #[test]
+    fn token_rules() {
+        let t = Token("abc".into());
+        assert_eq!(t.header_value(), "Basic abc");
+        let t = Token("Basic abc".into());
+        assert_eq!(t.header_value(), "Basic abc");
+        assert_eq!(t.bare(), "abc");
+        let t = Token("basic abc".into());
+        assert_eq!(t.header_value(), "basic abc");
+        let target = || ClientBuilder::new().subdomain("acme");
+        for bad in ["a\nb", "tok\r", "\u{7f}x"] {
+            let Err(Error::Config(m)) = target().token(bad).into_config() else {
+                panic!("{bad:?} accepted")
+            };
+            assert!(m.contains("control"));
+        }
+        assert!(target().token("").into_config().is_err());
+        assert!(target().token("Basic ").into_config().is_err());
+        assert!(
+            matches!(target().into_config(), Err(Error::Config(m)) if m.contains("KAPTURE_TOKEN"))
+        );
+    }
+
+    #[test]
+    fn other_settings() {
+        let c = config(ClientBuilder::new().subdomain("a")).unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(30));
+        assert_eq!(c.connect_timeout, Duration::from_secs(5));
+        assert_eq!(c.max_retries, 2);
+        assert_eq!(
+            c.user_agent,
+            format!("kapture-crm/{}", env!("CARGO_PKG_VERSION"))
+        );
+        let c = config(ClientBuilder::new().subdomain("a").user_agent("shop/2")).unwrap();
+        assert!(c.user_agent.starts_with("shop/2 kapture-crm/"));
+        assert!(config(ClientBuilder::new().subdomain("a").timeout(Duration::ZERO)).is_err());
+        assert!(
+            matches!(config(ClientBuilder::new()), Err(Error::Config(m)) if m.contains("no target"))
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let b = Backoff::default();
+        for retry in 0..10 {
+            let ceiling =
+                (Duration::from_millis(500) * 2u32.pow(retry)).min(Duration::from_secs(8));
+            let d = b.delay(retry);
+            assert!(d >= ceiling / 2 && d <= ceiling, "retry {retry}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let c = ClientBuilder::new().subdomain("a").token("s3cr3t-t0ken");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+        assert!(!format!("{:?}", c.into_config().unwrap()).contains("s3cr3t"));
+    }
+}

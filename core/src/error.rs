@@ -1,0 +1,200 @@
+//! The one error type of the crate. The bindings map each variant to an
+//! exception or error class of their language; nothing here ever holds the
+//! token (bodies and messages are scrubbed before they become errors).
+
+use std::fmt;
+use std::time::Duration;
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// Dotted path to the field: `customer_info.individual`,
+    /// `contact_info[0].contact_person_email`; empty for the request itself.
+    pub path: String,
+    /// A sentence a person understands.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Everything that can go wrong between a request and its reply.
+///
+/// `outcome_unknown` marks failures after the request may have reached the
+/// vendor: the customer may or may not have been created, so the call is not
+/// retried by default (adding a customer is not idempotent).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request broke one or more rules; nothing was sent.
+    #[error("invalid request ({} problem{}): {}", .0.len(), plural(.0.len()), join(.0))]
+    Validation(Vec<FieldError>),
+
+    /// The client was set up wrongly (token, subdomain, base URL, CA file...).
+    #[error("configuration error: {0}")]
+    Config(String),
+
+    /// 401/403, or a reply saying the auth key is invalid.
+    #[error("authentication failed (HTTP {status}): {message}")]
+    Authentication {
+        status: u16,
+        message: String,
+        body: String,
+    },
+
+    /// 429: the vendor did not process the request; try again later.
+    #[error("rate limited (HTTP 429){}: {message}", retry_after_text(.retry_after))]
+    RateLimited {
+        retry_after: Option<Duration>,
+        message: String,
+        body: String,
+    },
+
+    /// The vendor refused the request: a `"status": "failed"` body or a 4xx.
+    #[error("the API refused the request (HTTP {status}): {message}")]
+    Api {
+        status: u16,
+        message: String,
+        body: String,
+    },
+
+    /// 5xx. A 503 means the request was not processed; 500/502/504 may come
+    /// after the customer was created (`outcome_unknown`).
+    #[error("server error (HTTP {status}): {message}{}", unknown_text(*.outcome_unknown))]
+    Server {
+        status: u16,
+        message: String,
+        body: String,
+        outcome_unknown: bool,
+    },
+
+    /// No reply in time (connecting, or waiting for the reply).
+    #[error("timed out: {message}{}", unknown_text(*.outcome_unknown))]
+    Timeout {
+        message: String,
+        outcome_unknown: bool,
+    },
+
+    /// The connection failed: before the request was sent (refused, DNS, TLS)
+    /// or after (reset while waiting for the reply: `outcome_unknown`).
+    #[error("connection failed: {message}{}", unknown_text(*.outcome_unknown))]
+    Connection {
+        message: String,
+        outcome_unknown: bool,
+    },
+
+    /// The reply was not the JSON the API sends (an HTML page from a proxy,
+    /// a redirect, a body over 1 MiB); its first bytes are in the message.
+    #[error("unexpected response (HTTP {status}): {message}")]
+    UnexpectedResponse {
+        status: u16,
+        message: String,
+        body: String,
+    },
+}
+
+impl Error {
+    /// True when the request may have been processed although the call
+    /// failed: check the CRM before sending it again.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            Error::Server {
+                outcome_unknown, ..
+            }
+            | Error::Timeout {
+                outcome_unknown, ..
+            }
+            | Error::Connection {
+                outcome_unknown, ..
+            } => *outcome_unknown,
+            // Something answered, but not the API as documented: a 2xx
+            // from a misbehaving proxy may sit in front of a created customer.
+            Error::UnexpectedResponse { status, .. } => (200..300).contains(status),
+            _ => false,
+        }
+    }
+
+    /// The HTTP status of the reply, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Authentication { status, .. }
+            | Error::Api { status, .. }
+            | Error::Server { status, .. }
+            | Error::UnexpectedResponse { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// The raw reply body (cut to [`crate::response::MAX_ERROR_BODY`] bytes).
+    pub fn body(&self) -> Option<&str> {
+        match self {
+            Error::Authentication { body, .. }
+            | Error::RateLimited { body, .. }
+            | Error::Api { body, .. }
+            | Error::Server { body, .. }
+            | Error::UnexpectedResponse { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// A stable, machine-friendly name of the variant (`"validation"`,
+    /// `"rate_limited"`, ...), the `code` of the Node binding's errors.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation(_) => "validation",
+            Error::Config(_) => "config",
+            Error::Authentication { .. } => "authentication",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Api { .. } => "api",
+            Error::Server { .. } => "server",
+            Error::Timeout { .. } => "timeout",
+            Error::Connection { .. } => "connection",
+            Error::UnexpectedResponse { .. } => "unexpected_response",
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn join(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn retry_after_text(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!(", retry after {:.1} s", d.as_secs_f64()),
+        None => String::new(),
+    }
+}
+
+fn unknown_text(outcome_unknown: bool) -> &'static str {
+    if outcome_unknown {
+        " (the request may have reached Kapture: the customer may or may not have been \
+         created; check before sending it again)"
+    } else {
+        ""
+    }
+}

@@ -1,0 +1,259 @@
+//! Untyped JSON (a Python dict, a JS object, a CSV row) into a typed
+//! [`AddCustomerRequest`], reporting every problem at once with its path.
+//!
+//! The accepted keys and their types are read off the model itself (the
+//! serialized `Default` of each section), so the model is the one list of
+//! fields. Conversions are lossless only: an integral number becomes its
+//! digits in a text field, `null` means "left out"; anything else that does not
+//! fit is an error, never a silent change.
+
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, FieldError};
+use crate::model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo};
+use crate::suggest::closest;
+use crate::validate::check_rules;
+
+const SECTIONS: &[&str] = &["customer_info", "contact_info", "enquiry_info"];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Bool,
+    Object,
+}
+
+type Schema = Vec<(&'static str, Kind)>;
+
+fn schema_of<T: Default + serde::Serialize>() -> Schema {
+    let Ok(Value::Object(fields)) = serde_json::to_value(T::default()) else {
+        unreachable!("model sections serialize to objects")
+    };
+    fields
+        .into_iter()
+        .map(|(name, default)| {
+            let kind = match default {
+                Value::Bool(_) => Kind::Bool,
+                Value::Object(_) => Kind::Object,
+                _ => Kind::Text,
+            };
+            // Leaked once per field name, for the life of the process.
+            (&*Box::leak(name.into_boxed_str()), kind)
+        })
+        .collect()
+}
+
+fn customer_schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(schema_of::<CustomerInfo>)
+}
+fn contact_schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(schema_of::<ContactInfo>)
+}
+fn enquiry_schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(schema_of::<EnquiryInfo>)
+}
+
+/// Every documented field name of a section (`customer_info`,
+/// `contact_info`, `enquiry_info`), in wire order.
+pub fn field_names(section: &str) -> Vec<&'static str> {
+    let schema = match section {
+        "customer_info" => customer_schema(),
+        "contact_info" => contact_schema(),
+        "enquiry_info" => enquiry_schema(),
+        _ => return Vec::new(),
+    };
+    schema.iter().map(|(name, _)| *name).collect()
+}
+
+/// See the module docs. The `Err` is always [`Error::Validation`].
+pub fn request_from_json(value: &Value) -> Result<AddCustomerRequest, Error> {
+    let mut errors = Vec::new();
+    let Value::Object(top) = value else {
+        errors.push(FieldError::new(
+            "",
+            format!(
+                "expected an object with customer_info, contact_info and enquiry_info, got {}",
+                describe(value)
+            ),
+        ));
+        return Err(Error::Validation(errors));
+    };
+
+    let mut clean = Map::new();
+    for (key, value) in top {
+        match key.as_str() {
+            "customer_info" => {
+                let section = section(value, key, customer_schema(), &mut errors);
+                clean.insert(key.clone(), section);
+            }
+            "enquiry_info" => {
+                let section = section(value, key, enquiry_schema(), &mut errors);
+                clean.insert(key.clone(), section);
+            }
+            "contact_info" => {
+                let contacts = contacts(value, &mut errors);
+                clean.insert(key.clone(), contacts);
+            }
+            _ => errors.push(unknown_top_level_key(key)),
+        }
+    }
+
+    // Cannot fail after the checks above; mapped anyway so no panic is possible.
+    let request: AddCustomerRequest = serde_json::from_value(Value::Object(clean))
+        .map_err(|e| Error::Validation(vec![FieldError::new("", e.to_string())]))?;
+
+    // Rules on fields that already have a type error would only repeat it.
+    let mut rule_errors = check_rules(&request);
+    rule_errors.retain(|r| !errors.iter().any(|e| e.path == r.path));
+    errors.extend(rule_errors);
+
+    if errors.is_empty() {
+        Ok(request)
+    } else {
+        Err(Error::Validation(errors))
+    }
+}
+
+fn contacts(value: &Value, errors: &mut Vec<FieldError>) -> Value {
+    match value {
+        Value::Null => Value::Array(Vec::new()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let path = format!("contact_info[{i}]");
+                    section(item, &path, contact_schema(), errors)
+                })
+                .collect(),
+        ),
+        other => {
+            let hint = if other.is_object() {
+                " (wrap the single contact in a list: [ {...} ])"
+            } else {
+                ""
+            };
+            errors.push(FieldError::new(
+                "contact_info",
+                format!("expected a list of contacts, got {}{hint}", describe(other)),
+            ));
+            Value::Array(Vec::new())
+        }
+    }
+}
+
+fn section(value: &Value, path: &str, schema: &Schema, errors: &mut Vec<FieldError>) -> Value {
+    let fields = match value {
+        Value::Null => return Value::Object(Map::new()),
+        Value::Object(fields) => fields,
+        other => {
+            errors.push(FieldError::new(
+                path,
+                format!("expected an object, got {}", describe(other)),
+            ));
+            return Value::Object(Map::new());
+        }
+    };
+    let mut clean = Map::new();
+    for (key, value) in fields {
+        let field_path = format!("{path}.{key}");
+        let Some(&(_, kind)) = schema.iter().find(|(name, _)| name == key) else {
+            errors.push(unknown_key(&field_path, key, schema));
+            continue;
+        };
+        match convert(value, kind) {
+            Ok(Some(v)) => {
+                clean.insert(key.clone(), v);
+            }
+            Ok(None) => {}
+            Err(message) => errors.push(FieldError::new(field_path, message)),
+        }
+    }
+    Value::Object(clean)
+}
+
+/// `Ok(None)` leaves the field at its default.
+fn convert(value: &Value, kind: Kind) -> Result<Option<Value>, String> {
+    match (kind, value) {
+        (_, Value::Null) => Ok(None),
+        (Kind::Text, Value::String(_)) | (Kind::Bool, Value::Bool(_)) => Ok(Some(value.clone())),
+        (Kind::Object, Value::Object(_)) => Ok(Some(value.clone())),
+        (Kind::Text, Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            Ok(Some(Value::String(n.to_string())))
+        }
+        (Kind::Text, Value::Number(n)) => Err(format!(
+            "expected text, got the decimal number {n}; a decimal or exponent number (as a \
+             spreadsheet writes 9.38e9) may have lost digits, so pass the value as a string \
+             (or a whole number)"
+        )),
+        (Kind::Text, other) => Err(format!("expected text, got {}", describe(other))),
+        (Kind::Bool, other) => Err(format!("expected true or false, got {}", describe(other))),
+        (Kind::Object, other) => Err(format!(
+            "expected an object of extra fields ({{\"key\": value}}), got {}",
+            describe(other)
+        )),
+    }
+}
+
+fn unknown_key(path: &str, key: &str, schema: &Schema) -> FieldError {
+    let names: Vec<&str> = schema.iter().map(|(name, _)| *name).collect();
+    let mut message = String::from("unknown field");
+    // A field of another section is a misplaced field, not a typo.
+    if let Some(home) = section_holding(key) {
+        message.push_str(&format!("; `{key}` belongs in {home}"));
+    } else if let Some(suggestion) = closest(key, &names) {
+        message.push_str(&format!("; did you mean `{suggestion}`?"));
+    } else {
+        message.push_str(
+            "; custom fields go in `additional_fields` or `associate_fields` (free-form objects)",
+        );
+    }
+    FieldError::new(path, message)
+}
+
+fn unknown_top_level_key(key: &str) -> FieldError {
+    let mut message = String::from("unknown field");
+    if let Some(home) = section_holding(key) {
+        message.push_str(&format!("; `{key}` belongs inside {home}"));
+    } else if let Some(suggestion) = closest(key, SECTIONS) {
+        message.push_str(&format!("; did you mean `{suggestion}`?"));
+    } else {
+        message.push_str("; the request holds customer_info, contact_info and enquiry_info");
+    }
+    FieldError::new(key, message)
+}
+
+fn section_holding(key: &str) -> Option<&'static str> {
+    SECTIONS
+        .iter()
+        .copied()
+        .find(|section| field_names(section).contains(&key))
+}
+
+/// How a value reads in an error message: `the string "yes"`, `the number 3`.
+pub(crate) fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {}", quote(s)),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// A value quoted for a message, cut at 60 characters.
+pub(crate) fn quote(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() <= MAX {
+        format!("{s:?}")
+    } else {
+        let cut: String = s.chars().take(MAX).collect();
+        format!("{cut:?}...")
+    }
+}

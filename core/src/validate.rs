@@ -1,0 +1,110 @@
+//! Which rule applies to which field. The syntax of each rule is in
+//! [`crate::formats`]. Runs before any I/O; every broken rule is reported.
+
+use crate::error::FieldError;
+use crate::formats::{self, DOB_FORMATS, FOLLOW_UP_FORMATS, PHONE_DIGITS};
+use crate::model::AddCustomerRequest;
+use crate::parse::quote;
+
+/// Every rule the request breaks; empty when it may be sent.
+pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let customer = &request.customer_info;
+
+    // The vendor's rule: "name and phone, or name and email".
+    if customer.customer_name.trim().is_empty() {
+        errors.push(FieldError::new(
+            "customer_info.customer_name",
+            "is required and must not be blank",
+        ));
+    }
+    if customer.phone.trim().is_empty() && customer.email_id.trim().is_empty() {
+        errors.push(FieldError::new(
+            "customer_info.phone",
+            "a phone or an email_id is required with the customer_name (both are blank)",
+        ));
+    }
+    phone(&mut errors, "customer_info.phone", &customer.phone);
+    email(&mut errors, "customer_info.email_id", &customer.email_id);
+    email(
+        &mut errors,
+        "customer_info.customer_assign_emp_email",
+        &customer.customer_assign_emp_email,
+    );
+
+    for (i, contact) in request.contact_info.iter().enumerate() {
+        let path = |field: &str| format!("contact_info[{i}].{field}");
+        phone(
+            &mut errors,
+            &path("contact_person_phone"),
+            &contact.contact_person_phone,
+        );
+        phone(
+            &mut errors,
+            &path("additional_contact_phone"),
+            &contact.additional_contact_phone,
+        );
+        email(
+            &mut errors,
+            &path("contact_person_email"),
+            &contact.contact_person_email,
+        );
+        date(&mut errors, &path("dob"), &contact.dob, DOB_FORMATS);
+    }
+
+    let enquiry = &request.enquiry_info;
+    email(
+        &mut errors,
+        "enquiry_info.assign_emp_email",
+        &enquiry.assign_emp_email,
+    );
+    date(
+        &mut errors,
+        "enquiry_info.next_follow_up_date",
+        &enquiry.next_follow_up_date,
+        FOLLOW_UP_FORMATS,
+    );
+    errors
+}
+
+// Each check below passes a blank value: blank means "not given".
+
+fn phone(errors: &mut Vec<FieldError>, path: &str, value: &str) {
+    if !value.trim().is_empty() && !formats::is_phone(value) {
+        errors.push(FieldError::new(
+            path,
+            format!(
+                "expected a phone number ({} to {} digits, an optional leading +, and spaces, \
+                 dashes or brackets), got {}",
+                PHONE_DIGITS.start(),
+                PHONE_DIGITS.end(),
+                quote(value)
+            ),
+        ));
+    }
+}
+
+fn email(errors: &mut Vec<FieldError>, path: &str, value: &str) {
+    if !value.trim().is_empty() && !formats::is_email(value) {
+        errors.push(FieldError::new(
+            path,
+            format!(
+                "expected an email address like name@example.com, got {}",
+                quote(value)
+            ),
+        ));
+    }
+}
+
+fn date(errors: &mut Vec<FieldError>, path: &str, value: &str, layouts: &[&str]) {
+    if !value.trim().is_empty() && !formats::matches_date(value, layouts) {
+        errors.push(FieldError::new(
+            path,
+            format!(
+                "expected a date as {}, got {}",
+                layouts.join(" or "),
+                quote(value)
+            ),
+        ));
+    }
+}
