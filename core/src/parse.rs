@@ -107,16 +107,41 @@ pub fn request_from_json(value: &Value) -> Result<AddCustomerRequest, Error> {
     let request: AddCustomerRequest = serde_json::from_value(Value::Object(clean))
         .map_err(|e| Error::Validation(vec![FieldError::new("", e.to_string())]))?;
 
-    // Rules on fields that already have a type error would only repeat it.
+    // Rules on fields (or inside sections) that already have a type error
+    // would only repeat it.
     let mut rule_errors = check_rules(&request);
-    rule_errors.retain(|r| !errors.iter().any(|e| e.path == r.path));
+    rule_errors.retain(|rule| !errors.iter().any(|e| covers(&e.path, &rule.path)));
     errors.extend(rule_errors);
+    // Report in the order of the request: sections, then contacts by index.
+    errors.sort_by_key(|e| document_rank(&e.path));
 
     if errors.is_empty() {
         Ok(request)
     } else {
         Err(Error::Validation(errors))
     }
+}
+
+/// True when a problem at `outer` already explains one at `inner`.
+fn covers(outer: &str, inner: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
+/// (section, contact index) of a path, for sorting problems.
+fn document_rank(path: &str) -> (usize, usize) {
+    let section = path.split(['.', '[']).next().unwrap_or_default();
+    let rank = SECTIONS
+        .iter()
+        .position(|s| *s == section)
+        .unwrap_or(SECTIONS.len());
+    let index = path
+        .strip_prefix("contact_info[")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|i| i.parse().ok())
+        .unwrap_or(0);
+    (rank, index)
 }
 
 fn contacts(value: &Value, errors: &mut Vec<FieldError>) -> Value {

@@ -1,0 +1,333 @@
+//! Untyped JSON into the typed request: every rule, every message, all at once.
+
+use kapture_crm::{AddCustomerRequest, Error, FieldError};
+use serde_json::{Value, json};
+
+const VENDOR_REQUEST: &str = include_str!("../../tests/fixtures/vendor_request.json");
+
+fn problems(value: Value) -> Vec<FieldError> {
+    match AddCustomerRequest::from_json(&value) {
+        Err(Error::Validation(errors)) => errors,
+        other => panic!("expected validation errors for {value}, got {other:?}"),
+    }
+}
+
+/// The one problem reported for `value`, as `path: message`.
+fn only_problem(value: Value) -> String {
+    let errors = problems(value);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    errors[0].to_string()
+}
+
+fn minimal() -> Value {
+    json!({"customer_info": {"customer_name": "ABC", "phone": "9380491387"}})
+}
+
+fn with_customer(field: &str, value: Value) -> Value {
+    let mut request = minimal();
+    request["customer_info"][field] = value;
+    request
+}
+
+#[test]
+fn vendor_example_round_trips_exactly() {
+    let vendor: Value = serde_json::from_str(VENDOR_REQUEST).unwrap();
+    let request = AddCustomerRequest::from_json(&vendor).unwrap();
+    assert_eq!(request.contact_info[0].first_name, "Sashankk");
+    assert!(request.customer_info.organization);
+    assert_eq!(serde_json::to_value(&request).unwrap(), vendor);
+}
+
+#[test]
+fn minimal_request_has_the_documented_shape() {
+    let request = AddCustomerRequest::from_json(&minimal()).unwrap();
+    let wire = serde_json::to_value(&request).unwrap();
+    let vendor: Value = serde_json::from_str(VENDOR_REQUEST).unwrap();
+    for section in ["customer_info", "enquiry_info"] {
+        let keys = |v: &Value| {
+            let mut k: Vec<String> = v[section].as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(keys(&wire), keys(&vendor), "{section}");
+    }
+    assert_eq!(wire["customer_info"]["email_id"], "");
+    assert_eq!(wire["customer_info"]["individual"], false);
+    assert_eq!(wire["customer_info"]["additional_fields"], json!({}));
+    assert_eq!(wire["enquiry_info"]["subStatus"], "");
+    assert_eq!(wire["contact_info"], json!([]));
+    // The typed builders give the same thing.
+    assert_eq!(AddCustomerRequest::with_phone("ABC", "9380491387"), request);
+}
+
+#[test]
+fn contact_fields_keep_wire_names() {
+    let request = AddCustomerRequest::from_json(&json!({
+        "customer_info": {"customer_name": "A", "email_id": "a@b.co"},
+        "contact_info": [{"first_name": "X", "matchEmailPhone": true}],
+        "enquiry_info": {"subStatus": "Hot"}
+    }))
+    .unwrap();
+    assert!(request.contact_info[0].match_email_phone);
+    assert_eq!(request.enquiry_info.sub_status, "Hot");
+    let wire = serde_json::to_value(&request).unwrap();
+    assert_eq!(wire["contact_info"][0]["matchEmailPhone"], true);
+    assert_eq!(wire["contact_info"][0]["contact_person_email"], "");
+}
+
+#[test]
+fn unknown_key_suggests_the_documented_one() {
+    let mut request = minimal();
+    request["customer_info"]["email"] = json!("a@b.co");
+    assert_eq!(
+        only_problem(request),
+        "customer_info.email: unknown field; did you mean `email_id`?"
+    );
+    let message = only_problem(json!({
+        "customer_info": {"customer_name": "A", "phone": "9380491387"},
+        "contact_info": [{"contact_person_emial": "a@b.co"}]
+    }));
+    assert_eq!(
+        message,
+        "contact_info[0].contact_person_emial: unknown field; did you mean `contact_person_email`?"
+    );
+    // The misspelt section is reported, and so is what its absence leaves out.
+    let errors = problems(json!({"customer_infos": {"customer_name": "A", "phone": "123456"}}));
+    assert_eq!(
+        errors[0].to_string(),
+        "customer_info.customer_name: is required and must not be blank"
+    );
+    assert_eq!(
+        errors[2].to_string(),
+        "customer_infos: unknown field; did you mean `customer_info`?"
+    );
+}
+
+#[test]
+fn misplaced_key_names_its_section() {
+    assert_eq!(
+        only_problem(with_customer("first_name", json!("Asha"))),
+        "customer_info.first_name: unknown field; `first_name` belongs in contact_info"
+    );
+    let mut request = minimal();
+    request["phone"] = json!("9380491387");
+    assert_eq!(
+        only_problem(request),
+        "phone: unknown field; `phone` belongs inside customer_info"
+    );
+}
+
+#[test]
+fn unknown_key_without_a_near_match_points_to_additional_fields() {
+    let message = only_problem(with_customer("favourite_colour", json!("red")));
+    assert!(message.contains("additional_fields"), "{message}");
+}
+
+#[test]
+fn wrong_types_name_what_was_expected() {
+    assert_eq!(
+        only_problem(with_customer("individual", json!("yes"))),
+        "customer_info.individual: expected true or false, got the string \"yes\""
+    );
+    assert_eq!(
+        only_problem(with_customer("city", json!(true))),
+        "customer_info.city: expected text, got true"
+    );
+    let message = only_problem(with_customer("additional_fields", json!([1])));
+    assert!(
+        message.starts_with("customer_info.additional_fields: expected an object"),
+        "{message}"
+    );
+    assert_eq!(
+        only_problem(
+            json!({"customer_info": {"customer_name": "A", "phone": "123456"}, "contact_info": {"first_name": "X"}})
+        ),
+        "contact_info: expected a list of contacts, got an object (wrap the single contact in a list: [ {...} ])"
+    );
+    assert_eq!(
+        only_problem(json!({"customer_info": "ABC"})),
+        "customer_info: expected an object, got the string \"ABC\""
+    );
+    assert_eq!(
+        only_problem(json!([1, 2])),
+        "expected an object with customer_info, contact_info and enquiry_info, got a list"
+    );
+}
+
+#[test]
+fn spreadsheet_integers_become_their_digits() {
+    let mut request = with_customer("phone", json!(9380491387_u64));
+    request["customer_info"]["pincode"] = json!(560001);
+    request["customer_info"]["customer_code"] = json!(42);
+    request["customer_info"]["customer_id"] = json!(191690263);
+    let parsed = AddCustomerRequest::from_json(&request).unwrap();
+    assert_eq!(parsed.customer_info.phone, "9380491387");
+    assert_eq!(parsed.customer_info.pincode, "560001");
+    assert_eq!(parsed.customer_info.customer_code, "42");
+    assert_eq!(parsed.customer_info.customer_id, "191690263");
+}
+
+#[test]
+fn decimal_and_exponent_numbers_are_refused_with_a_hint() {
+    for number in [json!(9.38e9), json!(560001.5), json!(9380491387.0)] {
+        let message = only_problem(with_customer("phone", number.clone()));
+        assert!(
+            message.starts_with("customer_info.phone: expected text, got the decimal number"),
+            "{message}"
+        );
+        assert!(message.contains("as a string"), "{message}");
+    }
+}
+
+#[test]
+fn null_means_left_out() {
+    let mut request = with_customer("city", Value::Null);
+    request["enquiry_info"] = Value::Null;
+    request["contact_info"] = Value::Null;
+    let parsed = AddCustomerRequest::from_json(&request).unwrap();
+    assert_eq!(parsed.customer_info.city, "");
+    assert!(parsed.contact_info.is_empty());
+}
+
+#[test]
+fn name_and_phone_or_email_are_required() {
+    assert_eq!(
+        only_problem(json!({"customer_info": {"phone": "9380491387"}})),
+        "customer_info.customer_name: is required and must not be blank"
+    );
+    assert_eq!(
+        only_problem(json!({"customer_info": {"customer_name": "  ", "email_id": "a@b.co"}})),
+        "customer_info.customer_name: is required and must not be blank"
+    );
+    let message = only_problem(json!({"customer_info": {"customer_name": "ABC"}}));
+    assert!(
+        message.starts_with("customer_info.phone: a phone or an email_id is required"),
+        "{message}"
+    );
+    AddCustomerRequest::from_json(
+        &json!({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}}),
+    )
+    .unwrap();
+    assert_eq!(problems(json!({})).len(), 2);
+}
+
+#[test]
+fn emails_must_look_like_emails_everywhere() {
+    let request = json!({
+        "customer_info": {"customer_name": "A", "phone": "9380491387", "email_id": "a@b",
+                          "customer_assign_emp_email": "emp"},
+        "contact_info": [{"contact_person_email": "ok@x.in"}, {"contact_person_email": "no at"}],
+        "enquiry_info": {"assign_emp_email": "x@"}
+    });
+    let paths: Vec<String> = problems(request).into_iter().map(|e| e.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "customer_info.email_id",
+            "customer_info.customer_assign_emp_email",
+            "contact_info[1].contact_person_email",
+            "enquiry_info.assign_emp_email",
+        ]
+    );
+    let message = only_problem(with_customer("email_id", json!("asha.example.com")));
+    assert_eq!(
+        message,
+        "customer_info.email_id: expected an email address like name@example.com, got \"asha.example.com\""
+    );
+}
+
+#[test]
+fn phones_are_checked_in_customer_and_contacts() {
+    for good in ["+91 93804 91387", "(080) 2345-6789", "123456"] {
+        AddCustomerRequest::from_json(&with_customer("phone", json!(good))).unwrap();
+    }
+    let message = only_problem(with_customer("phone", json!("12345")));
+    assert!(
+        message.starts_with("customer_info.phone: expected a phone number (6 to 15 digits"),
+        "{message}"
+    );
+    let request = json!({
+        "customer_info": {"customer_name": "A", "phone": "93804x91387"},
+        "contact_info": [{"contact_person_phone": "1234567890123456", "additional_contact_phone": "n/a"}]
+    });
+    let paths: Vec<String> = problems(request).into_iter().map(|e| e.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "customer_info.phone",
+            "contact_info[0].contact_person_phone",
+            "contact_info[0].additional_contact_phone",
+        ]
+    );
+}
+
+#[test]
+fn dates_follow_the_accepted_layouts() {
+    let mut request = minimal();
+    request["contact_info"] = json!([{"dob": "1990-02-28"}]);
+    request["enquiry_info"] = json!({"next_follow_up_date": "2026-12-01 09:30:00"});
+    AddCustomerRequest::from_json(&request).unwrap();
+
+    request["contact_info"] = json!([{"dob": "28/02/1990"}]);
+    request["enquiry_info"] = json!({"next_follow_up_date": "2026-02-30"});
+    let errors = problems(request);
+    assert_eq!(
+        errors[0].to_string(),
+        "contact_info[0].dob: expected a date as YYYY-MM-DD, got \"28/02/1990\""
+    );
+    assert_eq!(
+        errors[1].to_string(),
+        "enquiry_info.next_follow_up_date: expected a date as YYYY-MM-DD or YYYY-MM-DD hh:mm:ss, got \"2026-02-30\""
+    );
+}
+
+#[test]
+fn every_problem_is_reported_once() {
+    let request = json!({
+        "customer_info": {"customer_name": "", "phone": 9.38e9, "email": "a@b.co", "individual": "yes"},
+        "contact_info": [{"contact_person_email": "bad"}, "not a contact"],
+        "enquiry_info": {"next_follow_up_date": "tomorrow"},
+        "extra": 1
+    });
+    let errors = problems(request);
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "customer_info.phone",
+            "customer_info.email",
+            "customer_info.individual",
+            "customer_info.customer_name",
+            "contact_info[0].contact_person_email",
+            "contact_info[1]",
+            "enquiry_info.next_follow_up_date",
+            "extra",
+        ],
+        "{errors:#?}"
+    );
+    // The phone's type error is not repeated as "phone or email required".
+    assert_eq!(
+        paths
+            .iter()
+            .filter(|p| **p == "customer_info.phone")
+            .count(),
+        1
+    );
+    let text = Error::Validation(errors).to_string();
+    assert!(
+        text.starts_with("invalid request (8 problems): customer_info.phone: expected text"),
+        "{text}"
+    );
+}
+
+#[test]
+fn typed_requests_are_validated_too() {
+    let mut request = AddCustomerRequest::with_email("A", "not-an-email");
+    request.contact_info.push(Default::default());
+    request.contact_info[0].dob = "1990-1-1".into();
+    let Err(Error::Validation(errors)) = request.validate() else {
+        panic!("accepted")
+    };
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["customer_info.email_id", "contact_info[0].dob"]);
+}
