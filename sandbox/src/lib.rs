@@ -1,0 +1,259 @@
+//! A local, Kapture-compatible Add Customer server with fault injection: what
+//! stripe-mock is for Stripe. Tests, examples and your own test suites talk to
+//! it instead of a production CRM.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use kapture_crm_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! println!("{} {}", sandbox.url(), sandbox.token()); // base_url and token
+//! // ... point a client at it, then look inside:
+//! let stored = sandbox.customers();
+//! # Ok(()) }
+//! ```
+//!
+//! # The API, as far as the vendor publishes it
+//!
+//! `POST /ms/customer/customer/api/v1/add-update`, on 127.0.0.1 only:
+//! - `Authorization` other than `Basic <token>`: 401
+//!   `{"message": "Invalid Auth Key","status": "failed"}`.
+//! - A body that is not JSON (or not an object): 400 with a `failed` body.
+//! - No `customer_info.customer_name`, or neither `phone` nor `email_id`:
+//!   `{"message": "Name, Email Id, and Phone Number required", "status": "failed"}`,
+//!   sent with **200**: clients must decide success by the body.
+//! - Otherwise the customer is stored and the reply is shaped exactly like the
+//!   vendor's success example, with ids that only grow (customers from
+//!   100000001, contacts from 200000001).
+//!
+//! # What the vendor leaves undocumented, decided here
+//!
+//! - **add-update**: a request whose `phone` (compared by its digits) or
+//!   `email_id` (compared without case) matches a stored customer *updates*
+//!   that customer: the stored request is replaced, `writes` goes up by one,
+//!   and the reply carries the existing `customer_id` with
+//!   `"action_event": "UPDATE_CUSTOMER"` and "Customer Updated successfully !".
+//!   So a client that sends the same customer twice never makes two
+//!   customers here, but `writes` shows it did.
+//! - **`update: true` with a `customer_id`** updates that customer whatever
+//!   its phone and email; an unknown `customer_id` gets
+//!   `{"message": "Customer not found for customer_id N", "status": "failed"}`.
+//! - **Contacts**: each entry of `contact_info` gets a new contact id, unless
+//!   its `contact_id` is already one of this customer's; the reply's
+//!   `contact_id` is the first contact's. Without contacts the reply has no
+//!   `contact_id` and the message no "Contact Added" part.
+//! - Nothing else is checked: the sandbox is as lenient as the vendor is
+//!   documented to be, so the SDK's own validation is what keeps bad data out.
+//!
+//! # Looking inside (no token needed)
+//!
+//! - `GET /sandbox/customers`: every stored customer with its `customer_id`,
+//!   `contact_ids`, `writes` and the last `request` that wrote it;
+//!   `DELETE /sandbox/customers` forgets them.
+//! - `GET /sandbox/faults`, `POST /sandbox/faults` (a JSON [`Faults`]).
+//! - `GET /sandbox/stats`: requests seen and faults injected, by kind.
+//!
+//! # Faults
+//!
+//! See [`Faults`]: latency, shares of 429/503 (with `Retry-After`), 500, a
+//! connection dropped before processing (nothing stored) or after it (stored,
+//! reply lost), truncated JSON, an HTML 502 page; deterministic from a seed.
+
+mod faults;
+mod server;
+mod store;
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use faults::{Fault, Faults};
+pub use server::{ADD_UPDATE_PATH, Stats};
+pub use store::{REQUIRED_MESSAGE, StoredCustomer};
+
+/// How to start a sandbox.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// The token clients must send; `None` makes up a random one.
+    pub token: Option<String>,
+    pub faults: Faults,
+}
+
+/// A running sandbox. It stops when dropped.
+pub struct Sandbox {
+    address: SocketAddr,
+    url: String,
+    token: String,
+    shared: Arc<server::Shared>,
+    shutdown: watch::Sender<bool>,
+    /// Set when the sandbox runs on a runtime of its own.
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Binds 127.0.0.1 and serves on the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+        let (listener, parts) = Self::bind(config).await?;
+        let (shutdown, watcher) = watch::channel(false);
+        tokio::spawn(server::serve(listener, parts.shared.clone(), watcher));
+        Ok(parts.finish(shutdown, None))
+    }
+
+    /// Starts on a runtime of its own (two worker threads), for callers
+    /// without one: synchronous tests, the Python and Node bindings.
+    pub fn start_background(config: SandboxConfig) -> io::Result<Sandbox> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("kapture-sandbox")
+            .enable_all()
+            .build()?;
+        let (listener, parts) = runtime.block_on(Self::bind(config))?;
+        let (shutdown, watcher) = watch::channel(false);
+        let shared = parts.shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("kapture-sandbox".into())
+            .spawn(move || {
+                let mut stop = watcher.clone();
+                runtime.block_on(async move {
+                    tokio::spawn(server::serve(listener, shared, watcher));
+                    let _ = stop.changed().await;
+                });
+                // Connections still open are dropped with the runtime.
+                runtime.shutdown_background();
+            })?;
+        Ok(parts.finish(shutdown, Some(thread)))
+    }
+
+    async fn bind(config: SandboxConfig) -> io::Result<(TcpListener, Parts)> {
+        config
+            .faults
+            .check()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let token = match config.token {
+            Some(t) if !t.trim().is_empty() => t,
+            Some(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the token is empty",
+                ));
+            }
+            None => format!(
+                "sandbox-{:016x}{:08x}",
+                fastrand::u64(..),
+                fastrand::u32(..)
+            ),
+        };
+        if token.chars().any(|c| c.is_control() || !c.is_ascii()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the token must be printable ASCII",
+            ));
+        }
+        // Loopback only: a sandbox is never reachable from another machine.
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+        let address = listener.local_addr()?;
+        let shared = Arc::new(server::Shared::new(&token, config.faults));
+        Ok((
+            listener,
+            Parts {
+                address,
+                token,
+                shared,
+            },
+        ))
+    }
+
+    /// The base URL to give a client: `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The full Add Customer endpoint URL.
+    pub fn endpoint(&self) -> String {
+        format!("{}{ADD_UPDATE_PATH}", self.url)
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Every stored customer, oldest first.
+    pub fn customers(&self) -> Vec<StoredCustomer> {
+        self.shared
+            .store
+            .lock()
+            .map(|s| s.customers())
+            .unwrap_or_default()
+    }
+
+    /// Forgets every stored customer; ids start again from the first.
+    pub fn clear(&self) {
+        if let Ok(mut store) = self.shared.store.lock() {
+            store.clear();
+        }
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.shared.faults()
+    }
+
+    /// Replaces the faults; their sequence restarts from the new seed.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        self.shared.set_faults(faults)
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// Stops serving and closes every connection.
+    pub fn stop(self) {}
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Parts {
+    address: SocketAddr,
+    token: String,
+    shared: Arc<server::Shared>,
+}
+
+impl Parts {
+    fn finish(
+        self,
+        shutdown: watch::Sender<bool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    ) -> Sandbox {
+        Sandbox {
+            url: format!("http://{}", self.address),
+            address: self.address,
+            token: self.token,
+            shared: self.shared,
+            shutdown,
+            thread,
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! HTTP: routing, the `add-update` handler with its faults, and the
+//! `/sandbox/*` endpoints tests use to look inside.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::faults::{Fault, Faults};
+use crate::store::{Outcome, Store};
+
+pub const ADD_UPDATE_PATH: &str = "/ms/customer/customer/api/v1/add-update";
+const MAX_BODY: usize = 1 << 20;
+
+/// Counters of what the sandbox has seen, from `GET /sandbox/stats`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct Stats {
+    /// Requests to `add-update`, whatever became of them.
+    pub add_update_requests: u64,
+    /// Faults injected, by kind.
+    pub faults_injected: BTreeMap<String, u64>,
+    /// Customers held.
+    pub customers: usize,
+}
+
+pub(crate) struct Shared {
+    pub authorization: String,
+    pub store: Mutex<Store>,
+    faults: Mutex<FaultState>,
+    requests: AtomicU64,
+}
+
+struct FaultState {
+    faults: Faults,
+    rng: fastrand::Rng,
+    injected: BTreeMap<String, u64>,
+}
+
+/// A lock that survives a panicked holder: the data is plain and still valid.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    pub fn new(token: &str, faults: Faults) -> Self {
+        Self {
+            authorization: format!("Basic {token}"),
+            store: Mutex::new(Store::new()),
+            faults: Mutex::new(FaultState {
+                rng: fastrand::Rng::with_seed(faults.seed),
+                faults,
+                injected: BTreeMap::new(),
+            }),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// Replaces the faults and restarts their sequence from the seed.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        faults.check()?;
+        let mut state = lock(&self.faults);
+        state.rng = fastrand::Rng::with_seed(faults.seed);
+        state.faults = faults;
+        Ok(())
+    }
+
+    pub fn faults(&self) -> Faults {
+        lock(&self.faults).faults.clone()
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            add_update_requests: self.requests.load(Ordering::Relaxed),
+            faults_injected: lock(&self.faults).injected.clone(),
+            customers: lock(&self.store).len(),
+        }
+    }
+
+    fn next_fault(&self) -> (Fault, Faults) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut state = lock(&self.faults);
+        if state.faults.is_quiet() {
+            return (Fault::None, state.faults.clone());
+        }
+        let draw = state.rng.f64();
+        let fault = state.faults.pick(draw);
+        if fault != Fault::None {
+            *state.injected.entry(fault.name().to_string()).or_default() += 1;
+        }
+        (fault, state.faults.clone())
+    }
+}
+
+/// Accepts connections until `shutdown` changes; each connection ends then too.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait, keep serving.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let shared = shared.clone();
+                async move { handle(request, &shared).await }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = shutdown.changed() => {}
+            }
+        });
+    }
+}
+
+/// Returned by the handler to make hyper close the connection unanswered.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+type Reply = Result<Response<Full<Bytes>>, DropConnection>;
+
+async fn handle(request: Request<Incoming>, shared: &Shared) -> Reply {
+    let path = request.uri().path().to_string();
+    match (request.method().clone(), path.as_str()) {
+        (Method::POST, ADD_UPDATE_PATH) => add_update(request, shared).await,
+        (_, ADD_UPDATE_PATH) => Ok(failed(StatusCode::METHOD_NOT_ALLOWED, "Use POST")),
+        (Method::GET, "/sandbox/customers") => {
+            let customers = lock(&shared.store).customers();
+            Ok(json_reply(StatusCode::OK, &json!(customers)))
+        }
+        (Method::DELETE, "/sandbox/customers") => {
+            let mut store = lock(&shared.store);
+            let deleted = store.len();
+            store.clear();
+            Ok(json_reply(StatusCode::OK, &json!({"deleted": deleted})))
+        }
+        (Method::GET, "/sandbox/faults") => Ok(json_reply(StatusCode::OK, &json!(shared.faults()))),
+        (Method::POST | Method::PUT, "/sandbox/faults") => {
+            let body = match read_body(request).await {
+                Ok(body) => body,
+                Err(reply) => return Ok(reply),
+            };
+            let faults = serde_json::from_slice::<Faults>(&body).map_err(|e| e.to_string());
+            match faults.and_then(|f| shared.set_faults(f.clone()).map(|()| f)) {
+                Ok(faults) => Ok(json_reply(StatusCode::OK, &json!(faults))),
+                Err(message) => Ok(failed(StatusCode::BAD_REQUEST, &message)),
+            }
+        }
+        (Method::GET, "/sandbox/stats") => Ok(json_reply(StatusCode::OK, &json!(shared.stats()))),
+        _ => Ok(failed(
+            StatusCode::NOT_FOUND,
+            &format!("No route for {path}"),
+        )),
+    }
+}
+
+async fn add_update(request: Request<Incoming>, shared: &Shared) -> Reply {
+    let (fault, faults) = shared.next_fault();
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    let retry_after = |mut reply: Response<Full<Bytes>>| {
+        if let Some(seconds) = faults.retry_after {
+            reply
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        reply
+    };
+    match fault {
+        Fault::DropBefore => return Err(DropConnection),
+        Fault::RateLimit => {
+            return Ok(retry_after(failed(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests, please retry later",
+            )));
+        }
+        Fault::Unavailable => {
+            return Ok(retry_after(failed(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service temporarily unavailable",
+            )));
+        }
+        Fault::ServerError => {
+            return Ok(failed(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+            ));
+        }
+        Fault::Html => {
+            let page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
+                        <body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>";
+            return Ok(reply(StatusCode::BAD_GATEWAY, "text/html", page.into()));
+        }
+        Fault::None | Fault::DropAfter | Fault::Malformed => {}
+    }
+
+    let authorized = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| v.as_bytes() == shared.authorization.as_bytes());
+    if !authorized {
+        return Ok(failed(StatusCode::UNAUTHORIZED, "Invalid Auth Key"));
+    }
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(reply) => return Ok(reply),
+    };
+    let parsed = match serde_json::from_slice::<Value>(&body) {
+        Ok(value @ Value::Object(_)) => value,
+        Ok(_) => {
+            return Ok(failed(
+                StatusCode::BAD_REQUEST,
+                "Invalid request body: expected a JSON object",
+            ));
+        }
+        Err(e) => {
+            return Ok(failed(
+                StatusCode::BAD_REQUEST,
+                &format!("Invalid JSON body: {e}"),
+            ));
+        }
+    };
+    let outcome = lock(&shared.store).add_update(&parsed);
+    if matches!(outcome, Outcome::Written { .. }) {
+        match fault {
+            Fault::DropAfter => return Err(DropConnection),
+            Fault::Malformed => {
+                let text = outcome.reply().to_string();
+                let cut = text[..text.len() / 2].to_string();
+                return Ok(reply(StatusCode::OK, "application/json", cut.into()));
+            }
+            _ => {}
+        }
+    }
+    // The vendor answers rule failures with a "failed" body; the sandbox sends
+    // it with 200, so clients must read the body, not only the status.
+    Ok(json_reply(StatusCode::OK, &outcome.reply()))
+}
+
+async fn read_body(request: Request<Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
+    match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(_) => Err(failed(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request body larger than 1 MiB or cut short",
+        )),
+    }
+}
+
+fn failed(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    json_reply(status, &json!({"message": message, "status": "failed"}))
+}
+
+fn json_reply(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    reply(status, "application/json", body.to_string().into())
+}
+
+fn reply(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
