@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::faults::{Fault, Faults};
-use crate::store::{Outcome, Store};
+use crate::store::{Outcome, Parsed, Store};
 
 pub const ADD_UPDATE_PATH: &str = "/ms/customer/customer/api/v1/add-update";
 const MAX_BODY: usize = 1 << 20;
@@ -240,19 +240,13 @@ async fn add_update(request: Request<Incoming>, shared: &Shared) -> Reply {
         Ok(body) => body,
         Err(reply) => return Ok(reply),
     };
-    let parsed = match serde_json::from_slice::<Value>(&body) {
-        Ok(value @ Value::Object(_)) => value,
-        Ok(_) => {
-            return Ok(failed(
-                StatusCode::BAD_REQUEST,
-                "Invalid request body: expected a JSON object",
-            ));
-        }
+    let parsed = match std::str::from_utf8(&body)
+        .map_err(|e| e.to_string())
+        .and_then(Parsed::from_body)
+    {
+        Ok(parsed) => parsed,
         Err(e) => {
-            return Ok(failed(
-                StatusCode::BAD_REQUEST,
-                &format!("Invalid JSON body: {e}"),
-            ));
+            return Ok(failed(StatusCode::BAD_REQUEST, &format!("Invalid JSON body: {e}")));
         }
     };
     let outcome = lock(&shared.store).add_update(&parsed);
