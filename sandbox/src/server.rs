@@ -246,7 +246,10 @@ async fn add_update(request: Request<Incoming>, shared: &Shared) -> Reply {
     {
         Ok(parsed) => parsed,
         Err(e) => {
-            return Ok(failed(StatusCode::BAD_REQUEST, &format!("Invalid JSON body: {e}")));
+            return Ok(failed(
+                StatusCode::BAD_REQUEST,
+                &format!("Invalid JSON body: {e}"),
+            ));
         }
     };
     let outcome = lock(&shared.store).add_update(&parsed);

@@ -146,7 +146,11 @@ impl Store {
             (!phone.is_empty())
                 .then(|| self.by_phone.get(phone))
                 .flatten()
-                .or_else(|| (!email.is_empty()).then(|| self.by_email.get(email)).flatten())
+                .or_else(|| {
+                    (!email.is_empty())
+                        .then(|| self.by_email.get(email))
+                        .flatten()
+                })
                 .copied()
         };
 
@@ -271,7 +275,10 @@ impl<'a> Parsed<'a> {
             .collect();
         Ok(Parsed {
             name: text(info.customer_name),
-            phone: text(info.phone).chars().filter(char::is_ascii_digit).collect(),
+            phone: text(info.phone)
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect(),
             email: text(info.email_id).to_lowercase(),
             explicit_id: text(info.customer_id),
             update: info.update.is_some_and(|raw| raw.get() == "true"),
@@ -319,7 +326,8 @@ mod tests {
         for body in ["", "[1]", "\"x\"", "{\"customer_info\": ", "nope"] {
             assert!(Parsed::from_body(body).is_err(), "{body:?}");
         }
-        let lenient = Parsed::from_body(r#"{"customer_info": 5, "contact_info": {"a": 1}}"#).unwrap();
+        let lenient =
+            Parsed::from_body(r#"{"customer_info": 5, "contact_info": {"a": 1}}"#).unwrap();
         assert!(lenient.name.is_empty() && lenient.contact_ids.is_empty());
     }
 
