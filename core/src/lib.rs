@@ -18,6 +18,7 @@
 //! retried, so a retry never creates a second customer.
 
 pub mod blocking;
+pub mod bulk;
 mod client;
 pub mod config;
 mod error;

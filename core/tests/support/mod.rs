@@ -90,6 +90,8 @@ struct State {
     script: VecDeque<Step>,
     requests: Vec<Recorded>,
     connections: usize,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 pub struct Scripted {
@@ -144,6 +146,11 @@ impl Scripted {
     pub fn connections(&self) -> usize {
         self.state.lock().unwrap().connections
     }
+
+    /// Most requests the server was answering at one time.
+    pub fn max_in_flight(&self) -> usize {
+        self.state.lock().unwrap().max_in_flight
+    }
 }
 
 async fn connection(mut stream: TcpStream, state: Arc<Mutex<State>>) {
@@ -155,13 +162,17 @@ async fn connection(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         let step = {
             let mut state = state.lock().unwrap();
             state.requests.push(request);
+            state.in_flight += 1;
+            state.max_in_flight = state.max_in_flight.max(state.in_flight);
             if state.script.len() > 1 {
                 state.script.pop_front().unwrap()
             } else {
                 state.script[0].clone()
             }
         };
-        if !perform(&mut stream, step).await {
+        let open = perform(&mut stream, step).await;
+        state.lock().unwrap().in_flight -= 1;
+        if !open {
             return;
         }
     }
