@@ -72,7 +72,18 @@ pub fn field_names(section: &str) -> Vec<&'static str> {
 
 /// See the module docs. The `Err` is always [`Error::Validation`].
 pub fn request_from_json(value: &Value) -> Result<AddCustomerRequest, Error> {
-    let mut errors = Vec::new();
+    request_from_json_reporting(value, Vec::new())
+}
+
+/// [`request_from_json`] for a caller that met problems of its own while
+/// building `value` (a binding that could not convert a Python `datetime`,
+/// say, and put `null` in its place): they are reported with the rest, and
+/// rules on their fields are not repeated.
+pub fn request_from_json_reporting(
+    value: &Value,
+    earlier: Vec<FieldError>,
+) -> Result<AddCustomerRequest, Error> {
+    let mut errors = earlier;
     let Value::Object(top) = value else {
         errors.push(FieldError::new(
             "",

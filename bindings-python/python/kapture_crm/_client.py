@@ -1,0 +1,123 @@
+"""Client and AsyncClient: thin Python shells over the Rust core."""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, Union
+
+from . import _native
+from ._bulk import AsyncBulkResults, BulkResults, Record
+from .types import AddCustomerRequest, AddCustomerResponse
+
+Request = Union[AddCustomerRequest, Mapping[str, Any]]
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class _Base:
+    def __init__(
+        self,
+        token: Optional[str] = None,
+        *,
+        subdomain: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        max_retries: int = 2,
+        retry_unknown_outcome: bool = False,
+        user_agent: Optional[str] = None,
+        ca_file: Optional[PathLike] = None,
+    ) -> None:
+        # Missing values come from KAPTURE_TOKEN, KAPTURE_SUBDOMAIN and
+        # KAPTURE_BASE_URL; everything is checked here, before any I/O.
+        self._native = _native.Client(
+            token,
+            subdomain=subdomain,
+            base_url=base_url,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_retries=max_retries,
+            retry_unknown_outcome=retry_unknown_outcome,
+            user_agent=user_agent,
+            ca_file=os.fspath(ca_file) if ca_file is not None else None,
+        )
+        self._settings = f"timeout={timeout!r}, max_retries={max_retries!r}"
+
+    @property
+    def endpoint(self) -> str:
+        """The Add Customer URL this client sends to."""
+        return self._native.endpoint
+
+    @property
+    def closed(self) -> bool:
+        return self._native.closed
+
+    def __repr__(self) -> str:
+        # Never the token.
+        return f"{type(self).__name__}(endpoint={self.endpoint!r}, {self._settings})"
+
+
+class Client(_Base):
+    """Synchronous client; safe to share between threads, keeps working in a
+    child after ``os.fork()``. The GIL is released while waiting on the network.
+
+    >>> with Client(token, subdomain="acme") as client:
+    ...     reply = client.add_customer({"customer_info": {"customer_name": "ABC", "phone": "9380491387"}})
+    """
+
+    def add_customer(self, request: Request) -> AddCustomerResponse:
+        """Validates ``request`` (the vendor's JSON shape), sends it, returns the
+        parsed reply with every field the server sent. Raises a KaptureError."""
+        return self._native.add_customer(request)  # type: ignore[no-any-return]
+
+    def add_customers(self, records: Iterable[Record], *, concurrency: int = 8) -> BulkResults:
+        """Adds many customers, ``concurrency`` at a time. Yields, in input
+        order, each record's reply or its exception."""
+        return BulkResults(self._native.bulk(concurrency), records)
+
+    def close(self) -> None:
+        self._native.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_Base):
+    """asyncio client: ``await client.add_customer(request)``. Calls on one
+    client may run concurrently (``asyncio.gather``); the work happens on the
+    SDK's own threads, never blocking the event loop."""
+
+    async def add_customer(self, request: Request) -> AddCustomerResponse:
+        return await self._native.add_customer_async(request)  # type: ignore[no-any-return]
+
+    def add_customers(
+        self,
+        records: Union[Iterable[Record], AsyncIterable[Record]],
+        *,
+        concurrency: int = 8,
+    ) -> AsyncBulkResults:
+        """``async for outcome in client.add_customers(records)``: replies or
+        exceptions in input order; takes plain and async iterables."""
+        return AsyncBulkResults(self._native.bulk(concurrency), records)
+
+    async def close(self) -> None:
+        self._native.close()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()
