@@ -3,7 +3,7 @@
 //! Inputs go through a bounded channel into the engine; outcomes come back
 //! through another. The Python side (`kapture_crm._bulk`) feeds while there
 //! is room and then waits for the next outcome, so at most
-//! `2 * concurrency` records are held at any time, whatever the input's size.
+//! `2 * concurrency + 2` records are held at any time, whatever the input's size.
 
 use std::sync::{Arc, Mutex};
 
@@ -29,7 +29,9 @@ pub struct BulkRun {
 impl BulkRun {
     pub fn start(client: Client, options: BulkOptions) -> PyResult<Self> {
         let (input, requests) = mpsc::channel::<Input>(options.concurrency);
-        let (outcomes, output) = mpsc::channel::<Outcome>(options.concurrency);
+        // Outcomes wait in the engine's window, not here: one slot is enough
+        // and keeps the records held to about 2 * concurrency.
+        let (outcomes, output) = mpsc::channel::<Outcome>(1);
         let requests = stream::unfold(requests, |mut rx| async move {
             rx.recv().await.map(|item| (item, rx))
         });

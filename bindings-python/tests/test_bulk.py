@@ -1,0 +1,115 @@
+"""add_customers: one result per input, in order, bounded memory."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator, Dict, Iterator, List
+
+import kapture_crm
+
+
+def record(i: int) -> Dict[str, Any]:
+    return {"customer_info": {"customer_name": f"Customer {i}", "phone": f"96{i:08d}"}}
+
+
+def test_results_in_input_order_through_faults_and_bad_records() -> None:
+    faults = {"seed": 5, "rate_limit": 0.1, "unavailable": 0.1, "drop_after": 0.05, "retry_after": 0}
+    records: List[Any] = [record(i) for i in range(200)]
+    records[17] = {"customer_info": {"customer_name": "X", "mobile": "9000000000"}}
+    records[50] = "not a dict"
+    with kapture_crm.Sandbox(faults) as sandbox:
+        client = sandbox.client(max_retries=10)
+        results = list(client.add_customers(records, concurrency=16))
+        assert len(results) == 200
+        assert isinstance(results[17], kapture_crm.ValidationError)
+        assert results[17].errors[0]["path"] == "customer_info.mobile"
+        assert isinstance(results[50], kapture_crm.ValidationError)
+        unknown = [r for r in results if isinstance(r, kapture_crm.ConnectionError)]
+        assert unknown and all(r.outcome_unknown for r in unknown)
+        assert len(unknown) == sandbox.stats()["faults_injected"]["drop_after"]
+        for i, result in enumerate(results):
+            if isinstance(result, dict):
+                stored_name = next(
+                    c["request"]["customer_info"]["customer_name"]
+                    for c in sandbox.customers()
+                    if c["customer_id"] == result["customer"]["customer_id"]
+                )
+                assert stored_name == f"Customer {i}"
+        customers = sandbox.customers()
+        assert len(customers) == 198  # every good record stored, the dropped replies too
+        assert all(c["writes"] == 1 for c in customers)
+
+
+def test_input_generator_is_pulled_lazily(sandbox: kapture_crm.Sandbox) -> None:
+    pulled = 0
+
+    def endless() -> Iterator[Dict[str, Any]]:
+        nonlocal pulled
+        i = 0
+        while True:  # millions, or forever: never materialised
+            pulled += 1
+            yield record(i)
+            i += 1
+
+    client = sandbox.client()
+    yielded = 0
+    for result in client.add_customers(endless(), concurrency=4):
+        assert isinstance(result, dict)
+        yielded += 1
+        assert pulled - yielded <= 2 * 4 + 2, (pulled, yielded)
+        if yielded == 300:
+            break
+    assert pulled < 320
+
+
+def test_generator_error_is_raised_after_what_it_gave(sandbox: kapture_crm.Sandbox) -> None:
+    def broken() -> Iterator[Dict[str, Any]]:
+        yield record(1)
+        raise RuntimeError("source broke")
+
+    client = sandbox.client()
+    results = client.add_customers(broken())
+    try:
+        list(results)
+    except RuntimeError as e:
+        assert str(e) == "source broke"
+    else:
+        raise AssertionError("the input's error was swallowed")
+
+
+def test_bad_concurrency_is_config_error(sandbox: kapture_crm.Sandbox) -> None:
+    try:
+        sandbox.client().add_customers([], concurrency=0)
+    except kapture_crm.ConfigError as e:
+        assert "concurrency" in str(e)
+    else:
+        raise AssertionError("concurrency=0 accepted")
+
+
+def test_async_add_customers_with_an_async_generator() -> None:
+    async def source(n: int) -> AsyncIterator[Dict[str, Any]]:
+        for i in range(n):
+            if i % 25 == 0:
+                await asyncio.sleep(0)
+            yield record(i) if i != 3 else {"customer_info": {"customer_name": ""}}
+
+    async def main(sandbox: kapture_crm.Sandbox) -> List[Any]:
+        async with sandbox.async_client(max_retries=10) as client:
+            return [r async for r in client.add_customers(source(120), concurrency=8)]
+
+    with kapture_crm.Sandbox({"seed": 2, "rate_limit": 0.2, "retry_after": 0}) as sandbox:
+        results = asyncio.run(main(sandbox))
+        assert len(results) == 120
+        assert isinstance(results[3], kapture_crm.ValidationError)
+        assert all(isinstance(r, dict) for i, r in enumerate(results) if i != 3)
+        assert len(sandbox.customers()) == 119
+
+
+def test_async_add_customers_with_a_list(sandbox: kapture_crm.Sandbox) -> None:
+    async def main() -> List[Any]:
+        client = sandbox.async_client()
+        return [r async for r in client.add_customers([record(i) for i in range(30)], concurrency=3)]
+
+    results = asyncio.run(main())
+    names = [c["request"]["customer_info"]["customer_name"] for c in sandbox.customers()]
+    assert len(results) == 30 and sorted(names) == sorted(f"Customer {i}" for i in range(30))

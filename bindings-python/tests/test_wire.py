@@ -1,0 +1,90 @@
+"""What the Python client puts on the wire, and what it gives back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict
+
+import kapture_crm
+from conftest import TOKEN, Step
+
+
+def test_vendor_example_goes_out_exactly(scripted: Any, vendor_request: Dict[str, Any], vendor_response_text: str) -> None:
+    server = scripted(Step.success())
+    reply = server.client().add_customer(vendor_request)
+
+    assert server.count == 1
+    sent = server.requests[0]
+    assert sent.method == "POST"
+    assert sent.path == "/ms/customer/customer/api/v1/add-update"
+    assert sent.headers["authorization"] == f"Basic {TOKEN}"
+    assert sent.headers["content-type"] == "application/json"
+    assert sent.headers["accept"] == "application/json"
+    assert sent.headers["user-agent"] == f"kapture-crm/{kapture_crm.__version__}"
+    assert sent.json() == vendor_request
+    # Every field of the reply, as sent.
+    assert reply == json.loads(vendor_response_text)
+    assert reply["customer"]["customer_id"] == 191690263
+
+
+def test_minimal_request_gets_the_documented_shape(scripted: Any, vendor_request: Dict[str, Any]) -> None:
+    server = scripted(Step.success())
+    server.client().add_customer({"customer_info": {"customer_name": "Asha", "phone": 9380491387}})
+    body = server.requests[0].json()
+    assert body["customer_info"]["phone"] == "9380491387"  # a spreadsheet number, as its digits
+    assert body["customer_info"]["email_id"] == ""
+    assert body["customer_info"]["individual"] is False
+    assert body["customer_info"]["additional_fields"] == {}
+    assert body["enquiry_info"]["subStatus"] == ""
+    assert body["contact_info"] == []
+    assert set(body["customer_info"]) == set(vendor_request["customer_info"])
+    assert kapture_crm.to_wire({"customer_info": {"customer_name": "Asha", "phone": 9380491387}}) == body
+
+
+def test_extra_reply_fields_are_kept(scripted: Any) -> None:
+    server = scripted(Step(200, '{"status":"success","customer":{"customer_id":5,"x":[1,2.5,null]},"trace":"t-1"}'))
+    reply = server.client().add_customer({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}})
+    assert reply == {"status": "success", "customer": {"customer_id": 5, "x": [1, 2.5, None]}, "trace": "t-1"}
+
+
+def test_basic_prefix_not_doubled_and_user_agent(scripted: Any) -> None:
+    server = scripted(Step.success())
+    client = kapture_crm.Client("Basic abc==", base_url=server.url, user_agent="shop/1")
+    client.add_customer({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}})
+    assert server.requests[0].headers["authorization"] == "Basic abc=="
+    assert server.requests[0].headers["user-agent"].startswith("shop/1 kapture-crm/")
+
+
+def test_environment_variables(scripted: Any, monkeypatch: Any) -> None:
+    server = scripted(Step.success())
+    monkeypatch.setenv("KAPTURE_TOKEN", "env-token-1")
+    monkeypatch.setenv("KAPTURE_BASE_URL", server.url)
+    client = kapture_crm.Client()
+    client.add_customer({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}})
+    assert server.requests[0].headers["authorization"] == "Basic env-token-1"
+    # Explicit arguments win over the environment.
+    assert kapture_crm.Client(subdomain="acme").endpoint.startswith("https://acme.kapturecrm.com/")
+
+
+def test_context_manager_closes(scripted: Any) -> None:
+    server = scripted(Step.success())
+    with server.client() as client:
+        assert not client.closed
+    assert client.closed
+    try:
+        client.add_customer({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}})
+    except kapture_crm.KaptureError as e:
+        assert "closed" in str(e)
+    else:
+        raise AssertionError("a closed client sent a request")
+    assert server.count == 0
+
+
+def test_validate_and_to_wire_send_nothing(scripted: Any) -> None:
+    kapture_crm.validate({"customer_info": {"customer_name": "A", "phone": "+91 93804 91387"}})
+    try:
+        kapture_crm.validate({"customer_info": {"customer_name": "A", "phone": "12"}})
+    except kapture_crm.ValidationError as e:
+        assert e.errors[0]["path"] == "customer_info.phone"
+    else:
+        raise AssertionError("accepted a 2-digit phone")
