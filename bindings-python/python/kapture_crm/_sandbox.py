@@ -47,13 +47,13 @@ class Sandbox:
     def customers(self) -> List[Dict[str, Any]]:
         """Stored customers: ``customer_id``, ``contact_ids``, ``writes`` (how
         many requests wrote it) and the last ``request``."""
-        return self._native.customers()  # type: ignore[no-any-return]
+        return self._native.customers()
 
     def stats(self) -> Dict[str, Any]:
-        return self._native.stats()  # type: ignore[no-any-return]
+        return self._native.stats()
 
     def faults(self) -> Dict[str, Any]:
-        return self._native.faults()  # type: ignore[no-any-return]
+        return self._native.faults()
 
     def set_faults(self, faults: Faults) -> None:
         self._native.set_faults(faults)

@@ -1,0 +1,45 @@
+"""The shipped types: py.typed is installed, and mypy --strict passes on the
+example and on typed use of the API (and fails on a wrong use)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import kapture_crm
+
+HERE = Path(__file__).resolve().parent
+EXAMPLE = HERE.parents[1] / "examples" / "python" / "add_customer.py"
+
+
+def mypy(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        cwd=HERE,
+    )
+
+
+def test_package_ships_py_typed_and_stubs() -> None:
+    package = Path(kapture_crm.__file__).parent
+    assert (package / "py.typed").exists()
+    assert (package / "_native.pyi").exists()
+
+
+def test_mypy_strict_passes_on_the_package_the_example_and_typed_use() -> None:
+    package = Path(kapture_crm.__file__).parent
+    result = mypy(package, EXAMPLE, HERE / "typed_usage.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_catches_a_misspelt_field(tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text(
+        "from kapture_crm.types import AddCustomerRequest\n"
+        "r: AddCustomerRequest = {'customer_info': {'customer_name': 'A', 'email': 'a@b.co'}}\n"
+    )
+    result = mypy(wrong)
+    assert result.returncode != 0
+    assert '"email"' in result.stdout
