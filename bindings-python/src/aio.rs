@@ -4,11 +4,14 @@
 //! tokio task.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 
+use futures_util::FutureExt;
 use pyo3::prelude::*;
 use tokio::task::AbortHandle;
 
+use crate::error::{internal, panic_text};
 use crate::runtime::runtime;
 
 /// What a finished task hands back: a value, or an exception instance.
@@ -28,9 +31,15 @@ where
     let resolve = py.import("kapture_crm._aio")?.getattr("resolve")?.unbind();
     let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
     let task = runtime()?.spawn(async move {
-        let output = work.await;
+        // A panic must reach Python as an exception, not leave the future
+        // pending forever.
+        let output = AssertUnwindSafe(work).catch_unwind().await;
         Python::attach(|py| {
-            let (ok, value) = match finish(py, output) {
+            let delivery = match output {
+                Ok(output) => finish(py, output),
+                Err(payload) => Err(internal(py, &panic_text(&*payload)).unbind()),
+            };
+            let (ok, value) = match delivery {
                 Ok(value) => (true, value),
                 Err(exception) => (false, exception),
             };

@@ -5,6 +5,7 @@
 //! is room and then waits for the next outcome, so at most
 //! `2 * concurrency + 2` records are held at any time, whatever the input's size.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
@@ -17,13 +18,17 @@ use tokio::sync::mpsc;
 
 use crate::aio;
 use crate::convert;
-use crate::error::{exception, to_pyerr};
+use crate::error::{exception, internal, to_pyerr};
 use crate::runtime::runtime;
 
 #[pyclass(frozen, module = "kapture_crm._native")]
 pub struct BulkRun {
     input: Mutex<Option<mpsc::Sender<Input>>>,
     output: Arc<tokio::sync::Mutex<mpsc::Receiver<Outcome>>>,
+    /// Records fed and outcomes handed out: the outcomes may only end when
+    /// both are equal, else something was lost and the caller is told.
+    fed: Arc<AtomicUsize>,
+    delivered: Arc<AtomicUsize>,
 }
 
 impl BulkRun {
@@ -47,6 +52,8 @@ impl BulkRun {
         Ok(Self {
             input: Mutex::new(Some(input)),
             output: Arc::new(tokio::sync::Mutex::new(output)),
+            fed: Arc::new(AtomicUsize::new(0)),
+            delivered: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -78,6 +85,26 @@ fn outcome_tuple<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, 
     )
 }
 
+impl BulkRun {
+    fn check_complete(&self, py: Python<'_>) -> PyResult<()> {
+        let (fed, delivered) = (
+            self.fed.load(Ordering::SeqCst),
+            self.delivered.load(Ordering::SeqCst),
+        );
+        if delivered < fed {
+            return Err(PyErr::from_value(lost(py, fed, delivered)));
+        }
+        Ok(())
+    }
+}
+
+fn lost(py: Python<'_>, fed: usize, delivered: usize) -> Bound<'_, PyAny> {
+    internal(
+        py,
+        &format!("the bulk engine stopped after {delivered} of {fed} outcomes"),
+    )
+}
+
 #[pymethods]
 impl BulkRun {
     /// True when a record can be fed without waiting.
@@ -104,6 +131,8 @@ impl BulkRun {
     ) -> PyResult<Bound<'py, PyAny>> {
         let input = convert::request(record);
         let sender = self.sender()?;
+        // Counted now: a record given to feed_async is owed an outcome.
+        self.fed.fetch_add(1, Ordering::SeqCst);
         aio::spawn(
             py,
             async move { sender.send(input).await.is_ok() },
@@ -129,20 +158,37 @@ impl BulkRun {
         let output = self.output.clone();
         let runtime = runtime()?;
         let next = py.detach(|| runtime.block_on(async move { output.lock().await.recv().await }));
-        next.map(|outcome| outcome_tuple(py, outcome)).transpose()
+        match next {
+            Some(outcome) => {
+                self.delivered.fetch_add(1, Ordering::SeqCst);
+                outcome_tuple(py, outcome).map(Some)
+            }
+            None => self.check_complete(py).map(|()| None),
+        }
     }
 
     /// The next outcome as an awaitable (None after the last).
     fn next_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let output = self.output.clone();
+        let delivered = self.delivered.clone();
+        let fed = self.fed.clone();
         aio::spawn(
             py,
             async move { output.lock().await.recv().await },
-            |py, next| match next {
+            move |py, next| match next {
+                None if delivered.load(Ordering::SeqCst) < fed.load(Ordering::SeqCst) => Err(lost(
+                    py,
+                    fed.load(Ordering::SeqCst),
+                    delivered.load(Ordering::SeqCst),
+                )
+                .unbind()),
                 None => Ok(py.None()),
-                Some(outcome) => outcome_tuple(py, outcome)
-                    .map(|t| t.into_any().unbind())
-                    .map_err(|e| e.into_value(py).into_any()),
+                Some(outcome) => {
+                    delivered.fetch_add(1, Ordering::SeqCst);
+                    outcome_tuple(py, outcome)
+                        .map(|t| t.into_any().unbind())
+                        .map_err(|e| e.into_value(py).into_any())
+                }
             },
         )
     }

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use crate::aio;
 use crate::bulk::BulkRun;
 use crate::convert;
-use crate::error::{IntoPyResult, exception, to_pyerr};
+use crate::error::{IntoPyResult, exception, internal, panic_text, to_pyerr};
 use crate::runtime::runtime;
 
 /// The core client and the process it was built in: after `fork()` the
@@ -129,7 +129,12 @@ impl NativeClient {
         let client = self.client()?;
         let runtime = runtime()?;
         let reply = py
-            .detach(|| runtime.block_on(client.add_customer(&request)))
+            .detach(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    runtime.block_on(client.add_customer(&request))
+                }))
+            })
+            .map_err(|payload| PyErr::from_value(internal(py, &panic_text(&*payload))))?
             .into_py_result()?;
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }

@@ -18,6 +18,28 @@ pub fn to_pyerr(error: Error) -> PyErr {
     Python::attach(|py| PyErr::from_value(exception(py, &error)))
 }
 
+/// A `KaptureError` (code `"internal"`) for what should never happen: a
+/// panic caught at the edge, outcomes lost. Never a `PanicException`.
+pub fn internal<'py>(py: Python<'py>, what: &str) -> Bound<'py, PyAny> {
+    let text = format!("kapture_crm internal error: {what}; please report it");
+    let built = py.import("kapture_crm._errors").and_then(|m| {
+        let attrs = PyDict::new(py);
+        attrs.set_item("code", "internal")?;
+        m.getattr("KaptureError")?
+            .call((text.as_str(),), Some(&attrs))
+    });
+    built.unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any())
+}
+
+/// The message of a caught panic.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
 /// For `map_err` in the binding's methods.
 pub trait IntoPyResult<T> {
     fn into_py_result(self) -> PyResult<T>;
