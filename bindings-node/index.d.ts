@@ -1,0 +1,245 @@
+// Types of the kapture-crm package. The request and reply interfaces are
+// written by hand, field for field as the vendor documents them (wire names);
+// ClientOptions and SandboxOptions come from the NAPI-RS generated native.d.ts.
+
+import type { ClientOptions } from './native'
+export type { ClientOptions } from './native'
+
+/** Text fields also take a whole number (a phone or pincode from a spreadsheet). */
+export type Text = string | number
+
+/** `customer_info`. Every field optional: left out, it is sent as the vendor's example shows it. */
+export interface CustomerInfo {
+  customer_name?: Text
+  phone?: Text
+  email_id?: string
+  locality?: string
+  city?: string
+  state?: string
+  country?: string
+  address?: string
+  type?: string
+  classification?: string
+  pincode?: Text
+  customer_code?: Text
+  /** With `update: true`, the customer to update. */
+  customer_id?: Text
+  customer_assign_emp_name?: string
+  customer_assign_emp_code?: Text
+  customer_assign_emp_email?: string
+  zone?: string
+  customer_remarks?: string
+  individual?: boolean
+  organization?: boolean
+  channel_partner?: boolean
+  remarks?: string
+  primary_source?: string
+  secondary_source?: string
+  tertiary_source?: string
+  additional_fields?: Record<string, unknown>
+  associate_fields?: Record<string, unknown>
+  update?: boolean
+}
+
+/** One entry of `contact_info`. */
+export interface ContactInfo {
+  contact_id?: Text
+  title?: string
+  first_name?: string
+  last_name?: string
+  contact_person_name?: string
+  country_code?: Text
+  contact_person_phone?: Text
+  contact_person_email?: string
+  additional_contact_phone?: Text
+  /** `YYYY-MM-DD`. */
+  dob?: string
+  gender?: string
+  update?: boolean
+  matchEmailPhone?: boolean
+}
+
+/** `enquiry_info`. */
+export interface EnquiryInfo {
+  enquiry_id?: Text
+  assign_emp_name?: string
+  assign_emp_code?: Text
+  assign_emp_email?: string
+  round_robin_key?: string
+  /** `YYYY-MM-DD` or `YYYY-MM-DD hh:mm:ss`. */
+  next_follow_up_date?: string
+  action?: string
+  subStatus?: string
+  additional_fields?: Record<string, unknown>
+  associate_fields?: Record<string, unknown>
+  update?: boolean
+  remarks?: string
+}
+
+/** The body of the Add Customer API. Name plus phone, or name plus email, is required. */
+export interface AddCustomerRequest {
+  customer_info?: CustomerInfo
+  contact_info?: ContactInfo[]
+  enquiry_info?: EnquiryInfo
+}
+
+export interface CustomerResult {
+  result?: boolean
+  customer_id?: number
+  action?: string
+  action_event?: string
+  contact_id?: number
+  [field: string]: unknown
+}
+
+/** The reply; every field the server sent is kept. */
+export interface AddCustomerResponse {
+  status: string
+  customer?: CustomerResult
+  message?: string
+  [field: string]: unknown
+}
+
+export interface FieldProblem {
+  /** Dotted path: `customer_info.email_id`, `contact_info[0].dob`. */
+  path: string
+  message: string
+}
+
+export type ErrorCode =
+  | 'kapture'
+  | 'internal'
+  | 'validation'
+  | 'config'
+  | 'api'
+  | 'authentication'
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'connection'
+  | 'unexpected_response'
+
+/** Base of every error; `cause` holds the underlying detail. */
+export class KaptureError extends Error {
+  /** Stable name of the kind of error (the same as Python's `code`). */
+  readonly code: ErrorCode
+  /** True when the customer may exist although the call failed: check before resending. */
+  readonly outcomeUnknown: boolean
+}
+export class ValidationError extends KaptureError {
+  readonly errors: FieldProblem[]
+}
+export class ConfigError extends KaptureError {}
+export class ApiError extends KaptureError {
+  readonly status: number
+  readonly body: string
+}
+export class AuthenticationError extends ApiError {}
+export class RateLimitError extends ApiError {
+  /** Seconds the server asked to wait, or null. */
+  readonly retryAfter: number | null
+}
+export class ServerError extends ApiError {}
+export class TimeoutError extends KaptureError {}
+export class ConnectionError extends KaptureError {}
+export class UnexpectedResponseError extends KaptureError {
+  readonly status: number
+  readonly body: string
+}
+
+export type BulkResult =
+  | { ok: true; response: AddCustomerResponse }
+  | { ok: false; error: KaptureError }
+
+export interface BulkProgress {
+  completed: number
+  succeeded: number
+  failed: number
+}
+
+export interface AddCustomersOptions {
+  /** Requests in flight at most (default 8). */
+  concurrency?: number
+  /** Called after each result. */
+  onProgress?: (progress: BulkProgress) => void
+}
+
+/**
+ * A bulk run: `for await` over it (memory bounded whatever the input's
+ * length), or `await` it for the array of results. Usable once.
+ */
+export class BulkRun implements AsyncIterable<BulkResult>, PromiseLike<BulkResult[]> {
+  [Symbol.asyncIterator](): AsyncIterator<BulkResult>
+  toArray(): Promise<BulkResult[]>
+  then<A = BulkResult[], B = never>(
+    onfulfilled?: ((value: BulkResult[]) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): PromiseLike<A | B>
+}
+
+export class Client {
+  /** Missing options come from KAPTURE_TOKEN, KAPTURE_SUBDOMAIN, KAPTURE_BASE_URL. */
+  constructor(options?: ClientOptions)
+  /** The Add Customer URL this client sends to. */
+  readonly endpoint: string
+  addCustomer(request: AddCustomerRequest): Promise<AddCustomerResponse>
+  addCustomers(
+    records: Iterable<AddCustomerRequest> | AsyncIterable<AddCustomerRequest>,
+    options?: AddCustomersOptions,
+  ): BulkRun
+}
+
+export interface Faults {
+  seed?: number
+  latency_ms?: number
+  rate_limit?: number
+  unavailable?: number
+  server_error?: number
+  drop_before?: number
+  drop_after?: number
+  malformed?: number
+  html?: number
+  /** Seconds in Retry-After of 429/503; null sends none. */
+  retry_after?: number | null
+}
+
+export interface SandboxStartOptions {
+  /** A spec (`"rate_limit=0.1,seed=7"`) or an object. */
+  faults?: Faults | string
+  token?: string
+  port?: number
+}
+
+export interface StoredCustomer {
+  customer_id: number
+  contact_ids: number[]
+  /** How many accepted requests wrote it; more than 1 means it was sent again. */
+  writes: number
+  request: AddCustomerRequest
+}
+
+export interface SandboxStats {
+  add_update_requests: number
+  faults_injected: Record<string, number>
+  customers: number
+}
+
+/** A Kapture-compatible server on 127.0.0.1, in this process. */
+export class Sandbox {
+  static start(options?: SandboxStartOptions): Promise<Sandbox>
+  readonly url: string
+  readonly token: string
+  client(options?: Omit<ClientOptions, 'token' | 'baseUrl' | 'subdomain'>): Client
+  customers(): StoredCustomer[]
+  stats(): SandboxStats
+  faults(): Required<Faults>
+  setFaults(faults: Faults | string): void
+  clear(): void
+  stop(): Promise<void>
+}
+
+/** The request exactly as it would be sent; throws ValidationError. */
+export function toWire(request: AddCustomerRequest): Required<AddCustomerRequest>
+/** Checks a request without sending it; throws ValidationError. */
+export function validate(request: AddCustomerRequest): void
+export const version: string

@@ -1,0 +1,42 @@
+'use strict'
+// kapture-crm: push customers into Kapture CRM from Node.js. The work happens
+// in a Rust core (validation, pooled HTTPS, safe retries) on its own threads.
+const native = require('./native.js')
+const errors = require('./lib/errors.js')
+const { Client } = require('./lib/client.js')
+const { Sandbox } = require('./lib/sandbox.js')
+const { BulkRun } = require('./lib/bulk.js')
+
+/** The request exactly as it would be sent; throws ValidationError. */
+function toWire(request) {
+  const { encode } = require('./lib/client.js')
+  try {
+    return JSON.parse(native.toWire(encode(request)))
+  } catch (error) {
+    throw errors.translate(error)
+  }
+}
+
+/** Checks a request without sending it; throws ValidationError. */
+function validate(request) {
+  toWire(request)
+}
+
+module.exports = {
+  Client,
+  Sandbox,
+  BulkRun,
+  toWire,
+  validate,
+  version: native.version(),
+  KaptureError: errors.KaptureError,
+  ValidationError: errors.ValidationError,
+  ConfigError: errors.ConfigError,
+  ApiError: errors.ApiError,
+  AuthenticationError: errors.AuthenticationError,
+  RateLimitError: errors.RateLimitError,
+  ServerError: errors.ServerError,
+  TimeoutError: errors.TimeoutError,
+  ConnectionError: errors.ConnectionError,
+  UnexpectedResponseError: errors.UnexpectedResponseError,
+}

@@ -1,0 +1,22 @@
+// ESM entry: the CommonJS package's exports, by name.
+import kapture from './index.js'
+
+export const {
+  Client,
+  Sandbox,
+  BulkRun,
+  toWire,
+  validate,
+  version,
+  KaptureError,
+  ValidationError,
+  ConfigError,
+  ApiError,
+  AuthenticationError,
+  RateLimitError,
+  ServerError,
+  TimeoutError,
+  ConnectionError,
+  UnexpectedResponseError,
+} = kapture
+export default kapture

@@ -1,0 +1,101 @@
+'use strict'
+const { translate, fromPayload, ValidationError } = require('./errors.js')
+
+/**
+ * One bulk run: feeds records to the Rust engine while it has room and hands
+ * out outcomes in input order. Usable once, either with `for await` (memory
+ * bounded whatever the input's length) or with `await` (all results).
+ */
+class BulkRun {
+  #run
+  #records
+  #encode
+  #onProgress
+  #started = false
+  #feeding = null
+  #counts = { completed: 0, succeeded: 0, failed: 0 }
+
+  constructor(run, records, encode, onProgress) {
+    this.#run = run
+    this.#records = records
+    this.#encode = encode
+    this.#onProgress = onProgress
+  }
+
+  async #feed() {
+    try {
+      const records = this.#records
+      const iterator = records[Symbol.asyncIterator]
+        ? records[Symbol.asyncIterator]()
+        : records[Symbol.iterator]()
+      for (;;) {
+        const step = await iterator.next()
+        if (step.done) break
+        let text
+        try {
+          text = this.#encode(step.value)
+        } catch (error) {
+          // Fed as a value the engine refuses, so it keeps its place.
+          text = JSON.stringify(`unencodable record: ${error.message}`)
+        }
+        if (!this.#run.tryFeed(text)) await this.#run.feed(text)
+      }
+    } finally {
+      this.#run.closeInput()
+    }
+  }
+
+  async *#outcomes() {
+    if (this.#started) throw new Error('a bulk run can be consumed once')
+    this.#started = true
+    if (!this.#records || (!this.#records[Symbol.iterator] && !this.#records[Symbol.asyncIterator])) {
+      throw new ValidationError('addCustomers expects an array or an (async) iterable of records', {
+        errors: [{ path: '', message: 'expected an array or an iterable' }],
+      })
+    }
+    this.#feeding = this.#feed()
+    // An input that throws ends the outcomes; its error is raised after them.
+    let feedError = null
+    this.#feeding.catch((error) => {
+      feedError = error
+    })
+    for (;;) {
+      let text
+      try {
+        text = await this.#run.next()
+      } catch (error) {
+        throw translate(error)
+      }
+      if (text === null || text === undefined) break
+      const item = JSON.parse(text)
+      const result = item.ok
+        ? { ok: true, response: item.response }
+        : { ok: false, error: fromPayload(item.error) }
+      const counts = this.#counts
+      counts.completed += 1
+      if (result.ok) counts.succeeded += 1
+      else counts.failed += 1
+      if (this.#onProgress) this.#onProgress({ ...counts })
+      yield result
+    }
+    await this.#feeding.catch(() => {})
+    if (feedError) throw feedError
+  }
+
+  [Symbol.asyncIterator]() {
+    return this.#outcomes()
+  }
+
+  /** All results, in input order. */
+  async toArray() {
+    const all = []
+    for await (const result of this) all.push(result)
+    return all
+  }
+
+  then(resolve, reject) {
+    return this.toArray().then(resolve, reject)
+  }
+}
+
+module.exports = { BulkRun }

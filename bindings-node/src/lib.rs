@@ -1,0 +1,25 @@
+//! The native half of the `kapture-crm` npm package. Thin: JSON text in and
+//! out (one `JSON.stringify` / `JSON.parse` on the JS side), the Rust core in
+//! between, errors mapped in `error.rs`. Work runs on napi's tokio runtime,
+//! never on the JS thread. The public API lives in `lib/*.js`.
+
+mod bulk;
+mod client;
+mod error;
+mod sandbox;
+
+use napi_derive::napi;
+
+/// The SDK's version (the crate's, kept equal to package.json's).
+#[napi(catch_unwind)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Validates a request (JSON text) without sending it; returns the request
+/// exactly as it would go on the wire, as JSON text.
+#[napi(catch_unwind)]
+pub fn to_wire(request_json: String) -> napi::Result<String> {
+    let request = client::request(&request_json).map_err(|e| error::to_napi(&e))?;
+    serde_json::to_string(&request).map_err(|e| error::internal(&e.to_string()))
+}

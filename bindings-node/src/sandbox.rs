@@ -1,0 +1,122 @@
+//! `NativeSandbox`: the project's sandbox in this process, on a runtime of
+//! its own, behind `lib/sandbox.js`.
+
+use std::sync::Mutex;
+
+use kapture_crm::Error;
+use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
+use napi_derive::napi;
+
+use crate::error::to_napi;
+
+#[napi(object)]
+pub struct SandboxOptions {
+    /// A spec (`rate_limit=0.1,seed=7`) or a JSON object text.
+    pub faults: Option<String>,
+    pub token: Option<String>,
+    pub port: Option<u32>,
+}
+
+fn faults(text: &str) -> Result<Faults, Error> {
+    let parsed = if text.trim_start().starts_with('{') {
+        serde_json::from_str::<Faults>(text)
+            .map_err(|e| e.to_string())
+            .and_then(|f| f.check().map(|()| f))
+    } else {
+        text.parse::<Faults>()
+    };
+    parsed.map_err(|e| Error::Config(format!("faults: {e}")))
+}
+
+#[napi]
+pub struct NativeSandbox {
+    inner: Mutex<Option<Sandbox>>,
+    url: String,
+    token: String,
+}
+
+impl NativeSandbox {
+    fn with<T>(&self, f: impl FnOnce(&Sandbox) -> T) -> napi::Result<T> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner
+            .as_ref()
+            .map(f)
+            .ok_or_else(|| to_napi(&Error::Config("the sandbox is stopped".into())))
+    }
+
+    fn json<T: serde::Serialize>(value: T) -> napi::Result<String> {
+        serde_json::to_string(&value).map_err(|e| crate::error::internal(&e.to_string()))
+    }
+}
+
+#[napi]
+impl NativeSandbox {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Option<SandboxOptions>) -> napi::Result<Self> {
+        let (faults_text, token, port) = options
+            .map(|o| (o.faults, o.token, o.port))
+            .unwrap_or_default();
+        let port = u16::try_from(port.unwrap_or(0))
+            .map_err(|_| to_napi(&Error::Config("port must be 0 to 65535".into())))?;
+        let faults = match faults_text {
+            Some(text) => faults(&text).map_err(|e| to_napi(&e))?,
+            None => Faults::default(),
+        };
+        let sandbox = Sandbox::start_background(SandboxConfig {
+            port,
+            token,
+            faults,
+        })
+        .map_err(|e| to_napi(&Error::Config(format!("cannot start the sandbox: {e}"))))?;
+        Ok(Self {
+            url: sandbox.url().to_string(),
+            token: sandbox.token().to_string(),
+            inner: Mutex::new(Some(sandbox)),
+        })
+    }
+
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    #[napi(getter)]
+    pub fn token(&self) -> String {
+        self.token.clone()
+    }
+
+    /// Stored customers as JSON text.
+    #[napi(catch_unwind)]
+    pub fn customers(&self) -> napi::Result<String> {
+        Self::json(self.with(Sandbox::customers)?)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> napi::Result<String> {
+        Self::json(self.with(Sandbox::stats)?)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn faults(&self) -> napi::Result<String> {
+        Self::json(self.with(Sandbox::faults)?)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_faults(&self, faults_text: String) -> napi::Result<()> {
+        let faults = faults(&faults_text).map_err(|e| to_napi(&e))?;
+        self.with(|s| s.set_faults(faults))?
+            .map_err(|e| to_napi(&Error::Config(format!("faults: {e}"))))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn clear(&self) -> napi::Result<()> {
+        self.with(Sandbox::clear)
+    }
+
+    /// Stops serving; idempotent.
+    #[napi(catch_unwind)]
+    pub fn stop(&self) {
+        let taken = self.inner.lock().ok().and_then(|mut s| s.take());
+        drop(taken);
+    }
+}
