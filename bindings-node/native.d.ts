@@ -17,6 +17,12 @@ export declare class NativeBulk {
   /** No more records. */
   closeInput(): void
   /**
+   * Abandons the run: no more records are taken, outcomes not yet handed
+   * out are dropped, and a pending `feed` rejects instead of waiting
+   * forever (which would keep the process alive).
+   */
+  cancel(): void
+  /**
    * The next outcome as JSON text (`{"index", "ok", "response" | "error"}`),
    * or null after the last.
    */

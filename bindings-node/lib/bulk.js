@@ -12,6 +12,7 @@ class BulkRun {
   #encode
   #onProgress
   #started = false
+  #stopped = false
   #feeding = null
   #counts = { completed: 0, succeeded: 0, failed: 0 }
 
@@ -28,7 +29,7 @@ class BulkRun {
       const iterator = records[Symbol.asyncIterator]
         ? records[Symbol.asyncIterator]()
         : records[Symbol.iterator]()
-      for (;;) {
+      while (!this.#stopped) {
         const step = await iterator.next()
         if (step.done) break
         let text
@@ -40,6 +41,8 @@ class BulkRun {
         }
         if (!this.#run.tryFeed(text)) await this.#run.feed(text)
       }
+    } catch (error) {
+      if (!this.#stopped) throw error
     } finally {
       this.#run.closeInput()
     }
@@ -59,6 +62,23 @@ class BulkRun {
     this.#feeding.catch((error) => {
       feedError = error
     })
+    let finished = false
+    try {
+      yield* this.#results()
+      finished = true
+    } finally {
+      if (!finished) {
+        // Left early (break, throw): stop feeding and let go of the engine,
+        // or a pending feed would keep the process alive.
+        this.#stopped = true
+        this.#run.cancel()
+      }
+    }
+    await this.#feeding.catch(() => {})
+    if (feedError) throw feedError
+  }
+
+  async *#results() {
     for (;;) {
       let text
       try {
@@ -78,8 +98,6 @@ class BulkRun {
       if (this.#onProgress) this.#onProgress({ ...counts })
       yield result
     }
-    await this.#feeding.catch(() => {})
-    if (feedError) throw feedError
   }
 
   [Symbol.asyncIterator]() {

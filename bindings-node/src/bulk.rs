@@ -29,8 +29,9 @@ impl NativeBulk {
     pub fn start(client: Client, options: BulkOptions) -> Self {
         let (input, requests) = mpsc::channel::<Input>(options.concurrency);
         let (outcomes, output) = mpsc::channel::<Outcome>(1);
-        let requests =
-            stream::unfold(requests, |mut rx| async move { rx.recv().await.map(|r| (r, rx)) });
+        let requests = stream::unfold(requests, |mut rx| async move {
+            rx.recv().await.map(|r| (r, rx))
+        });
         napi::bindgen_prelude::spawn(async move {
             let mut results = bulk::add_customers(&client, requests, &options);
             while let Some(outcome) = results.next().await {
@@ -95,11 +96,29 @@ impl NativeBulk {
         }
     }
 
+    /// Abandons the run: no more records are taken, outcomes not yet handed
+    /// out are dropped, and a pending `feed` rejects instead of waiting
+    /// forever (which would keep the process alive).
+    #[napi(catch_unwind)]
+    pub fn cancel(&self) {
+        self.close_input();
+        if let Ok(mut output) = self.output.try_lock() {
+            output.close();
+        }
+        // Counted as delivered: nothing is owed any more.
+        self.delivered
+            .store(self.fed.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+
     /// The next outcome as JSON text (`{"index", "ok", "response" | "error"}`),
     /// or null after the last.
     #[napi(catch_unwind)]
     pub async fn next(&self) -> napi::Result<Option<String>> {
-        let (output, fed, delivered) = (self.output.clone(), self.fed.clone(), self.delivered.clone());
+        let (output, fed, delivered) = (
+            self.output.clone(),
+            self.fed.clone(),
+            self.delivered.clone(),
+        );
         guarded(async move {
             let next = output.lock().await.recv().await;
             let Some(outcome) = next else {
@@ -113,8 +132,12 @@ impl NativeBulk {
             };
             delivered.fetch_add(1, Ordering::SeqCst);
             let item = match outcome.result {
-                Ok(reply) => json!({"index": outcome.index, "ok": true, "response": reply.as_json()}),
-                Err(error) => json!({"index": outcome.index, "ok": false, "error": payload(&error)}),
+                Ok(reply) => {
+                    json!({"index": outcome.index, "ok": true, "response": reply.as_json()})
+                }
+                Err(error) => {
+                    json!({"index": outcome.index, "ok": false, "error": payload(&error)})
+                }
             };
             Ok(Some(item.to_string()))
         })

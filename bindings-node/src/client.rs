@@ -129,8 +129,12 @@ impl NativeClient {
         let client = self.client.clone();
         guarded(async move {
             let request = request(&request_json).map_err(|e| to_napi(&e))?;
-            let reply = client.add_customer(&request).await.map_err(|e| to_napi(&e))?;
-            serde_json::to_string(reply.as_json()).map_err(|e| crate::error::internal(&e.to_string()))
+            let reply = client
+                .add_customer(&request)
+                .await
+                .map_err(|e| to_napi(&e))?;
+            serde_json::to_string(reply.as_json())
+                .map_err(|e| crate::error::internal(&e.to_string()))
         })
         .await
     }

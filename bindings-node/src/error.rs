@@ -66,7 +66,10 @@ pub fn payload(error: &Error) -> Value {
 
 /// `error` as a rejection.
 pub fn to_napi(error: &Error) -> napi::Error {
-    napi::Error::new(Status::GenericFailure, format!("{MARKER}{}", payload(error)))
+    napi::Error::new(
+        Status::GenericFailure,
+        format!("{MARKER}{}", payload(error)),
+    )
 }
 
 /// A `KaptureError` with code `internal`, for what must never happen (a

@@ -1,0 +1,71 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Sandbox, ValidationError, ConnectionError, ConfigError } from '../index.mjs'
+
+const record = (i) => ({ customer_info: { customer_name: `Customer ${i}`, phone: `96${String(i).padStart(8, '0')}` } })
+
+test('addCustomers: one result per input, in order, through faults and bad records', async () => {
+  const sandbox = await Sandbox.start({ faults: { seed: 5, rate_limit: 0.1, unavailable: 0.1, drop_after: 0.05, retry_after: 0 } })
+  try {
+    const client = sandbox.client({ maxRetries: 10 })
+    const records = Array.from({ length: 200 }, (_, i) => record(i))
+    records[17] = { customer_info: { customer_name: 'X', mobile: '9000000000' } }
+    records[50] = 'not an object'
+    let progress = null
+    const results = await client.addCustomers(records, { concurrency: 16, onProgress: (p) => { progress = p } })
+    assert.equal(results.length, 200)
+    assert.equal(results[17].ok, false)
+    assert.ok(results[17].error instanceof ValidationError)
+    assert.equal(results[17].error.errors[0].path, 'customer_info.mobile')
+    assert.ok(results[50].error instanceof ValidationError)
+    const unknown = results.filter((r) => !r.ok && r.error instanceof ConnectionError)
+    assert.ok(unknown.length > 0 && unknown.every((r) => r.error.outcomeUnknown))
+    assert.equal(unknown.length, sandbox.stats().faults_injected.drop_after)
+    const byId = new Map(sandbox.customers().map((c) => [c.customer_id, c]))
+    results.forEach((r, i) => {
+      if (r.ok) assert.equal(byId.get(r.response.customer.customer_id).request.customer_info.customer_name, `Customer ${i}`)
+    })
+    assert.equal(byId.size, 198)
+    assert.ok([...byId.values()].every((c) => c.writes === 1))
+    assert.deepEqual(progress, { completed: 200, succeeded: 200 - 2 - unknown.length, failed: 2 + unknown.length })
+  } finally {
+    await sandbox.stop()
+  }
+})
+
+test('a long async iterable is pulled lazily: memory stays bounded', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    let pulled = 0
+    async function* endless() {
+      for (let i = 0; ; i++) {
+        pulled += 1
+        yield record(i)
+      }
+    }
+    let seen = 0
+    for await (const result of sandbox.client().addCustomers(endless(), { concurrency: 4 })) {
+      assert.ok(result.ok)
+      seen += 1
+      assert.ok(pulled - seen <= 2 * 4 + 3, `${pulled} pulled, ${seen} seen`)
+      if (seen === 300) break
+    }
+    assert.ok(pulled < 320)
+  } finally {
+    await sandbox.stop()
+  }
+})
+
+test('an input that throws ends the run with its error', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    function* broken() {
+      yield record(1)
+      throw new Error('source broke')
+    }
+    await assert.rejects(sandbox.client().addCustomers(broken()).toArray(), /source broke/)
+    assert.throws(() => sandbox.client().addCustomers([], { concurrency: 0 }), ConfigError)
+  } finally {
+    await sandbox.stop()
+  }
+})

@@ -1,0 +1,58 @@
+// Typed use of the package: compiled by `tsc --noEmit --strict` in
+// types.test.mjs, not run. A declaration that drifts from use breaks it.
+import {
+  Client,
+  Sandbox,
+  KaptureError,
+  ValidationError,
+  RateLimitError,
+  ApiError,
+  type AddCustomerRequest,
+  type AddCustomerResponse,
+  type BulkResult,
+  type ContactInfo,
+  type FieldProblem,
+} from '../index.mjs'
+
+export async function typedCalls(client: Client): Promise<number | undefined> {
+  const contact: ContactInfo = { first_name: 'Asha', matchEmailPhone: true, contact_person_phone: 9380491387 }
+  const request: AddCustomerRequest = {
+    customer_info: { customer_name: 'Asha', phone: '9380491387', individual: true, type: 'lead' },
+    contact_info: [contact],
+    enquiry_info: { subStatus: 'Hot', additional_fields: { budget: 5 } },
+  }
+  const reply: AddCustomerResponse = await client.addCustomer(request)
+  const status: string = reply.status
+  const results: BulkResult[] = await client.addCustomers([request], { concurrency: 4, onProgress: (p) => p.completed })
+  for await (const result of client.addCustomers([request])) {
+    if (!result.ok) {
+      const unknown: boolean = result.error.outcomeUnknown
+      void unknown
+    } else {
+      void result.response.customer?.customer_id
+    }
+  }
+  void status
+  void results
+  return reply.customer?.customer_id
+}
+
+export function typedErrors(error: unknown): string {
+  if (error instanceof ValidationError) {
+    const problems: FieldProblem[] = error.errors
+    return problems[0]?.path ?? ''
+  }
+  if (error instanceof RateLimitError) return String(error.retryAfter)
+  if (error instanceof ApiError) return `${error.status} ${error.body}`
+  if (error instanceof KaptureError) return error.code
+  return 'other'
+}
+
+export async function typedSandbox(): Promise<number> {
+  const sandbox = await Sandbox.start({ faults: { rate_limit: 0.1, seed: 1 }, token: 't' })
+  const client: Client = sandbox.client({ timeoutMs: 5000 })
+  await client.addCustomer({ customer_info: { customer_name: 'A', email_id: 'a@b.co' } })
+  const writes = sandbox.customers().map((c) => c.writes)
+  await sandbox.stop()
+  return writes.length + new Client({ subdomain: 'acme', maxRetries: 3 }).endpoint.length
+}

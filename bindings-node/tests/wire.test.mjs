@@ -1,0 +1,106 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Client, KaptureError, ValidationError, toWire, validate, version } from '../index.mjs'
+import { scripted, step, vendorRequest, TOKEN, MINIMAL, VENDOR_RESPONSE_TEXT } from './helpers.mjs'
+
+test('the vendor example goes out exactly and the reply comes back whole', async () => {
+  const server = await scripted(step.success())
+  try {
+    const reply = await server.client().addCustomer(vendorRequest())
+    assert.equal(server.count, 1)
+    const sent = server.requests[0]
+    assert.equal(sent.method, 'POST')
+    assert.equal(sent.path, '/ms/customer/customer/api/v1/add-update')
+    assert.equal(sent.headers.authorization, `Basic ${TOKEN}`)
+    assert.equal(sent.headers['content-type'], 'application/json')
+    assert.equal(sent.headers.accept, 'application/json')
+    assert.equal(sent.headers['user-agent'], `kapture-crm/${version}`)
+    assert.deepEqual(JSON.parse(sent.body), vendorRequest())
+    assert.deepEqual(reply, JSON.parse(VENDOR_RESPONSE_TEXT))
+    assert.equal(reply.customer.customer_id, 191690263)
+  } finally {
+    await server.close()
+  }
+})
+
+test('a minimal request is sent in the documented shape', async () => {
+  const server = await scripted(step.success())
+  try {
+    await server.client().addCustomer({ customer_info: { customer_name: 'Asha', phone: 9380491387 } })
+    const body = JSON.parse(server.requests[0].body)
+    assert.equal(body.customer_info.phone, '9380491387')
+    assert.equal(body.customer_info.email_id, '')
+    assert.equal(body.customer_info.individual, false)
+    assert.deepEqual(body.customer_info.additional_fields, {})
+    assert.equal(body.enquiry_info.subStatus, '')
+    assert.deepEqual(body.contact_info, [])
+    assert.deepEqual(Object.keys(body.customer_info).sort(), Object.keys(vendorRequest().customer_info).sort())
+    assert.deepEqual(toWire({ customer_info: { customer_name: 'Asha', phone: 9380491387 } }), body)
+  } finally {
+    await server.close()
+  }
+})
+
+test('extra reply fields are kept', async () => {
+  const server = await scripted(step.json(200, '{"status":"success","customer":{"customer_id":5,"x":[1,2.5,null]},"trace":"t-1"}'))
+  try {
+    const reply = await server.client().addCustomer(MINIMAL)
+    assert.deepEqual(reply, { status: 'success', customer: { customer_id: 5, x: [1, 2.5, null] }, trace: 't-1' })
+  } finally {
+    await server.close()
+  }
+})
+
+test('a Basic prefix is not doubled; userAgent goes first', async () => {
+  const server = await scripted(step.success())
+  try {
+    await new Client({ token: 'Basic abc==', baseUrl: server.url, userAgent: 'shop/1' }).addCustomer(MINIMAL)
+    assert.equal(server.requests[0].headers.authorization, 'Basic abc==')
+    assert.match(server.requests[0].headers['user-agent'], /^shop\/1 kapture-crm\//)
+  } finally {
+    await server.close()
+  }
+})
+
+test('settings come from the environment when not given', async () => {
+  const server = await scripted(step.success())
+  try {
+    process.env.KAPTURE_TOKEN = 'env-token-1'
+    process.env.KAPTURE_BASE_URL = server.url
+    await new Client().addCustomer(MINIMAL)
+    assert.equal(server.requests[0].headers.authorization, 'Basic env-token-1')
+    assert.match(new Client({ subdomain: 'acme' }).endpoint, /^https:\/\/acme\.kapturecrm\.com\//)
+  } finally {
+    delete process.env.KAPTURE_TOKEN
+    delete process.env.KAPTURE_BASE_URL
+    await server.close()
+  }
+})
+
+test('validation reports every problem and sends nothing', async () => {
+  const server = await scripted(step.success())
+  try {
+    const request = {
+      customer_info: { customer_name: '', email: 'a@b.co', individual: 'yes', phone: 9.38e9 + 0.5 },
+      contact_info: [{ contact_person_email: 'nope' }],
+    }
+    await assert.rejects(server.client().addCustomer(request), (error) => {
+      assert.ok(error instanceof ValidationError)
+      assert.ok(error instanceof KaptureError)
+      assert.equal(error.code, 'validation')
+      const byPath = Object.fromEntries(error.errors.map((e) => [e.path, e.message]))
+      assert.equal(byPath['customer_info.email'], 'unknown field; did you mean `email_id`?')
+      assert.equal(byPath['customer_info.individual'], 'expected true or false, got the string "yes"')
+      assert.match(byPath['customer_info.phone'], /^expected text, got the decimal number/)
+      assert.equal(byPath['customer_info.customer_name'], 'is required and must not be blank')
+      assert.match(byPath['contact_info[0].contact_person_email'], /^expected an email address/)
+      return true
+    })
+    assert.throws(() => validate({ customer_info: { customer_name: 'A', phone: '12' } }), ValidationError)
+    assert.throws(() => validate(undefined), ValidationError)
+    assert.throws(() => validate({ customer_info: { customer_name: 'A', phone: 10n } }), ValidationError)
+    assert.equal(server.count, 0)
+  } finally {
+    await server.close()
+  }
+})
