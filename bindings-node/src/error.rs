@@ -47,17 +47,7 @@ pub fn payload(error: &Error) -> Value {
         _ => {}
     }
     // What the vendor said, or the transport's own words: the error's cause.
-    let cause = match error {
-        Error::Authentication { message, .. }
-        | Error::RateLimited { message, .. }
-        | Error::Api { message, .. }
-        | Error::Server { message, .. }
-        | Error::UnexpectedResponse { message, .. }
-        | Error::Timeout { message, .. }
-        | Error::Connection { message, .. }
-        | Error::Config(message) => Some(message.as_str()),
-        _ => None,
-    };
+    let cause = error.detail();
     if let Some(cause) = cause {
         out["cause"] = json!(cause);
     }

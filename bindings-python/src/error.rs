@@ -85,7 +85,13 @@ fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
     if let Some(body) = error.body() {
         attrs.set_item("body", body)?;
     }
-    if let Some(message) = vendor_message(error) {
+    // Python's `.message`: the vendor's words for replies (not for
+    // timeouts and connections, whose message is the whole text).
+    let vendor_message = match error {
+        Error::Timeout { .. } | Error::Connection { .. } | Error::Config(_) => None,
+        _ => error.detail(),
+    };
+    if let Some(message) = vendor_message {
         attrs.set_item("message", message)?;
     }
     attrs.set_item("outcome_unknown", error.outcome_unknown())?;
@@ -94,15 +100,4 @@ fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
         .getattr(class)?
         .call((error.to_string(),), Some(&attrs))
         .map_err(|e| PyRuntimeError::new_err(format!("{error} ({e})")))
-}
-
-fn vendor_message(error: &Error) -> Option<&str> {
-    match error {
-        Error::Authentication { message, .. }
-        | Error::RateLimited { message, .. }
-        | Error::Api { message, .. }
-        | Error::Server { message, .. }
-        | Error::UnexpectedResponse { message, .. } => Some(message),
-        _ => None,
-    }
 }

@@ -154,6 +154,23 @@ impl Error {
         }
     }
 
+    /// The message under the summary: what the vendor said (for replies),
+    /// the transport's own words (timeouts, connections), or the setting at
+    /// fault (config). The bindings expose it as `message` / `cause`.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Error::Authentication { message, .. }
+            | Error::RateLimited { message, .. }
+            | Error::Api { message, .. }
+            | Error::Server { message, .. }
+            | Error::UnexpectedResponse { message, .. }
+            | Error::Timeout { message, .. }
+            | Error::Connection { message, .. }
+            | Error::Config(message) => Some(message),
+            Error::Validation(_) => None,
+        }
+    }
+
     /// A stable, machine-friendly name of the variant (`"validation"`,
     /// `"rate_limited"`, ...), the `code` of the Node binding's errors.
     pub fn code(&self) -> &'static str {
