@@ -160,6 +160,8 @@ export interface BulkProgress {
 export interface AddCustomersOptions {
   /** Requests in flight at most (default 8). */
   concurrency?: number
+  /** Requests started per second at most; the pace also drops by itself on 429/503. */
+  rate?: number
   /** Called after each result. */
   onProgress?: (progress: BulkProgress) => void
 }

@@ -56,15 +56,16 @@ class Client {
   }
 
   /**
-   * Many customers, `concurrency` at a time. Returns a run that is both an
+   * Many customers, `concurrency` at a time, at most `rate` per second (the
+   * pace also drops by itself on 429/503 and recovers). Returns a run that is both an
    * async iterable (`for await`, bounded memory) and a promise of the array
    * of results; either way one result per input, in input order:
    * `{ ok: true, response }` or `{ ok: false, error }`.
    */
-  addCustomers(records, { concurrency = 8, onProgress } = {}) {
+  addCustomers(records, { concurrency = 8, rate, onProgress } = {}) {
     let run
     try {
-      run = this.#native.bulk(concurrency, true)
+      run = this.#native.bulk(concurrency, true, rate ?? null)
     } catch (error) {
       throw translate(error)
     }

@@ -141,7 +141,12 @@ impl NativeClient {
 
     /// A bulk run on the core's engine.
     #[napi(catch_unwind)]
-    pub fn bulk(&self, concurrency: u32, ordered: bool) -> napi::Result<NativeBulk> {
+    pub fn bulk(&self, concurrency: u32, ordered: bool, rate: Option<f64>) -> napi::Result<NativeBulk> {
+        if let Some(rate) = rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
+            return Err(to_napi(&Error::Config(format!(
+                "rate must be a positive number of requests per second, got {rate}"
+            ))));
+        }
         if !(1..=1024).contains(&concurrency) {
             return Err(to_napi(&Error::Config(format!(
                 "concurrency must be from 1 to 1024, got {concurrency}"
@@ -152,6 +157,7 @@ impl NativeClient {
             BulkOptions {
                 concurrency: concurrency as usize,
                 ordered,
+                rate,
             },
         ))
     }

@@ -160,8 +160,13 @@ impl NativeClient {
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
-    #[pyo3(signature = (concurrency=8, ordered=true))]
-    fn bulk(&self, concurrency: i64, ordered: bool) -> PyResult<BulkRun> {
+    #[pyo3(signature = (concurrency=8, ordered=true, rate=None))]
+    fn bulk(&self, concurrency: i64, ordered: bool, rate: Option<f64>) -> PyResult<BulkRun> {
+        if let Some(rate) = rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
+            return Err(to_pyerr(Error::Config(format!(
+                "rate must be a positive number of requests per second, got {rate}"
+            ))));
+        }
         let concurrency = usize::try_from(concurrency)
             .ok()
             .filter(|c| (1..=1024).contains(c))
@@ -175,6 +180,7 @@ impl NativeClient {
             BulkOptions {
                 concurrency,
                 ordered,
+                rate,
             },
         )
     }

@@ -106,10 +106,20 @@ impl Client {
         &self,
         request: &AddCustomerRequest,
     ) -> Result<AddCustomerResponse, Error> {
+        self.add_customer_observed(request, &|_| {}).await
+    }
+
+    /// [`add_customer`](Self::add_customer), telling `observer` of every
+    /// failed attempt, retried or not (the bulk engine slows down on 429/503).
+    pub async fn add_customer_observed(
+        &self,
+        request: &AddCustomerRequest,
+        observer: &(dyn Fn(&Error) + Send + Sync),
+    ) -> Result<AddCustomerResponse, Error> {
         request.validate()?;
         let body = serde_json::to_vec(request)
             .map_err(|e| Error::Config(format!("cannot encode the request: {e}")))?;
-        self.send(body).await
+        self.send(body, observer).await
     }
 
     /// [`add_customer`](Self::add_customer) for untyped JSON, the vendor's
@@ -119,7 +129,11 @@ impl Client {
         self.add_customer(&request).await
     }
 
-    async fn send(&self, body: Vec<u8>) -> Result<AddCustomerResponse, Error> {
+    async fn send(
+        &self,
+        body: Vec<u8>,
+        observer: &(dyn Fn(&Error) + Send + Sync),
+    ) -> Result<AddCustomerResponse, Error> {
         let config = &self.inner.config;
         let body = bytes::Bytes::from(body);
         let mut retry = 0;
@@ -132,6 +146,7 @@ impl Client {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
+            observer(&error);
             if retry >= config.max_retries || !should_retry(&error, config.retry_unknown_outcome) {
                 return Err(error);
             }

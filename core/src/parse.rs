@@ -73,6 +73,31 @@ pub fn field_names(section: &str) -> Vec<&'static str> {
     schema.iter().map(|(name, _)| *name).collect()
 }
 
+/// True when `field` of `section` takes true/false (`individual`, `update`...).
+pub fn is_bool_field(section: &str, field: &str) -> bool {
+    kind_of(section, field) == Some(Kind::Bool)
+}
+
+/// True when `field` of `section` is a free-form object (`additional_fields`).
+pub fn is_object_field(section: &str, field: &str) -> bool {
+    kind_of(section, field) == Some(Kind::Object)
+}
+
+fn kind_of(section: &str, field: &str) -> Option<Kind> {
+    let schema = match section {
+        "customer_info" => customer_schema(),
+        "contact_info" => contact_schema(),
+        "enquiry_info" => enquiry_schema(),
+        _ => return None,
+    };
+    schema.iter().find(|(name, _)| *name == field).map(|(_, k)| *k)
+}
+
+/// The documented field of `section` closest to a misspelt `key`, if any.
+pub fn closest_field(section: &str, key: &str) -> Option<&'static str> {
+    closest(key, &field_names(section))
+}
+
 /// See the module docs. The `Err` is always [`Error::Validation`].
 pub fn request_from_json(value: &Value) -> Result<AddCustomerRequest, Error> {
     request_from_json_reporting(value, Vec::new())

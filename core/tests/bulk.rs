@@ -57,6 +57,7 @@ async fn one_outcome_per_input_in_order_through_faults_and_bad_records() {
         &BulkOptions {
             concurrency: 16,
             ordered: true,
+            ..BulkOptions::default()
         },
     )
     .collect()
@@ -92,6 +93,7 @@ async fn in_flight_is_bounded_and_input_is_pulled_lazily() {
     let options = BulkOptions {
         concurrency: 4,
         ordered: true,
+        ..BulkOptions::default()
     };
     let mut outcomes = bulk::add_customers(&client, endless, &options);
     let mut seen = 0;
@@ -121,6 +123,7 @@ async fn unordered_yields_fast_results_before_a_slow_one() {
     let options = BulkOptions {
         concurrency: 4,
         ordered: false,
+        ..BulkOptions::default()
     };
     let order: Vec<usize> = bulk::add_customers(&client, inputs, &options)
         .map(|o| o.index)
@@ -134,4 +137,22 @@ async fn unordered_yields_fast_results_before_a_slow_one() {
     let mut sorted = order.clone();
     sorted.sort();
     assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_rate_limit_paces_the_calls() {
+    let server = Scripted::start(vec![Step::success()]).await;
+    let client = client_for(&server).build().unwrap();
+    let inputs = stream::iter((0..21).map(|i| Ok(numbered(i))));
+    let options = BulkOptions {
+        concurrency: 8,
+        rate: Some(20.0),
+        ..BulkOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let outcomes: Vec<_> = bulk::add_customers(&client, inputs, &options).collect().await;
+    assert_eq!(outcomes.len(), 21);
+    // 21 starts at 20 per second: the last a second after the first.
+    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+    assert_eq!(server.count(), 21);
 }

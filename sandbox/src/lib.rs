@@ -105,21 +105,24 @@ impl std::fmt::Debug for Sandbox {
 impl Sandbox {
     /// Binds 127.0.0.1 and serves on the current tokio runtime.
     pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
-        let (listener, parts) = Self::bind(config).await?;
+        let (listener, parts) = Self::bind(config)?;
+        let listener = TcpListener::from_std(listener)?;
         let (shutdown, watcher) = watch::channel(false);
         tokio::spawn(server::serve(listener, parts.shared.clone(), watcher));
         Ok(parts.finish(shutdown, None))
     }
 
     /// Starts on a runtime of its own (two worker threads), for callers
-    /// without one: synchronous tests, the Python and Node bindings.
+    /// without one (synchronous tests, the Python and Node bindings) and for
+    /// callers that want the sandbox off their own runtime's threads. Safe to
+    /// call from inside a runtime.
     pub fn start_background(config: SandboxConfig) -> io::Result<Sandbox> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("kapture-sandbox")
             .enable_all()
             .build()?;
-        let (listener, parts) = runtime.block_on(Self::bind(config))?;
+        let (listener, parts) = Self::bind(config)?;
         let (shutdown, watcher) = watch::channel(false);
         let shared = parts.shared.clone();
         let thread = std::thread::Builder::new()
@@ -127,7 +130,14 @@ impl Sandbox {
             .spawn(move || {
                 let mut stop = watcher.clone();
                 runtime.block_on(async move {
-                    tokio::spawn(server::serve(listener, shared, watcher));
+                    match TcpListener::from_std(listener) {
+                        Ok(listener) => {
+                            tokio::spawn(server::serve(listener, shared, watcher));
+                        }
+                        // Cannot happen for a freshly bound socket; the
+                        // sandbox would then refuse connections, loudly.
+                        Err(e) => eprintln!("kapture sandbox: cannot serve: {e}"),
+                    }
                     let _ = stop.changed().await;
                 });
                 // Connections still open are dropped with the runtime.
@@ -136,7 +146,7 @@ impl Sandbox {
         Ok(parts.finish(shutdown, Some(thread)))
     }
 
-    async fn bind(config: SandboxConfig) -> io::Result<(TcpListener, Parts)> {
+    fn bind(config: SandboxConfig) -> io::Result<(std::net::TcpListener, Parts)> {
         config
             .faults
             .check()
@@ -144,16 +154,9 @@ impl Sandbox {
         let token = match config.token {
             Some(t) if !t.trim().is_empty() => t,
             Some(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "the token is empty",
-                ));
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, "the token is empty"));
             }
-            None => format!(
-                "sandbox-{:016x}{:08x}",
-                fastrand::u64(..),
-                fastrand::u32(..)
-            ),
+            None => format!("sandbox-{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..)),
         };
         if token.chars().any(|c| c.is_control() || !c.is_ascii()) {
             return Err(io::Error::new(
@@ -162,17 +165,11 @@ impl Sandbox {
             ));
         }
         // Loopback only: a sandbox is never reachable from another machine.
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
+        listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let shared = Arc::new(server::Shared::new(&token, config.faults));
-        Ok((
-            listener,
-            Parts {
-                address,
-                token,
-                shared,
-            },
-        ))
+        Ok((listener, Parts { address, token, shared }))
     }
 
     /// The base URL to give a client: `http://127.0.0.1:<port>`.

@@ -265,3 +265,12 @@ fn background_sandbox_serves_without_a_runtime_of_the_caller() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn background_sandbox_can_start_inside_a_runtime() {
+    let sandbox = kapture_crm_sandbox::Sandbox::start_background(Default::default()).unwrap();
+    let reply = add(&sandbox, VENDOR_REQUEST).await.unwrap();
+    assert_eq!(reply.status, 200);
+    // Stopping joins its thread: off this runtime's worker.
+    tokio::task::spawn_blocking(move || sandbox.stop()).await.unwrap();
+}

@@ -70,10 +70,13 @@ class Client(_Base):
         parsed reply with every field the server sent. Raises a KaptureError."""
         return self._native.add_customer(request)  # type: ignore[no-any-return]
 
-    def add_customers(self, records: Iterable[Record], *, concurrency: int = 8) -> BulkResults:
-        """Adds many customers, ``concurrency`` at a time. Yields, in input
-        order, each record's reply or its exception."""
-        return BulkResults(self._native.bulk(concurrency), records)
+    def add_customers(
+        self, records: Iterable[Record], *, concurrency: int = 8, rate: Optional[float] = None
+    ) -> BulkResults:
+        """Adds many customers, ``concurrency`` at a time (and at most ``rate``
+        per second; the pace also drops by itself when Kapture answers 429 or
+        503). Yields, in input order, each record's reply or its exception."""
+        return BulkResults(self._native.bulk(concurrency, True, rate), records)
 
     def close(self) -> None:
         self._native.close()
@@ -103,10 +106,11 @@ class AsyncClient(_Base):
         records: Union[Iterable[Record], AsyncIterable[Record]],
         *,
         concurrency: int = 8,
+        rate: Optional[float] = None,
     ) -> AsyncBulkResults:
         """``async for outcome in client.add_customers(records)``: replies or
         exceptions in input order; takes plain and async iterables."""
-        return AsyncBulkResults(self._native.bulk(concurrency), records)
+        return AsyncBulkResults(self._native.bulk(concurrency, True, rate), records)
 
     async def close(self) -> None:
         self._native.close()

@@ -1,0 +1,339 @@
+//! `kapture`: add one customer, validate or import a file of them, or run the
+//! sandbox. Credentials come from flags or KAPTURE_TOKEN and
+//! KAPTURE_SUBDOMAIN / KAPTURE_BASE_URL; `--sandbox` works against an
+//! in-process sandbox instead (nothing leaves the machine).
+
+mod import;
+mod journal;
+mod rows;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Args, Parser, Subcommand};
+use kapture_crm::{AddCustomerRequest, Client, ClientBuilder, Error};
+use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+
+use crate::rows::Format;
+
+#[derive(Parser)]
+#[command(name = "kapture", version, about = "Push customers into Kapture CRM")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Add one customer and print the reply as JSON.
+    Add(AddArgs),
+    /// Check every row of a file without sending anything.
+    Validate(FileArgs),
+    /// Add every row of a CSV or JSON-lines file; resumable.
+    Import(ImportArgs),
+    /// Run the local Kapture-compatible sandbox in the foreground.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Args)]
+struct Target {
+    /// API token (default: KAPTURE_TOKEN).
+    #[arg(long)]
+    token: Option<String>,
+    /// Your Kapture subdomain (default: KAPTURE_SUBDOMAIN).
+    #[arg(long, conflicts_with = "base_url")]
+    subdomain: Option<String>,
+    /// Base URL instead of a subdomain (default: KAPTURE_BASE_URL).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Work against a sandbox started in this process.
+    #[arg(long, conflicts_with_all = ["token", "subdomain", "base_url"])]
+    sandbox: bool,
+    /// Retries of what cannot have reached Kapture.
+    #[arg(long, default_value_t = 4)]
+    max_retries: u32,
+}
+
+#[derive(Args)]
+struct AddArgs {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    /// A request in the vendor's JSON shape (flags above override its fields).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(Args)]
+struct FileArgs {
+    file: PathBuf,
+    /// csv or jsonl (default: from the extension).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Rename a column: --map 'Mobile No=phone' (repeatable).
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    maps: Vec<String>,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    file: FileArgs,
+    #[command(flatten)]
+    target: Target,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Requests per second at most (the pace also drops on 429/503).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Read and check everything, send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Refuse to run when a journal exists (default: resume from it).
+    #[arg(long)]
+    no_resume: bool,
+    /// Send again rows whose outcome is unknown (check the CRM first).
+    #[arg(long)]
+    retry_unknown: bool,
+    /// Send rows with the same customer_code, phone or email as an earlier row.
+    #[arg(long)]
+    allow_duplicates: bool,
+}
+
+#[derive(Args)]
+struct SandboxArgs {
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    #[arg(long)]
+    token: Option<String>,
+    /// e.g. rate_limit=0.1,unavailable=0.1,drop_after=0.02,seed=7
+    #[arg(long)]
+    faults: Option<String>,
+}
+
+/// Exit codes: 0 all done; 1 some rows failed or are unknown; 2 usage or
+/// setup errors; 130 interrupted.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(async {
+        match cli.command {
+            Command::Add(args) => add(args).await,
+            Command::Validate(args) => validate(args).await,
+            Command::Import(args) => import(args).await,
+            Command::Sandbox(args) => sandbox(args).await,
+        }
+    })
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("kapture: {message}");
+    ExitCode::from(2)
+}
+
+/// The client to use, and the sandbox behind it if `--sandbox`.
+fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
+    let (builder, sandbox) = if target.sandbox {
+        let sandbox = Sandbox::start_background(SandboxConfig::default())
+            .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+        println!("Using an in-process sandbox at {} (nothing leaves this machine).", sandbox.url());
+        let builder = ClientBuilder::new().token(sandbox.token()).base_url(sandbox.url());
+        (builder, Some(sandbox))
+    } else {
+        let mut builder = ClientBuilder::from_env();
+        if let Some(token) = &target.token {
+            builder = builder.token(token);
+        }
+        if let Some(subdomain) = &target.subdomain {
+            builder = builder.subdomain(subdomain);
+        }
+        if let Some(base_url) = &target.base_url {
+            builder = builder.base_url(base_url);
+        }
+        (builder, None)
+    };
+    let client = builder
+        .max_retries(target.max_retries)
+        .user_agent(concat!("kapture-cli/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| match e {
+            Error::Config(m) => format!("{m} (or use --sandbox to try it locally)"),
+            other => other.to_string(),
+        })?;
+    Ok((client, sandbox))
+}
+
+async fn add(args: AddArgs) -> ExitCode {
+    let mut request = match &args.json {
+        Some(path) => match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| {
+            serde_json::from_str::<Value>(&t).map_err(|e| format!("not JSON: {e}"))
+        }) {
+            Ok(value) => value,
+            Err(e) => return fail(&format!("{}: {e}", path.display())),
+        },
+        None => json!({}),
+    };
+    for (field, value) in [("customer_name", &args.name), ("phone", &args.phone), ("email_id", &args.email)] {
+        if let Some(value) = value {
+            if !request["customer_info"].is_object() {
+                request["customer_info"] = json!({});
+            }
+            request["customer_info"][field] = json!(value);
+        }
+    }
+    let request = match AddCustomerRequest::from_json(&request) {
+        Ok(request) => request,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let (client, _sandbox) = match client(&args.target) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    match client.add_customer(&request).await {
+        Ok(reply) => {
+            println!("{}", serde_json::to_string_pretty(reply.as_json()).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kapture: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn renames(maps: &[String]) -> Result<Vec<(String, String)>, String> {
+    maps.iter()
+        .map(|m| {
+            m.split_once('=')
+                .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+                .ok_or_else(|| format!("--map {m:?}: expected 'Header=field'"))
+        })
+        .collect()
+}
+
+fn format_of(args: &FileArgs) -> Result<Format, String> {
+    args.format.or_else(|| Format::guess(&args.file)).ok_or_else(|| {
+        format!("{}: cannot tell the format from the extension; give --format csv|jsonl", args.file.display())
+    })
+}
+
+async fn validate(args: FileArgs) -> ExitCode {
+    let (format, renames) = match format_of(&args).and_then(|f| Ok((f, renames(&args.maps)?))) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
+    let rows = match rows::Rows::open(&args.file, format, &renames) {
+        Ok(rows) => rows,
+        Err(e) => return fail(&e),
+    };
+    let (mut total, mut bad) = (0u64, 0u64);
+    for row in rows {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => return fail(&e),
+        };
+        total += 1;
+        let problems = match row.request.map_err(|e| vec![format!("{e}")]).and_then(|value| {
+            AddCustomerRequest::from_json(&value).map(drop).map_err(|e| match e {
+                Error::Validation(problems) => problems.iter().map(ToString::to_string).collect(),
+                other => vec![other.to_string()],
+            })
+        }) {
+            Ok(()) => continue,
+            Err(problems) => problems,
+        };
+        bad += 1;
+        for problem in problems {
+            println!("row {}: {problem}", row.number);
+        }
+    }
+    println!("{total} rows, {} valid, {bad} with problems", total - bad);
+    if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+async fn import(args: ImportArgs) -> ExitCode {
+    let options = match format_of(&args.file).and_then(|format| {
+        Ok(import::Options {
+            input: args.file.file.clone(),
+            format,
+            renames: renames(&args.file.maps)?,
+            concurrency: args.concurrency.clamp(1, 1024),
+            rate: args.rate,
+            dry_run: args.dry_run,
+            resume: !args.no_resume,
+            retry_unknown: args.retry_unknown,
+            allow_duplicates: args.allow_duplicates,
+            progress_every: 2.0,
+            journal: args.target.sandbox.then(|| {
+                std::env::temp_dir().join(format!("kapture-sandbox-{}.kapture-journal", std::process::id()))
+            }),
+        })
+    }) {
+        Ok(options) => options,
+        Err(e) => return fail(&e),
+    };
+    let (client, _sandbox) = if args.dry_run {
+        (None, None)
+    } else {
+        match client(&args.target) {
+            Ok((client, sandbox)) => (Some(client), sandbox),
+            Err(e) => return fail(&e),
+        }
+    };
+    // Ctrl-C: stop taking rows, finish what is in flight, journal, summarise.
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("kapture: interrupted; finishing the requests in flight (Ctrl-C again to quit now)");
+            flag.store(true, Ordering::SeqCst);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let temporary_journal = options.journal.clone();
+    let result = import::run(client, options, stop).await;
+    if let Some(path) = temporary_journal {
+        let _ = std::fs::remove_file(path);
+    }
+    match result {
+        Ok(summary) => {
+            let _ = summary.print(&mut std::io::stdout());
+            if summary.interrupted {
+                ExitCode::from(130)
+            } else if summary.failed_total() > 0 || !summary.unknown.is_empty() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+async fn sandbox(args: SandboxArgs) -> ExitCode {
+    let faults = match args.faults.as_deref().map(str::parse::<Faults>).transpose() {
+        Ok(faults) => faults.unwrap_or_default(),
+        Err(e) => return fail(&format!("--faults: {e}")),
+    };
+    let sandbox = match Sandbox::start(SandboxConfig { port: args.port, token: args.token, faults }).await {
+        Ok(sandbox) => sandbox,
+        Err(e) => return fail(&format!("cannot start the sandbox: {e}")),
+    };
+    println!("KAPTURE_BASE_URL={} KAPTURE_TOKEN={}", sandbox.url(), sandbox.token());
+    let _ = tokio::signal::ctrl_c().await;
+    ExitCode::SUCCESS
+}

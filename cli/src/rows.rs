@@ -1,0 +1,323 @@
+//! Reading an input file row by row (CSV or JSON lines) into vendor-shaped
+//! JSON requests, streaming: one row in memory at a time.
+//!
+//! CSV headers are documented `customer_info` field names (`phone`, `city`)
+//! or dotted paths (`contact_info.0.first_name`, `enquiry_info.remarks`,
+//! `customer_info.additional_fields.budget`); `--map 'Mobile No=phone'`
+//! renames a header first. Headers are checked once, before any row: an
+//! unknown one stops the run with a suggestion instead of failing every row.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use kapture_crm::parse::{closest_field, field_names, is_bool_field, is_object_field};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    /// From the extension: `.csv`, `.jsonl`/`.ndjson`.
+    pub fn guess(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+/// One data row: its number (1 = first row after the header), a stable hash
+/// of its text (the journal's check that the file did not change), the
+/// request built from it (or why it could not be), and its original cells.
+pub struct Row {
+    pub number: u64,
+    pub hash: u64,
+    pub request: Result<Value, String>,
+    pub cells: Vec<String>,
+}
+
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Where a CSV column goes in the request.
+struct Column {
+    path: Vec<Segment>,
+    /// (section, field) for type conversion of the cell.
+    section: String,
+    field: String,
+}
+
+pub struct Rows {
+    inner: Inner,
+    next_number: u64,
+    pub headers: Vec<String>,
+}
+
+enum Inner {
+    Csv(csv::Reader<File>, Vec<Option<Column>>),
+    Jsonl(std::io::Lines<BufReader<File>>),
+}
+
+/// FNV-1a, 64 bits: stable across builds and versions (unlike std's hasher).
+pub fn fnv(parts: &[&[u8]]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.iter().chain(&[0x1f]) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+impl Rows {
+    pub fn open(path: &Path, format: Format, renames: &[(String, String)]) -> Result<Rows, String> {
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        match format {
+            Format::Jsonl => Ok(Rows {
+                inner: Inner::Jsonl(BufReader::new(file).lines()),
+                next_number: 1,
+                headers: vec!["json".into()],
+            }),
+            Format::Csv => {
+                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+                let headers: Vec<String> = reader
+                    .headers()
+                    .map_err(|e| format!("{}: cannot read the header row: {e}", path.display()))?
+                    .iter()
+                    .map(str::to_string)
+                    .collect();
+                let columns = columns(&headers, renames)?;
+                Ok(Rows {
+                    inner: Inner::Csv(reader, columns),
+                    next_number: 1,
+                    headers,
+                })
+            }
+        }
+    }
+}
+
+impl Iterator for Rows {
+    type Item = Result<Row, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let number = self.next_number;
+        let row = match &mut self.inner {
+            Inner::Jsonl(lines) => loop {
+                let line = match lines.next()? {
+                    Ok(line) => line,
+                    Err(e) => return Some(Err(format!("line {number}: {e}"))),
+                };
+                if line.trim().is_empty() {
+                    continue; // blank lines are not rows
+                }
+                let request = serde_json::from_str::<Value>(&line)
+                    .map_err(|e| format!("not a JSON object: {e}"));
+                break Row {
+                    number,
+                    hash: fnv(&[line.as_bytes()]),
+                    request,
+                    cells: vec![line],
+                };
+            },
+            Inner::Csv(reader, columns) => {
+                let mut record = csv::StringRecord::new();
+                match reader.read_record(&mut record) {
+                    Ok(false) => return None,
+                    Ok(true) => {}
+                    Err(e) => return Some(Err(format!("row {number}: {e}"))),
+                }
+                let cells: Vec<String> = record.iter().map(str::to_string).collect();
+                let parts: Vec<&[u8]> = cells.iter().map(|c| c.as_bytes()).collect();
+                Row {
+                    number,
+                    hash: fnv(&parts),
+                    request: Ok(build(columns, &cells)),
+                    cells,
+                }
+            }
+        };
+        self.next_number += 1;
+        Some(Ok(row))
+    }
+}
+
+const SECTIONS: [&str; 3] = ["customer_info", "contact_info", "enquiry_info"];
+
+fn columns(headers: &[String], renames: &[(String, String)]) -> Result<Vec<Option<Column>>, String> {
+    let mut problems = Vec::new();
+    let columns = headers
+        .iter()
+        .map(|header| {
+            let name = renames
+                .iter()
+                .find(|(from, _)| from == header.trim())
+                .map_or(header.trim(), |(_, to)| to.as_str());
+            if name.is_empty() || name.eq_ignore_ascii_case("error") {
+                return None; // unnamed columns and a failures file's `error` are not data
+            }
+            match column(name) {
+                Ok(column) => Some(column),
+                Err(problem) => {
+                    problems.push(format!("column {header:?}: {problem}"));
+                    None
+                }
+            }
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(columns)
+    } else {
+        Err(format!(
+            "{}\n(rename a column with --map 'Header=field', e.g. --map 'Mobile No=phone')",
+            problems.join("\n")
+        ))
+    }
+}
+
+fn column(name: &str) -> Result<Column, String> {
+    let parts: Vec<&str> = name.split('.').collect();
+    let (section, rest) = if SECTIONS.contains(&parts[0]) {
+        (parts[0], &parts[1..])
+    } else {
+        ("customer_info", &parts[..])
+    };
+    let mut path = vec![Segment::Key(section.into())];
+    let mut rest = rest;
+    if section == "contact_info" {
+        let index = rest
+            .first()
+            .and_then(|i| i.parse::<usize>().ok())
+            .ok_or("contact_info columns need an index: contact_info.0.first_name")?;
+        path.push(Segment::Index(index));
+        rest = &rest[1..];
+    }
+    let Some((field, inner)) = rest.split_first() else {
+        return Err(format!("{name} names a section, not a field"));
+    };
+    if !field_names(section).contains(field) {
+        let hint = closest_field(section, field)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(format!("`{field}` is not a documented field of {section}{hint}"));
+    }
+    if !inner.is_empty() && !is_object_field(section, field) {
+        return Err(format!("{section}.{field} has no sub-fields"));
+    }
+    path.push(Segment::Key((*field).to_string()));
+    path.extend(inner.iter().map(|k| Segment::Key((*k).to_string())));
+    Ok(Column {
+        path,
+        section: section.into(),
+        field: (*field).to_string(),
+    })
+}
+
+/// The request of one CSV row. Empty cells are left out; true/false fields
+/// take true/false/yes/no/1/0; anything else is left as text for the core's
+/// validation to judge (and name).
+fn build(columns: &[Option<Column>], cells: &[String]) -> Value {
+    let mut root = Value::Object(Map::new());
+    for (column, cell) in columns.iter().zip(cells) {
+        let Some(column) = column else { continue };
+        let text = cell.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let value = if is_bool_field(&column.section, &column.field) {
+            match text.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "1" => Value::Bool(true),
+                "false" | "no" | "n" | "0" => Value::Bool(false),
+                _ => Value::String(text.into()),
+            }
+        } else if column.path.len() == 2 && is_object_field(&column.section, &column.field) {
+            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into()))
+        } else {
+            Value::String(text.into())
+        };
+        insert(&mut root, &column.path, value);
+    }
+    root
+}
+
+fn insert(root: &mut Value, path: &[Segment], value: Value) {
+    let mut node = root;
+    for (i, segment) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        node = match segment {
+            Segment::Key(key) => {
+                let Value::Object(map) = node else { return };
+                if last {
+                    map.insert(key.clone(), value);
+                    return;
+                }
+                let next_is_index = matches!(path.get(i + 1), Some(Segment::Index(_)));
+                map.entry(key.clone()).or_insert_with(|| {
+                    if next_is_index {
+                        Value::Array(Vec::new())
+                    } else {
+                        Value::Object(Map::new())
+                    }
+                })
+            }
+            Segment::Index(index) => {
+                let Value::Array(items) = node else { return };
+                while items.len() <= *index {
+                    items.push(Value::Object(Map::new()));
+                }
+                &mut items[*index]
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(headers: &[&str], cells: &[&str]) -> Value {
+        let headers: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
+        let columns = columns(&headers, &[("Mobile No".into(), "phone".into())]).unwrap();
+        build(&columns, &cells.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn headers_become_paths() {
+        let value = row(
+            &["customer_name", "Mobile No", "individual", "contact_info.0.first_name", "contact_info.1.first_name", "enquiry_info.remarks", "customer_info.additional_fields.budget", "city"],
+            &["Asha", "9380491387", "yes", "A", "B", "hot lead", "5000", ""],
+        );
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "customer_info": {"customer_name": "Asha", "phone": "9380491387", "individual": true,
+                                  "additional_fields": {"budget": "5000"}},
+                "contact_info": [{"first_name": "A"}, {"first_name": "B"}],
+                "enquiry_info": {"remarks": "hot lead"}
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_headers_stop_the_run_with_a_hint() {
+        let headers: Vec<String> = ["customer_name", "email", "contact_info.first_name", "Mobile"].iter().map(|s| s.to_string()).collect();
+        let err = columns(&headers, &[]).err().unwrap();
+        assert!(err.contains("column \"email\": `email` is not a documented field of customer_info; did you mean `email_id`?"), "{err}");
+        assert!(err.contains("need an index"), "{err}");
+        assert!(err.contains("--map"), "{err}");
+    }
+
+    #[test]
+    fn hash_is_stable() {
+        assert_eq!(fnv(&[b"a", b"b"]), fnv(&[b"a", b"b"]));
+        assert_ne!(fnv(&[b"ab"]), fnv(&[b"a", b"b"]));
+    }
+}
