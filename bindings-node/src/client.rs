@@ -141,7 +141,12 @@ impl NativeClient {
 
     /// A bulk run on the core's engine.
     #[napi(catch_unwind)]
-    pub fn bulk(&self, concurrency: u32, ordered: bool, rate: Option<f64>) -> napi::Result<NativeBulk> {
+    pub fn bulk(
+        &self,
+        concurrency: u32,
+        ordered: bool,
+        rate: Option<f64>,
+    ) -> napi::Result<NativeBulk> {
         if let Some(rate) = rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
             return Err(to_napi(&Error::Config(format!(
                 "rate must be a positive number of requests per second, got {rate}"

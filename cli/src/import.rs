@@ -63,17 +63,32 @@ impl Summary {
     }
 
     pub fn print(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let title = if self.interrupted { "Interrupted" } else { "Done" };
+        let title = if self.interrupted {
+            "Interrupted"
+        } else {
+            "Done"
+        };
         writeln!(out, "{title}: {} rows read", self.rows)?;
-        if self.would_send > 0 || (self.added == 0 && self.rows > 0 && self.failed_total() == 0 && self.skipped == 0) {
+        if self.would_send > 0
+            || (self.added == 0 && self.rows > 0 && self.failed_total() == 0 && self.skipped == 0)
+        {
             writeln!(out, "  would send:  {}", self.would_send)?;
         }
         writeln!(out, "  added:       {}", self.added)?;
-        writeln!(out, "  skipped:     {} (added by an earlier run)", self.skipped)?;
+        writeln!(
+            out,
+            "  skipped:     {} (added by an earlier run)",
+            self.skipped
+        )?;
         writeln!(out, "  failed:      {}", self.failed_total())?;
         for (code, n) in &self.failed {
             writeln!(out, "    {code}: {n}")?;
         }
+        writeln!(
+            out,
+            "  duplicate:   {} (same customer_code, phone or email as an earlier row)",
+            self.failed.get("duplicate").copied().unwrap_or(0)
+        )?;
         writeln!(out, "  unknown:     {}", self.unknown.len())?;
         if !self.unknown.is_empty() {
             let shown: Vec<String> = self.unknown.iter().take(20).map(u64::to_string).collect();
@@ -86,7 +101,11 @@ impl Summary {
             )?;
         }
         if let Some(path) = &self.failures_file {
-            writeln!(out, "  failed rows with an `error` column: {}", path.display())?;
+            writeln!(
+                out,
+                "  failed rows with an `error` column: {}",
+                path.display()
+            )?;
         }
         if let Some(path) = &self.journal_file {
             writeln!(out, "  journal: {} (run again to resume)", path.display())?;
@@ -118,27 +137,52 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Records {
-    fn journal(&mut self, row: u64, hash: u64, state: State, extra: serde_json::Value) -> Result<(), String> {
+    fn journal(
+        &mut self,
+        row: u64,
+        hash: u64,
+        state: State,
+        extra: serde_json::Value,
+    ) -> Result<(), String> {
         match &mut self.journal {
             Some(journal) => journal.record(row, hash, state, extra),
             None => Ok(()),
         }
     }
 
-    fn fail(&mut self, number: u64, hash: u64, cells: &[String], code: &str, message: &str) -> Result<(), String> {
-        self.journal(number, hash, State::Failed, json!({"code": code, "error": message}))?;
+    fn fail(
+        &mut self,
+        number: u64,
+        hash: u64,
+        cells: &[String],
+        code: &str,
+        message: &str,
+    ) -> Result<(), String> {
+        self.journal(
+            number,
+            hash,
+            State::Failed,
+            json!({"code": code, "error": message}),
+        )?;
         *self.summary.failed.entry(code.to_string()).or_default() += 1;
         if self.failures.is_none() {
             let mut writer = csv::Writer::from_path(&self.failures_path)
                 .map_err(|e| format!("{}: {e}", self.failures_path.display()))?;
             let header: Vec<&str> = match self.format {
-                Format::Csv => self.headers.iter().map(String::as_str).chain(["error"]).collect(),
+                Format::Csv => self
+                    .headers
+                    .iter()
+                    .map(String::as_str)
+                    .chain(["error"])
+                    .collect(),
                 Format::Jsonl => vec!["row", "json", "error"],
             };
             writer.write_record(header).map_err(|e| e.to_string())?;
             self.failures = Some(writer);
         }
-        let Some(writer) = self.failures.as_mut() else { return Ok(()) };
+        let Some(writer) = self.failures.as_mut() else {
+            return Ok(());
+        };
         let number_text = number.to_string();
         let record: Vec<&str> = match self.format {
             // The original cells (padded to the header), then the reason.
@@ -148,7 +192,11 @@ impl Records {
                 record.push(message);
                 record
             }
-            Format::Jsonl => vec![number_text.as_str(), cells.first().map_or("", String::as_str), message],
+            Format::Jsonl => vec![
+                number_text.as_str(),
+                cells.first().map_or("", String::as_str),
+                message,
+            ],
         };
         writer.write_record(record).map_err(|e| e.to_string())?;
         self.failures_written += 1;
@@ -204,8 +252,15 @@ fn identity_keys(request: &AddCustomerRequest) -> Vec<(u64, &'static str)> {
     keys
 }
 
-pub async fn run(client: Option<Client>, options: Options, stop: Arc<AtomicBool>) -> Result<Summary, String> {
-    let journal_path = options.journal.clone().unwrap_or_else(|| journal::path_for(&options.input));
+pub async fn run(
+    client: Option<Client>,
+    options: Options,
+    stop: Arc<AtomicBool>,
+) -> Result<Summary, String> {
+    let journal_path = options
+        .journal
+        .clone()
+        .unwrap_or_else(|| journal::path_for(&options.input));
     let past = if journal_path.exists() {
         if !options.resume {
             return Err(format!(
@@ -224,7 +279,11 @@ pub async fn run(client: Option<Client>, options: Options, stop: Arc<AtomicBool>
     let failures_path = failures_path(&options.input);
     let _ = std::fs::remove_file(&failures_path); // this run's failures only
     let records = Arc::new(Mutex::new(Records {
-        journal: if options.dry_run { None } else { Some(Journal::open(&journal_path)?) },
+        journal: if options.dry_run {
+            None
+        } else {
+            Some(Journal::open(&journal_path)?)
+        },
         failures: None,
         failures_path: failures_path.clone(),
         failures_written: 0,
@@ -243,11 +302,15 @@ pub async fn run(client: Option<Client>, options: Options, stop: Arc<AtomicBool>
             retry_unknown: options.retry_unknown,
             allow_duplicates: options.allow_duplicates,
         };
-        tokio::task::spawn_blocking(move || feed(rows, &past, &settings, &records, &in_flight, &input, &stop))
+        tokio::task::spawn_blocking(move || {
+            feed(rows, &past, &settings, &records, &in_flight, &input, &stop)
+        })
     };
 
     if let Some(client) = client {
-        let requests = stream::unfold(requests, |mut rx| async move { rx.recv().await.map(|r| (r, rx)) });
+        let requests = stream::unfold(requests, |mut rx| async move {
+            rx.recv().await.map(|r| (r, rx))
+        });
         let bulk_options = BulkOptions {
             concurrency: options.concurrency.max(1),
             ordered: false,
@@ -258,23 +321,44 @@ pub async fn run(client: Option<Client>, options: Options, stop: Arc<AtomicBool>
         let mut last_report = Instant::now();
         while let Some(outcome) = outcomes.next().await {
             let Some(row) = lock(&in_flight).remove(&outcome.index) else {
-                return Err(format!("internal error: no row for outcome {}", outcome.index));
+                return Err(format!(
+                    "internal error: no row for outcome {}",
+                    outcome.index
+                ));
             };
             let mut records = lock(&records);
             match outcome.result {
                 Ok(reply) => {
-                    records.journal(row.number, row.hash, State::Added, json!({"customer_id": reply.customer_id()}))?;
+                    records.journal(
+                        row.number,
+                        row.hash,
+                        State::Added,
+                        json!({"customer_id": reply.customer_id()}),
+                    )?;
                     records.summary.added += 1;
                 }
                 Err(error) if error.outcome_unknown() => {
-                    records.journal(row.number, row.hash, State::Unknown, json!({"error": error.to_string()}))?;
+                    records.journal(
+                        row.number,
+                        row.hash,
+                        State::Unknown,
+                        json!({"error": error.to_string()}),
+                    )?;
                     records.summary.unknown.push(row.number);
                 }
                 Err(error) => {
-                    records.fail(row.number, row.hash, &row.cells, error.code(), &reason(&error))?;
+                    records.fail(
+                        row.number,
+                        row.hash,
+                        &row.cells,
+                        error.code(),
+                        &reason(&error),
+                    )?;
                 }
             }
-            if options.progress_every > 0.0 && last_report.elapsed().as_secs_f64() >= options.progress_every {
+            if options.progress_every > 0.0
+                && last_report.elapsed().as_secs_f64() >= options.progress_every
+            {
                 last_report = Instant::now();
                 let s = &records.summary;
                 let done = s.added + s.failed_total() + s.unknown.len() as u64;
@@ -316,13 +400,20 @@ pub async fn run(client: Option<Client>, options: Options, stop: Arc<AtomicBool>
 /// One line for the failures file: validation problems joined, else the error.
 fn reason(error: &Error) -> String {
     match error {
-        Error::Validation(problems) => problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        Error::Validation(problems) => problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
         other => other.to_string(),
     }
 }
 
 pub fn failures_path(input: &Path) -> PathBuf {
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     input.with_file_name(format!("{stem}.failed.csv"))
 }
 
@@ -377,11 +468,17 @@ fn feed(
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        let Row { number, hash, request, cells } = row?;
+        let Row {
+            number,
+            hash,
+            request,
+            cells,
+        } = row?;
         lock(records).summary.rows += 1;
         let previous = past.get(number).map(|(_, state)| state);
 
-        let request = match request.map_err(|e| Error::Validation(vec![kapture_crm::FieldError::new("", e)]))
+        let request = match request
+            .map_err(|e| Error::Validation(vec![kapture_crm::FieldError::new("", e)]))
             .and_then(|value| AddCustomerRequest::from_json(&value))
         {
             Ok(request) => request,
@@ -416,7 +513,12 @@ fn feed(
             }
             Some(State::Sending | State::Unknown) if !settings.retry_unknown => {
                 let mut records = lock(records);
-                records.journal(number, hash, State::Unknown, json!({"error": "outcome unknown from an earlier run"}))?;
+                records.journal(
+                    number,
+                    hash,
+                    State::Unknown,
+                    json!({"error": "outcome unknown from an earlier run"}),
+                )?;
                 records.summary.unknown.push(number);
                 continue;
             }
@@ -424,14 +526,27 @@ fn feed(
         }
         if let Some((first, field)) = duplicate_of {
             let mut records = lock(records);
-            records.fail(number, hash, &cells, "duplicate", &format!("duplicate of row {first} (same {field}); not sent"))?;
+            records.fail(
+                number,
+                hash,
+                &cells,
+                "duplicate",
+                &format!("duplicate of row {first} (same {field}); not sent"),
+            )?;
             continue;
         }
         if settings.dry_run {
             lock(records).summary.would_send += 1;
             continue;
         }
-        batch.push((request, InFlight { number, hash, cells }));
+        batch.push((
+            request,
+            InFlight {
+                number,
+                hash,
+                cells,
+            },
+        ));
         if batch.len() >= settings.concurrency {
             send_batch(&mut batch)?;
         }

@@ -61,7 +61,10 @@ pub struct Past {
 
 impl Past {
     pub fn get(&self, row: u64) -> Option<(u64, State)> {
-        self.rows.get(usize::try_from(row).ok()?.checked_sub(1)?).copied().flatten()
+        self.rows
+            .get(usize::try_from(row).ok()?.checked_sub(1)?)
+            .copied()
+            .flatten()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -100,7 +103,9 @@ pub fn load(path: &Path) -> Result<Past, String> {
         };
         let (Some(row), Some(hash), Some(state)) = (
             entry["row"].as_u64(),
-            entry["hash"].as_str().and_then(|h| u64::from_str_radix(h, 16).ok()),
+            entry["hash"]
+                .as_str()
+                .and_then(|h| u64::from_str_radix(h, 16).ok()),
             entry["state"].as_str().and_then(State::parse),
         ) else {
             continue;
@@ -141,7 +146,13 @@ impl Journal {
         Ok(())
     }
 
-    pub fn record(&mut self, row: u64, hash: u64, state: State, extra: Value) -> Result<(), String> {
+    pub fn record(
+        &mut self,
+        row: u64,
+        hash: u64,
+        state: State,
+        extra: Value,
+    ) -> Result<(), String> {
         let mut entry = json!({"row": row, "hash": format!("{hash:016x}"), "state": state.name()});
         if let (Value::Object(entry), Value::Object(extra)) = (&mut entry, extra) {
             entry.extend(extra);
@@ -161,7 +172,10 @@ impl Journal {
             return Ok(());
         }
         self.out.flush().map_err(|e| format!("journal: {e}"))?;
-        self.out.get_ref().sync_data().map_err(|e| format!("journal: {e}"))?;
+        self.out
+            .get_ref()
+            .sync_data()
+            .map_err(|e| format!("journal: {e}"))?;
         self.unsynced = 0;
         self.last_sync = Instant::now();
         Ok(())

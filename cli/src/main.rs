@@ -124,7 +124,10 @@ struct SandboxArgs {
 /// setup errors; 130 interrupted.
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
@@ -148,8 +151,13 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
     let (builder, sandbox) = if target.sandbox {
         let sandbox = Sandbox::start_background(SandboxConfig::default())
             .map_err(|e| format!("cannot start the sandbox: {e}"))?;
-        println!("Using an in-process sandbox at {} (nothing leaves this machine).", sandbox.url());
-        let builder = ClientBuilder::new().token(sandbox.token()).base_url(sandbox.url());
+        println!(
+            "Using an in-process sandbox at {} (nothing leaves this machine).",
+            sandbox.url()
+        );
+        let builder = ClientBuilder::new()
+            .token(sandbox.token())
+            .base_url(sandbox.url());
         (builder, Some(sandbox))
     } else {
         let mut builder = ClientBuilder::from_env();
@@ -177,15 +185,20 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
 
 async fn add(args: AddArgs) -> ExitCode {
     let mut request = match &args.json {
-        Some(path) => match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| {
-            serde_json::from_str::<Value>(&t).map_err(|e| format!("not JSON: {e}"))
-        }) {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| format!("not JSON: {e}")))
+        {
             Ok(value) => value,
             Err(e) => return fail(&format!("{}: {e}", path.display())),
         },
         None => json!({}),
     };
-    for (field, value) in [("customer_name", &args.name), ("phone", &args.phone), ("email_id", &args.email)] {
+    for (field, value) in [
+        ("customer_name", &args.name),
+        ("phone", &args.phone),
+        ("email_id", &args.email),
+    ] {
         if let Some(value) = value {
             if !request["customer_info"].is_object() {
                 request["customer_info"] = json!({});
@@ -203,7 +216,10 @@ async fn add(args: AddArgs) -> ExitCode {
     };
     match client.add_customer(&request).await {
         Ok(reply) => {
-            println!("{}", serde_json::to_string_pretty(reply.as_json()).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(reply.as_json()).unwrap_or_default()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -224,9 +240,14 @@ fn renames(maps: &[String]) -> Result<Vec<(String, String)>, String> {
 }
 
 fn format_of(args: &FileArgs) -> Result<Format, String> {
-    args.format.or_else(|| Format::guess(&args.file)).ok_or_else(|| {
-        format!("{}: cannot tell the format from the extension; give --format csv|jsonl", args.file.display())
-    })
+    args.format
+        .or_else(|| Format::guess(&args.file))
+        .ok_or_else(|| {
+            format!(
+                "{}: cannot tell the format from the extension; give --format csv|jsonl",
+                args.file.display()
+            )
+        })
 }
 
 async fn validate(args: FileArgs) -> ExitCode {
@@ -245,12 +266,19 @@ async fn validate(args: FileArgs) -> ExitCode {
             Err(e) => return fail(&e),
         };
         total += 1;
-        let problems = match row.request.map_err(|e| vec![format!("{e}")]).and_then(|value| {
-            AddCustomerRequest::from_json(&value).map(drop).map_err(|e| match e {
-                Error::Validation(problems) => problems.iter().map(ToString::to_string).collect(),
-                other => vec![other.to_string()],
-            })
-        }) {
+        let problems = match row
+            .request
+            .map_err(|e| vec![format!("{e}")])
+            .and_then(|value| {
+                AddCustomerRequest::from_json(&value)
+                    .map(drop)
+                    .map_err(|e| match e {
+                        Error::Validation(problems) => {
+                            problems.iter().map(ToString::to_string).collect()
+                        }
+                        other => vec![other.to_string()],
+                    })
+            }) {
             Ok(()) => continue,
             Err(problems) => problems,
         };
@@ -260,7 +288,11 @@ async fn validate(args: FileArgs) -> ExitCode {
         }
     }
     println!("{total} rows, {} valid, {bad} with problems", total - bad);
-    if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 async fn import(args: ImportArgs) -> ExitCode {
@@ -277,7 +309,10 @@ async fn import(args: ImportArgs) -> ExitCode {
             allow_duplicates: args.allow_duplicates,
             progress_every: 2.0,
             journal: args.target.sandbox.then(|| {
-                std::env::temp_dir().join(format!("kapture-sandbox-{}.kapture-journal", std::process::id()))
+                std::env::temp_dir().join(format!(
+                    "kapture-sandbox-{}.kapture-journal",
+                    std::process::id()
+                ))
             }),
         })
     }) {
@@ -297,7 +332,9 @@ async fn import(args: ImportArgs) -> ExitCode {
     let flag = stop.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("kapture: interrupted; finishing the requests in flight (Ctrl-C again to quit now)");
+            eprintln!(
+                "kapture: interrupted; finishing the requests in flight (Ctrl-C again to quit now)"
+            );
             flag.store(true, Ordering::SeqCst);
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(130);
@@ -329,11 +366,21 @@ async fn sandbox(args: SandboxArgs) -> ExitCode {
         Ok(faults) => faults.unwrap_or_default(),
         Err(e) => return fail(&format!("--faults: {e}")),
     };
-    let sandbox = match Sandbox::start(SandboxConfig { port: args.port, token: args.token, faults }).await {
+    let sandbox = match Sandbox::start(SandboxConfig {
+        port: args.port,
+        token: args.token,
+        faults,
+    })
+    .await
+    {
         Ok(sandbox) => sandbox,
         Err(e) => return fail(&format!("cannot start the sandbox: {e}")),
     };
-    println!("KAPTURE_BASE_URL={} KAPTURE_TOKEN={}", sandbox.url(), sandbox.token());
+    println!(
+        "KAPTURE_BASE_URL={} KAPTURE_TOKEN={}",
+        sandbox.url(),
+        sandbox.token()
+    );
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS
 }

@@ -152,7 +152,10 @@ impl Iterator for Rows {
 
 const SECTIONS: [&str; 3] = ["customer_info", "contact_info", "enquiry_info"];
 
-fn columns(headers: &[String], renames: &[(String, String)]) -> Result<Vec<Option<Column>>, String> {
+fn columns(
+    headers: &[String],
+    renames: &[(String, String)],
+) -> Result<Vec<Option<Column>>, String> {
     let mut problems = Vec::new();
     let columns = headers
         .iter()
@@ -207,7 +210,9 @@ fn column(name: &str) -> Result<Column, String> {
         let hint = closest_field(section, field)
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
-        return Err(format!("`{field}` is not a documented field of {section}{hint}"));
+        return Err(format!(
+            "`{field}` is not a documented field of {section}{hint}"
+        ));
     }
     if !inner.is_empty() && !is_object_field(section, field) {
         return Err(format!("{section}.{field} has no sub-fields"));
@@ -286,14 +291,35 @@ mod tests {
     fn row(headers: &[&str], cells: &[&str]) -> Value {
         let headers: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
         let columns = columns(&headers, &[("Mobile No".into(), "phone".into())]).unwrap();
-        build(&columns, &cells.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        build(
+            &columns,
+            &cells.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
     }
 
     #[test]
     fn headers_become_paths() {
         let value = row(
-            &["customer_name", "Mobile No", "individual", "contact_info.0.first_name", "contact_info.1.first_name", "enquiry_info.remarks", "customer_info.additional_fields.budget", "city"],
-            &["Asha", "9380491387", "yes", "A", "B", "hot lead", "5000", ""],
+            &[
+                "customer_name",
+                "Mobile No",
+                "individual",
+                "contact_info.0.first_name",
+                "contact_info.1.first_name",
+                "enquiry_info.remarks",
+                "customer_info.additional_fields.budget",
+                "city",
+            ],
+            &[
+                "Asha",
+                "9380491387",
+                "yes",
+                "A",
+                "B",
+                "hot lead",
+                "5000",
+                "",
+            ],
         );
         assert_eq!(
             value,
@@ -308,7 +334,15 @@ mod tests {
 
     #[test]
     fn unknown_headers_stop_the_run_with_a_hint() {
-        let headers: Vec<String> = ["customer_name", "email", "contact_info.first_name", "Mobile"].iter().map(|s| s.to_string()).collect();
+        let headers: Vec<String> = [
+            "customer_name",
+            "email",
+            "contact_info.first_name",
+            "Mobile",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let err = columns(&headers, &[]).err().unwrap();
         assert!(err.contains("column \"email\": `email` is not a documented field of customer_info; did you mean `email_id`?"), "{err}");
         assert!(err.contains("need an index"), "{err}");

@@ -73,7 +73,10 @@ where
                 Ok(request) => {
                     pacer.wait().await;
                     let throttled = |error: &Error| {
-                        if matches!(error, Error::RateLimited { .. } | Error::Server { status: 503, .. }) {
+                        if matches!(
+                            error,
+                            Error::RateLimited { .. } | Error::Server { status: 503, .. }
+                        ) {
                             pacer.throttled();
                         }
                     };
@@ -111,6 +114,9 @@ struct PaceState {
     next_slot: Instant,
     /// Recent start times, to estimate the pace when it was unlimited.
     recent: VecDeque<Instant>,
+    /// One slow-down per second at most: a burst of 429s is one signal,
+    /// not twenty halvings.
+    last_decrease: Option<Instant>,
 }
 
 /// Slowest pace the engine falls to, in calls per second.
@@ -127,6 +133,7 @@ impl Pacer {
                 current: limit,
                 next_slot: Instant::now(),
                 recent: VecDeque::new(),
+                last_decrease: None,
             }),
         }
     }
@@ -153,14 +160,23 @@ impl Pacer {
 
     fn throttled(&self) {
         let mut state = self.lock();
-        let base = state.current.unwrap_or_else(|| {
-            match (state.recent.front(), state.recent.back()) {
-                (Some(first), Some(last)) if last > first => {
-                    (state.recent.len() - 1) as f64 / (*last - *first).as_secs_f64()
-                }
-                _ => 1.0,
-            }
-        });
+        let now = Instant::now();
+        if state
+            .last_decrease
+            .is_some_and(|at| now - at < Duration::from_secs(1))
+        {
+            return;
+        }
+        state.last_decrease = Some(now);
+        let base =
+            state
+                .current
+                .unwrap_or_else(|| match (state.recent.front(), state.recent.back()) {
+                    (Some(first), Some(last)) if last > first => {
+                        (state.recent.len() - 1) as f64 / (*last - *first).as_secs_f64()
+                    }
+                    _ => 1.0,
+                });
         state.current = Some((base / 2.0).max(FLOOR));
     }
 
@@ -187,10 +203,14 @@ mod tests {
 
     #[tokio::test]
     async fn pace_halves_on_push_back_and_recovers() {
+        tokio::time::pause();
         let pacer = Pacer::new(Some(40.0));
         assert_eq!(pacer.pace(), Some(40.0));
         pacer.throttled();
         assert_eq!(pacer.pace(), Some(20.0));
+        pacer.throttled(); // within the same second: one signal
+        assert_eq!(pacer.pace(), Some(20.0));
+        tokio::time::advance(Duration::from_millis(1001)).await;
         pacer.throttled();
         assert_eq!(pacer.pace(), Some(10.0));
         for _ in 0..200 {
@@ -198,6 +218,7 @@ mod tests {
         }
         assert_eq!(pacer.pace(), Some(40.0), "never above the limit");
         for _ in 0..20 {
+            tokio::time::advance(Duration::from_millis(1001)).await;
             pacer.throttled();
         }
         assert_eq!(pacer.pace(), Some(FLOOR));
@@ -227,6 +248,9 @@ mod tests {
         }
         // 11 starts at 10/s: the last one a second after the first.
         let elapsed = started.elapsed();
-        assert!(elapsed >= Duration::from_secs(1) && elapsed < Duration::from_millis(1020), "{elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_secs(1) && elapsed < Duration::from_millis(1020),
+            "{elapsed:?}"
+        );
     }
 }

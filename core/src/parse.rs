@@ -90,7 +90,10 @@ fn kind_of(section: &str, field: &str) -> Option<Kind> {
         "enquiry_info" => enquiry_schema(),
         _ => return None,
     };
-    schema.iter().find(|(name, _)| *name == field).map(|(_, k)| *k)
+    schema
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, k)| *k)
 }
 
 /// The documented field of `section` closest to a misspelt `key`, if any.

@@ -150,9 +150,15 @@ async fn a_rate_limit_paces_the_calls() {
         ..BulkOptions::default()
     };
     let started = std::time::Instant::now();
-    let outcomes: Vec<_> = bulk::add_customers(&client, inputs, &options).collect().await;
+    let outcomes: Vec<_> = bulk::add_customers(&client, inputs, &options)
+        .collect()
+        .await;
     assert_eq!(outcomes.len(), 21);
     // 21 starts at 20 per second: the last a second after the first.
-    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(server.count(), 21);
 }

@@ -154,9 +154,16 @@ impl Sandbox {
         let token = match config.token {
             Some(t) if !t.trim().is_empty() => t,
             Some(_) => {
-                return Err(io::Error::new(io::ErrorKind::InvalidInput, "the token is empty"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the token is empty",
+                ));
             }
-            None => format!("sandbox-{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..)),
+            None => format!(
+                "sandbox-{:016x}{:08x}",
+                fastrand::u64(..),
+                fastrand::u32(..)
+            ),
         };
         if token.chars().any(|c| c.is_control() || !c.is_ascii()) {
             return Err(io::Error::new(
@@ -169,7 +176,14 @@ impl Sandbox {
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let shared = Arc::new(server::Shared::new(&token, config.faults));
-        Ok((listener, Parts { address, token, shared }))
+        Ok((
+            listener,
+            Parts {
+                address,
+                token,
+                shared,
+            },
+        ))
     }
 
     /// The base URL to give a client: `http://127.0.0.1:<port>`.

@@ -272,5 +272,7 @@ async fn background_sandbox_can_start_inside_a_runtime() {
     let reply = add(&sandbox, VENDOR_REQUEST).await.unwrap();
     assert_eq!(reply.status, 200);
     // Stopping joins its thread: off this runtime's worker.
-    tokio::task::spawn_blocking(move || sandbox.stop()).await.unwrap();
+    tokio::task::spawn_blocking(move || sandbox.stop())
+        .await
+        .unwrap();
 }
