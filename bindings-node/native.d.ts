@@ -38,7 +38,7 @@ export declare class NativeClient {
    */
   addCustomer(requestJson: string): Promise<string>
   /** A bulk run on the core's engine. */
-  bulk(concurrency: number, ordered: boolean): NativeBulk
+  bulk(concurrency: number, ordered: boolean, rate?: number | undefined | null): NativeBulk
 }
 
 export declare class NativeSandbox {

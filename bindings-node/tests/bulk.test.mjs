@@ -69,3 +69,17 @@ test('an input that throws ends the run with its error', async () => {
     await sandbox.stop()
   }
 })
+
+test('rate paces the calls', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const started = Date.now()
+    const results = await sandbox.client().addCustomers(Array.from({ length: 21 }, (_, i) => record(i)), { concurrency: 8, rate: 20 })
+    assert.equal(results.length, 21)
+    assert.ok(results.every((r) => r.ok))
+    assert.ok(Date.now() - started >= 950, `${Date.now() - started} ms`)
+    assert.throws(() => sandbox.client().addCustomers([], { rate: 0 }), ConfigError)
+  } finally {
+    await sandbox.stop()
+  }
+})

@@ -113,3 +113,19 @@ def test_async_add_customers_with_a_list(sandbox: kapture_crm.Sandbox) -> None:
     results = asyncio.run(main())
     names = [c["request"]["customer_info"]["customer_name"] for c in sandbox.customers()]
     assert len(results) == 30 and sorted(names) == sorted(f"Customer {i}" for i in range(30))
+
+
+def test_rate_paces_the_calls(sandbox: kapture_crm.Sandbox) -> None:
+    import time
+
+    client = sandbox.client()
+    started = time.monotonic()
+    results = list(client.add_customers([record(i) for i in range(21)], concurrency=8, rate=20.0))
+    assert len(results) == 21 and all(isinstance(r, dict) for r in results)
+    assert time.monotonic() - started >= 0.95  # 21 starts at 20 per second
+    try:
+        client.add_customers([], rate=0)
+    except kapture_crm.ConfigError as e:
+        assert "rate" in str(e)
+    else:
+        raise AssertionError("rate=0 accepted")
