@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
 
 use futures_util::{StreamExt, stream};
 use kapture_crm::bulk::{self, BulkOptions, Input};
@@ -317,8 +316,8 @@ pub async fn run(
             rate: options.rate,
         };
         let mut outcomes = bulk::add_customers(&client, requests, &bulk_options);
-        let started = Instant::now();
-        let mut last_report = Instant::now();
+        let total = crate::progress::count_rows(&options.input, options.format == Format::Csv);
+        let mut progress = crate::progress::Progress::new(total, options.progress_every);
         while let Some(outcome) = outcomes.next().await {
             let Some(row) = lock(&in_flight).remove(&outcome.index) else {
                 return Err(format!(
@@ -356,23 +355,19 @@ pub async fn run(
                     )?;
                 }
             }
-            if options.progress_every > 0.0
-                && last_report.elapsed().as_secs_f64() >= options.progress_every
-            {
-                last_report = Instant::now();
-                let s = &records.summary;
-                let done = s.added + s.failed_total() + s.unknown.len() as u64;
-                eprintln!(
-                    "{} rows read, {} added, {} failed, {} unknown, {} skipped ({:.0} rows/s)",
-                    s.rows,
+            let s = &records.summary;
+            let done = s.added + s.failed_total() + s.unknown.len() as u64 + s.skipped;
+            progress.update(done, || {
+                format!(
+                    "{} added, {} failed, {} unknown, {} skipped",
                     s.added,
                     s.failed_total(),
                     s.unknown.len(),
-                    s.skipped,
-                    done as f64 / started.elapsed().as_secs_f64().max(1e-3)
-                );
-            }
+                    s.skipped
+                )
+            });
         }
+        progress.finish();
     } else {
         drop(requests);
     }

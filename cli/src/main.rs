@@ -5,6 +5,7 @@
 
 mod import;
 mod journal;
+mod progress;
 mod rows;
 
 use std::path::PathBuf;

@@ -1,0 +1,91 @@
+//! Progress of an import: a bar with rate and ETA on a terminal, a plain line
+//! every few seconds otherwise (logs, CI).
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub enum Progress {
+    Bar(ProgressBar),
+    Lines {
+        every: Duration,
+        last: Instant,
+        started: Instant,
+    },
+    Quiet,
+}
+
+/// Data rows in a file: its lines less the header (an upper bound for CSV
+/// cells holding newlines; only the bar's length depends on it).
+pub fn count_rows(path: &Path, header: bool) -> Option<u64> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let (mut lines, mut buffer, mut last) = (0u64, vec![0u8; 1 << 16], b'\n');
+    loop {
+        let n = file.read(&mut buffer).ok()?;
+        if n == 0 {
+            break;
+        }
+        lines += buffer[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        last = buffer[n - 1];
+    }
+    if last != b'\n' {
+        lines += 1;
+    }
+    Some(lines.saturating_sub(u64::from(header)))
+}
+
+impl Progress {
+    pub fn new(total: Option<u64>, every: f64) -> Progress {
+        if every <= 0.0 {
+            return Progress::Quiet;
+        }
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(total.unwrap_or(0));
+            let style = ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} rows  {per_sec}  ETA {eta}  {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(200));
+            return Progress::Bar(bar);
+        }
+        Progress::Lines {
+            every: Duration::from_secs_f64(every),
+            last: Instant::now(),
+            started: Instant::now(),
+        }
+    }
+
+    /// `done` rows settled; `detail` says how.
+    pub fn update(&mut self, done: u64, detail: impl FnOnce() -> String) {
+        match self {
+            Progress::Bar(bar) => {
+                bar.set_position(done);
+                if done % 64 == 0 {
+                    bar.set_message(detail());
+                }
+            }
+            Progress::Lines {
+                every,
+                last,
+                started,
+            } => {
+                if last.elapsed() >= *every {
+                    *last = Instant::now();
+                    let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                    eprintln!("{done} rows: {} ({rate:.0} rows/s)", detail());
+                }
+            }
+            Progress::Quiet => {}
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
