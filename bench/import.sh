@@ -22,7 +22,7 @@ start=$(date +%s.%N)
 status=0
 /usr/bin/time -f "peak RSS %M KiB, %e s wall, %U s user, %S s sys" \
   ./target/release/kapture import "$csv" --token bench-token --base-url "$url" \
-  --concurrency "$concurrency" > "$work/summary.txt" 2> "$work/stderr.txt" || status=$?
+  --concurrency "$concurrency" ${KAPTURE_BENCH_FLAGS:-} > "$work/summary.txt" 2> "$work/stderr.txt" || status=$?
 end=$(date +%s.%N)
 cat "$work/summary.txt"
 tail -1 "$work/stderr.txt"

@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::journal::{self, Journal, Past, State};
 use crate::rows::{Format, Row, Rows, fnv};
+use crate::seen::Seen;
 
 pub struct Options {
     pub input: PathBuf,
@@ -297,6 +298,11 @@ pub async fn run(
         let (records, in_flight, stop) = (records.clone(), in_flight.clone(), stop.clone());
         let settings = Feed {
             concurrency: options.concurrency.max(1),
+            expected_rows: crate::progress::count_rows(
+                &options.input,
+                options.format == Format::Csv,
+            )
+            .unwrap_or(0) as usize,
             dry_run: options.dry_run || client.is_none(),
             retry_unknown: options.retry_unknown,
             allow_duplicates: options.allow_duplicates,
@@ -414,6 +420,7 @@ pub fn failures_path(input: &Path) -> PathBuf {
 
 struct Feed {
     concurrency: usize,
+    expected_rows: usize,
     dry_run: bool,
     retry_unknown: bool,
     allow_duplicates: bool,
@@ -429,8 +436,8 @@ fn feed(
     input: &mpsc::Sender<Input>,
     stop: &AtomicBool,
 ) -> Result<(), String> {
-    // First row holding each identity key (hashes: 12 bytes a key).
-    let mut seen: HashMap<u64, u32> = HashMap::new();
+    // First row holding each identity key; up to three keys a row.
+    let mut seen = Seen::with_capacity(settings.expected_rows.saturating_mul(3).min(1 << 28));
     let mut batch: Vec<(AddCustomerRequest, InFlight)> = Vec::new();
     let mut next_index = 0usize;
 
@@ -493,7 +500,7 @@ fn feed(
             let keys = identity_keys(&request);
             duplicate_of = keys
                 .iter()
-                .find_map(|(key, field)| seen.get(key).map(|first| (*first, *field)));
+                .find_map(|(key, field)| seen.get(*key).map(|first| (first, *field)));
             if duplicate_of.is_none() {
                 for (key, _) in keys {
                     seen.insert(key, number as u32);

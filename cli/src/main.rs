@@ -7,6 +7,7 @@ mod import;
 mod journal;
 mod progress;
 mod rows;
+mod seen;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
