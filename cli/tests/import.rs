@@ -178,6 +178,16 @@ fn ten_thousand_rows_through_faults_then_resume_adds_only_what_is_missing() {
     assert_nobody_written_twice(&sandbox);
     let text = String::from_utf8_lossy(&second.stdout);
     assert!(text.contains("--retry-unknown"), "{text}");
+
+    // On request, the unknown rows go again (the sandbox had stored them,
+    // so they come back as updates: exactly why it is never automatic).
+    let before = sandbox.stats().add_update_requests;
+    let third = import(&sandbox, &csv, &["--retry-unknown"]);
+    assert_eq!(count(&third, "added"), unknown);
+    assert_eq!(count(&third, "unknown"), 0);
+    assert_eq!(sandbox.stats().add_update_requests - before, unknown);
+    let written_twice = sandbox.customers().iter().filter(|c| c.writes == 2).count() as u64;
+    assert_eq!(written_twice, unknown);
 }
 
 #[test]
