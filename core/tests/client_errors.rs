@@ -259,10 +259,7 @@ async fn slow_reply_is_timeout_with_unknown_outcome() {
 
 #[tokio::test]
 async fn refused_connection_is_connection_error_with_known_outcome() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = support::free_port();
     let client = kapture_crm::Client::builder()
         .token(TOKEN)
         .base_url(format!("http://127.0.0.1:{port}"))

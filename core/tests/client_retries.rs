@@ -223,10 +223,7 @@ async fn backoff_without_retry_after_waits_between_attempts() {
 async fn refused_connection_is_retried_until_the_server_comes_up() {
     // Reserve a port, free it, and bring a server up on it only after the
     // client's first attempt was refused.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = support::free_port();
     let client = kapture_crm::Client::builder()
         .token("test-token-5f2c")
         .base_url(format!("http://127.0.0.1:{port}"))

@@ -282,3 +282,9 @@ pub fn client_for(server: &Scripted) -> kapture_crm::ClientBuilder {
 pub fn vendor_request() -> Value {
     serde_json::from_str(VENDOR_REQUEST).unwrap()
 }
+
+/// A port on 127.0.0.1 that nothing listens on (bound, then freed).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
