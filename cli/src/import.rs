@@ -292,17 +292,15 @@ pub async fn run(
         summary: Summary::default(),
     }));
 
+    // Counted once: sizes the duplicate table and the progress bar.
+    let total_rows = crate::progress::count_rows(&options.input, options.format == Format::Csv);
     let (input, requests) = mpsc::channel::<Input>(options.concurrency.max(1));
     let in_flight: Arc<Mutex<HashMap<usize, InFlight>>> = Arc::default();
     let feeder = {
         let (records, in_flight, stop) = (records.clone(), in_flight.clone(), stop.clone());
         let settings = Feed {
             concurrency: options.concurrency.max(1),
-            expected_rows: crate::progress::count_rows(
-                &options.input,
-                options.format == Format::Csv,
-            )
-            .unwrap_or(0) as usize,
+            expected_rows: total_rows.unwrap_or(0) as usize,
             dry_run: options.dry_run || client.is_none(),
             retry_unknown: options.retry_unknown,
             allow_duplicates: options.allow_duplicates,
@@ -322,8 +320,7 @@ pub async fn run(
             rate: options.rate,
         };
         let mut outcomes = bulk::add_customers(&client, requests, &bulk_options);
-        let total = crate::progress::count_rows(&options.input, options.format == Format::Csv);
-        let mut progress = crate::progress::Progress::new(total, options.progress_every);
+        let mut progress = crate::progress::Progress::new(total_rows, options.progress_every);
         while let Some(outcome) = outcomes.next().await {
             let Some(row) = lock(&in_flight).remove(&outcome.index) else {
                 return Err(format!(
