@@ -118,6 +118,8 @@ export type ErrorCode =
   | 'timeout'
   | 'connection'
   | 'unexpected_response'
+  | 'aborted'
+  | 'closed'
 
 /** Base of every error; `cause` holds the underlying detail. */
 export class KaptureError extends Error {
@@ -146,6 +148,12 @@ export class UnexpectedResponseError extends KaptureError {
   readonly status: number
   readonly body: string
 }
+/** The call was stopped before its reply (its run was cancelled or stopped sending). */
+export class AbortedError extends KaptureError {}
+/** The client was closed; nothing was sent. */
+export class ClosedError extends ConfigError {}
+/** A defect of this SDK, caught instead of crashing; `outcomeUnknown` when the request may have left. */
+export class InternalError extends KaptureError {}
 
 export type BulkResult =
   | { ok: true; response: AddCustomerResponse }

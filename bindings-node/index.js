@@ -39,4 +39,7 @@ module.exports = {
   TimeoutError: errors.TimeoutError,
   ConnectionError: errors.ConnectionError,
   UnexpectedResponseError: errors.UnexpectedResponseError,
+  AbortedError: errors.AbortedError,
+  ClosedError: errors.ClosedError,
+  InternalError: errors.InternalError,
 }

@@ -18,5 +18,8 @@ export const {
   TimeoutError,
   ConnectionError,
   UnexpectedResponseError,
+  AbortedError,
+  ClosedError,
+  InternalError,
 } = kapture
 export default kapture

@@ -17,14 +17,15 @@ export declare class NativeBulk {
   /** No more records. */
   closeInput(): void
   /**
-   * Abandons the run: no more records are taken, outcomes not yet handed
-   * out are dropped, and a pending `feed` rejects instead of waiting
+   * Abandons the run: no more records are taken, calls in flight are
+   * dropped, and a pending `feed`/`next` settles instead of waiting
    * forever (which would keep the process alive).
    */
   cancel(): void
   /**
    * The next outcome as JSON text (`{"index", "ok", "response" | "error"}`),
-   * or null after the last.
+   * or null after the last. Rejects when the engine failed, after an
+   * error outcome for every record it still owed.
    */
   next(): Promise<string | null>
 }
@@ -37,8 +38,12 @@ export declare class NativeClient {
    * as JSON text.
    */
   addCustomer(requestJson: string): Promise<string>
-  /** A bulk run on the core's engine. */
-  bulk(concurrency: number, ordered: boolean, rate?: number | undefined | null): NativeBulk
+  /**
+   * A bulk run on the core's engine. `concurrency` and `rate` are
+   * checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
+   * fault: the engine panics after that many outcomes.
+   */
+  bulk(concurrency: number | undefined | null, ordered: boolean, rate?: number | undefined | null, testPanicAfter?: number | undefined | null): NativeBulk
 }
 
 export declare class NativeSandbox {
@@ -79,6 +84,18 @@ export interface ClientOptions {
   /** PEM file of extra CA certificates. */
   caFile?: string
 }
+
+/**
+ * Every error code of the core (`Error::code()`); each has a class in
+ * `lib/errors.js` (checked by the tests).
+ */
+export declare function errorCodes(): Array<string>
+
+/**
+ * How deep a request may nest (the core's limit); `lib/client.js` checks it
+ * before `JSON.stringify` recurses.
+ */
+export declare function maxDepth(): number
 
 export interface SandboxOptions {
   /** A spec (`rate_limit=0.1,seed=7`) or a JSON object text. */

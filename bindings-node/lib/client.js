@@ -4,8 +4,38 @@ const native = require('../native.js')
 const { translate, ValidationError } = require('./errors.js')
 const { BulkRun } = require('./bulk.js')
 
+// The core's nesting limit: deeper values are refused here, before
+// JSON.stringify recurses (and overflows the stack on 20,000 levels).
+const MAX_DEPTH = native.maxDepth()
+
+/** The path of the first object or array nested deeper than MAX_DEPTH
+ * (a cycle is infinitely deep), found without recursion; null if none. */
+function tooDeep(value) {
+  const stack = [[value, 0, '']]
+  while (stack.length > 0) {
+    const [node, depth, path] = stack.pop()
+    if (node === null || typeof node !== 'object') continue
+    if (depth > MAX_DEPTH) return path
+    if (typeof node.toJSON === 'function') continue
+    const entries = Array.isArray(node)
+      ? node.map((v, i) => [`${path}[${i}]`, v])
+      : Object.keys(node).map((k) => [path ? `${path}.${k}` : k, node[k]])
+    for (const [childPath, child] of entries) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1, childPath])
+    }
+  }
+  return null
+}
+
 /** JSON text of a request; what JSON cannot hold is a ValidationError. */
 function encode(request) {
+  const deep = tooDeep(request)
+  if (deep !== null) {
+    const message = `nested deeper than ${MAX_DEPTH} levels (or an object that contains itself); a request is never that deep`
+    throw new ValidationError(`invalid request (1 problem): ${deep}: ${message}`, {
+      errors: [{ path: deep, message }],
+    })
+  }
   let text
   try {
     text = JSON.stringify(request)
@@ -60,12 +90,15 @@ class Client {
    * pace also drops by itself on 429/503 and recovers). Returns a run that is both an
    * async iterable (`for await`, bounded memory) and a promise of the array
    * of results; either way one result per input, in input order:
-   * `{ ok: true, response }` or `{ ok: false, error }`.
+   * `{ ok: true, response }` or `{ ok: false, error }`. Should the engine
+   * fail, each record still owed gets an InternalError result and the run
+   * then rejects/throws one.
    */
-  addCustomers(records, { concurrency = 8, rate, onProgress } = {}) {
+  addCustomers(records, { concurrency, rate, onProgress, _testPanicAfter } = {}) {
+    // Defaults and checks are the core's (concurrency 8).
     let run
     try {
-      run = this.#native.bulk(concurrency, true, rate ?? null)
+      run = this.#native.bulk(concurrency ?? null, true, rate ?? null, _testPanicAfter ?? null)
     } catch (error) {
       throw translate(error)
     }

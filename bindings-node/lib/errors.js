@@ -78,6 +78,26 @@ class UnexpectedResponseError extends KaptureError {
   }
 }
 
+class AbortedError extends KaptureError {
+  constructor(message, props = {}, options) {
+    super(message, { code: 'aborted', ...props }, options)
+  }
+}
+
+/** The client was closed; nothing was sent. */
+class ClosedError extends ConfigError {
+  constructor(message, props = {}, options) {
+    super(message, { code: 'closed', ...props }, options)
+  }
+}
+
+/** A defect of this SDK, caught instead of crashing (please report it). */
+class InternalError extends KaptureError {
+  constructor(message, props = {}, options) {
+    super(message, { code: 'internal', ...props }, options)
+  }
+}
+
 const CLASSES = {
   KaptureError,
   ValidationError,
@@ -89,13 +109,32 @@ const CLASSES = {
   TimeoutError,
   ConnectionError,
   UnexpectedResponseError,
+  AbortedError,
+  ClosedError,
+  InternalError,
+}
+
+/** The class of each core error code (`Error::code()` in the Rust core). */
+const BY_CODE = {
+  validation: ValidationError,
+  config: ConfigError,
+  authentication: AuthenticationError,
+  rate_limited: RateLimitError,
+  api: ApiError,
+  server: ServerError,
+  timeout: TimeoutError,
+  connection: ConnectionError,
+  unexpected_response: UnexpectedResponseError,
+  aborted: AbortedError,
+  closed: ClosedError,
+  internal: InternalError,
 }
 
 /** An error from a payload built by the native side (`src/error.rs`). */
 function fromPayload(payload, nativeError) {
-  const Class = CLASSES[payload.class] ?? KaptureError
+  const Class = BY_CODE[payload.code] ?? KaptureError
   const cause = payload.cause !== undefined ? new Error(payload.cause) : nativeError
-  const { class: _class, message, cause: _cause, ...props } = payload
+  const { message, cause: _cause, ...props } = payload
   return new Class(message, props, cause !== undefined ? { cause } : undefined)
 }
 
@@ -111,7 +150,7 @@ function translate(error) {
       // fall through: not a payload after all
     }
   }
-  return new KaptureError(`kapture-crm internal error: ${text}`, { code: 'internal' }, { cause: error })
+  return new InternalError(`kapture-crm internal error: ${text}`, { outcomeUnknown: true }, { cause: error })
 }
 
-module.exports = { ...CLASSES, translate, fromPayload }
+module.exports = { ...CLASSES, BY_CODE, translate, fromPayload }

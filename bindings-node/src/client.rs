@@ -1,12 +1,12 @@
 //! `NativeClient`: the core client behind `lib/client.js`.
 
-use std::time::Duration;
-
 use kapture_crm::bulk::BulkOptions;
-use kapture_crm::{AddCustomerRequest, Client, ClientBuilder, Error, FieldError};
+use kapture_crm::settings::{self, ClientSettings, Unit};
+use kapture_crm::{Client, ClientBuilder, Error};
 use napi_derive::napi;
 
 use crate::bulk::NativeBulk;
+use crate::convert::request;
 use crate::error::{guarded, to_napi};
 
 /// Options of `new Client(...)`; every field optional, missing ones come
@@ -33,62 +33,29 @@ pub struct ClientOptions {
     pub ca_file: Option<String>,
 }
 
-fn millis(name: &str, value: f64) -> Result<Duration, Error> {
-    if value.is_finite() && value > 0.0 {
-        Ok(Duration::from_secs_f64(value / 1000.0))
-    } else {
-        Err(Error::Config(format!(
-            "{name} must be a positive number of milliseconds, got {value}"
-        )))
-    }
-}
-
+/// The options as core settings; every rule is the core's
+/// (`kapture_crm::settings`), only the names are JavaScript's.
 fn builder(options: ClientOptions) -> Result<ClientBuilder, Error> {
-    let mut builder = ClientBuilder::from_env();
-    if let Some(token) = options.token {
-        builder = builder.token(token);
+    let millis = |name, value: Option<f64>| {
+        value
+            .map(|v| settings::duration(name, v, Unit::Milliseconds))
+            .transpose()
+    };
+    ClientSettings {
+        token: options.token,
+        subdomain: options.subdomain,
+        base_url: options.base_url,
+        timeout: millis("timeoutMs", options.timeout_ms)?,
+        connect_timeout: millis("connectTimeoutMs", options.connect_timeout_ms)?,
+        max_retries: options
+            .max_retries
+            .map(|n| settings::max_retries("maxRetries", n))
+            .transpose()?,
+        retry_unknown_outcome: options.retry_unknown_outcome,
+        user_agent: options.user_agent,
+        ca_file: options.ca_file.map(Into::into),
     }
-    match (options.subdomain, options.base_url) {
-        (Some(_), Some(_)) => {
-            return Err(Error::Config("give subdomain or baseUrl, not both".into()));
-        }
-        (Some(subdomain), None) => builder = builder.subdomain(subdomain),
-        (None, Some(base_url)) => builder = builder.base_url(base_url),
-        (None, None) => {}
-    }
-    if let Some(ms) = options.timeout_ms {
-        builder = builder.timeout(millis("timeoutMs", ms)?);
-    }
-    if let Some(ms) = options.connect_timeout_ms {
-        builder = builder.connect_timeout(millis("connectTimeoutMs", ms)?);
-    }
-    if let Some(retries) = options.max_retries {
-        if !(retries.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&retries)) {
-            return Err(Error::Config(format!(
-                "maxRetries must be a whole number, 0 or more, got {retries}"
-            )));
-        }
-        builder = builder.max_retries(retries as u32);
-    }
-    if let Some(yes) = options.retry_unknown_outcome {
-        builder = builder.retry_unknown_outcome(yes);
-    }
-    if let Some(agent) = options.user_agent {
-        builder = builder.user_agent(agent);
-    }
-    if let Some(path) = options.ca_file {
-        builder = builder.ca_file(path);
-    }
-    Ok(builder)
-}
-
-/// The request JSON (from `JSON.stringify` in `lib/client.js`) into the
-/// typed core request, every problem reported.
-pub fn request(json: &str) -> Result<AddCustomerRequest, Error> {
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-        Error::Validation(vec![FieldError::new("", format!("not a JSON object: {e}"))])
-    })?;
-    AddCustomerRequest::from_json(&value)
+    .builder()
 }
 
 #[napi]
@@ -139,31 +106,19 @@ impl NativeClient {
         .await
     }
 
-    /// A bulk run on the core's engine.
+    /// A bulk run on the core's engine. `concurrency` and `rate` are
+    /// checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
+    /// fault: the engine panics after that many outcomes.
     #[napi(catch_unwind)]
     pub fn bulk(
         &self,
-        concurrency: u32,
+        concurrency: Option<f64>,
         ordered: bool,
         rate: Option<f64>,
+        test_panic_after: Option<u32>,
     ) -> napi::Result<NativeBulk> {
-        if let Some(rate) = rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
-            return Err(to_napi(&Error::Config(format!(
-                "rate must be a positive number of requests per second, got {rate}"
-            ))));
-        }
-        if !(1..=1024).contains(&concurrency) {
-            return Err(to_napi(&Error::Config(format!(
-                "concurrency must be from 1 to 1024, got {concurrency}"
-            ))));
-        }
-        Ok(NativeBulk::start(
-            self.client.clone(),
-            BulkOptions {
-                concurrency: concurrency as usize,
-                ordered,
-                rate,
-            },
-        ))
+        let mut options = BulkOptions::new(concurrency, ordered, rate).map_err(|e| to_napi(&e))?;
+        options.fault_panic_after = test_panic_after.map(|n| n as usize);
+        NativeBulk::start(self.client.clone(), options)
     }
 }

@@ -1,10 +1,10 @@
 //! Core errors across to JavaScript.
 //!
 //! A rejected call carries a JSON payload behind a marker in its message;
-//! `lib/errors.js` turns it into the matching error class (with `code`,
-//! `status`, `outcomeUnknown`...). Payloads are built here, once, for thrown
-//! errors and for bulk outcomes alike. They never hold the token: the core
-//! scrubs it before an error exists.
+//! `lib/errors.js` turns it into the class of its `code` (`Error::code()`),
+//! with `status`, `outcomeUnknown`... Payloads are built here, once, for
+//! thrown errors and for bulk outcomes alike. They never hold the token: the
+//! core scrubs it before an error exists.
 
 use kapture_crm::Error;
 use napi::Status;
@@ -13,22 +13,9 @@ use serde_json::{Value, json};
 /// Prefix of a message that holds a payload for `lib/errors.js`.
 pub const MARKER: &str = "KAPTURE_ERROR:";
 
-/// The payload of `error`: which class, and its properties.
+/// The payload of `error`: its code (which picks the class) and properties.
 pub fn payload(error: &Error) -> Value {
-    let class = match error {
-        Error::Validation(_) => "ValidationError",
-        Error::Config(_) => "ConfigError",
-        Error::Authentication { .. } => "AuthenticationError",
-        Error::RateLimited { .. } => "RateLimitError",
-        Error::Api { .. } => "ApiError",
-        Error::Server { .. } => "ServerError",
-        Error::Timeout { .. } => "TimeoutError",
-        Error::Connection { .. } => "ConnectionError",
-        Error::UnexpectedResponse { .. } => "UnexpectedResponseError",
-        _ => "KaptureError",
-    };
     let mut out = json!({
-        "class": class,
         "code": error.code(),
         "message": error.to_string(),
         "outcomeUnknown": error.outcome_unknown(),
@@ -47,8 +34,7 @@ pub fn payload(error: &Error) -> Value {
         _ => {}
     }
     // What the vendor said, or the transport's own words: the error's cause.
-    let cause = error.detail();
-    if let Some(cause) = cause {
+    if let Some(cause) = error.detail() {
         out["cause"] = json!(cause);
     }
     out
@@ -62,28 +48,16 @@ pub fn to_napi(error: &Error) -> napi::Error {
     )
 }
 
-/// A `KaptureError` with code `internal`, for what must never happen (a
-/// panic caught at the edge, outcomes lost): never a crash of the process.
+/// A defect of ours that is not a panic (a value that did not serialise).
 pub fn internal(what: &str) -> napi::Error {
-    let payload = json!({
-        "class": "KaptureError",
-        "code": "internal",
-        "message": format!("kapture-crm internal error: {what}; please report it"),
-        "outcomeUnknown": true,
-    });
-    napi::Error::new(Status::GenericFailure, format!("{MARKER}{payload}"))
+    to_napi(&Error::Internal {
+        message: what.to_string(),
+        outcome_unknown: false,
+    })
 }
 
-/// The message of a caught panic.
-pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".into())
-}
-
-/// Runs a future, turning a panic inside it into [`internal`].
+/// Runs a future, turning a panic inside it into the core's internal error
+/// (`Error::from_panic`: the outcome of a call that panicked is unknown).
 pub async fn guarded<T>(
     work: impl std::future::Future<Output = napi::Result<T>>,
 ) -> napi::Result<T> {
@@ -91,5 +65,5 @@ pub async fn guarded<T>(
     std::panic::AssertUnwindSafe(work)
         .catch_unwind()
         .await
-        .unwrap_or_else(|payload| Err(internal(&panic_text(&*payload))))
+        .unwrap_or_else(|payload| Err(to_napi(&Error::from_panic(&*payload))))
 }

@@ -5,6 +5,7 @@
 
 mod bulk;
 mod client;
+mod convert;
 mod error;
 mod sandbox;
 
@@ -20,6 +21,23 @@ pub fn version() -> String {
 /// exactly as it would go on the wire, as JSON text.
 #[napi(catch_unwind)]
 pub fn to_wire(request_json: String) -> napi::Result<String> {
-    let request = client::request(&request_json).map_err(|e| error::to_napi(&e))?;
+    let request = convert::request(&request_json).map_err(|e| error::to_napi(&e))?;
     serde_json::to_string(&request).map_err(|e| error::internal(&e.to_string()))
+}
+
+/// Every error code of the core (`Error::code()`); each has a class in
+/// `lib/errors.js` (checked by the tests).
+#[napi(catch_unwind)]
+pub fn error_codes() -> Vec<String> {
+    kapture_crm::ERROR_CODES
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
+/// How deep a request may nest (the core's limit); `lib/client.js` checks it
+/// before `JSON.stringify` recurses.
+#[napi(catch_unwind)]
+pub fn max_depth() -> u32 {
+    kapture_crm::parse::MAX_DEPTH as u32
 }

@@ -11,7 +11,7 @@ use futures_util::FutureExt;
 use pyo3::prelude::*;
 use tokio::task::AbortHandle;
 
-use crate::error::{internal, panic_text};
+use crate::error::from_panic;
 use crate::runtime::runtime;
 
 /// What a finished task hands back: a value, or an exception instance.
@@ -37,7 +37,7 @@ where
         Python::attach(|py| {
             let delivery = match output {
                 Ok(output) => finish(py, output),
-                Err(payload) => Err(internal(py, &panic_text(&*payload)).unbind()),
+                Err(payload) => Err(from_panic(py, &*payload).unbind()),
             };
             let (ok, value) = match delivery {
                 Ok(value) => (true, value),
@@ -64,10 +64,10 @@ struct Canceller {
 #[pymethods]
 impl Canceller {
     fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
-        if future.call_method0("cancelled")?.is_truthy()? {
-            if let Some(handle) = self.handle.lock().ok().and_then(|mut h| h.take()) {
-                handle.abort();
-            }
+        if future.call_method0("cancelled")?.is_truthy()?
+            && let Some(handle) = self.handle.lock().ok().and_then(|mut h| h.take())
+        {
+            handle.abort();
         }
         Ok(())
     }

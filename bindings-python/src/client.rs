@@ -1,16 +1,16 @@
 //! `kapture_crm._native.Client`: the core client, per process.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
 use kapture_crm::bulk::BulkOptions;
+use kapture_crm::settings::{self, ClientSettings, Unit};
 use kapture_crm::{Client, ClientBuilder, Error};
 use pyo3::prelude::*;
 
 use crate::aio;
 use crate::bulk::BulkRun;
 use crate::convert;
-use crate::error::{IntoPyResult, exception, internal, panic_text, to_pyerr};
+use crate::error::{IntoPyResult, exception, from_panic, to_pyerr};
 use crate::runtime::runtime;
 
 /// The core client and the process it was built in: after `fork()` the
@@ -25,16 +25,8 @@ pub struct NativeClient {
     builder: ClientBuilder,
     current: Mutex<PerProcess>,
     endpoint: String,
-}
-
-fn seconds(name: &str, value: f64) -> Result<Duration, Error> {
-    if value.is_finite() && value > 0.0 {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(Error::Config(format!(
-            "{name} must be a positive number of seconds, got {value}"
-        )))
-    }
+    timeout: f64,
+    max_retries: u32,
 }
 
 impl NativeClient {
@@ -55,68 +47,76 @@ impl NativeClient {
         current
             .client
             .clone()
-            .ok_or_else(|| to_pyerr(Error::Config("the client is closed".into())))
+            .ok_or_else(|| to_pyerr(Error::Closed))
     }
 }
 
 #[pymethods]
 impl NativeClient {
+    /// Every setting is optional: a missing one comes from the environment
+    /// or the core's defaults, and every rule is the core's
+    /// (`kapture_crm::settings`).
     #[new]
     #[pyo3(signature = (
-        token=None, *, subdomain=None, base_url=None, timeout=30.0, connect_timeout=5.0,
-        max_retries=2, retry_unknown_outcome=false, user_agent=None, ca_file=None
+        token=None, *, subdomain=None, base_url=None, timeout=None, connect_timeout=None,
+        max_retries=None, retry_unknown_outcome=None, user_agent=None, ca_file=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         token: Option<String>,
         subdomain: Option<String>,
         base_url: Option<String>,
-        timeout: f64,
-        connect_timeout: f64,
-        max_retries: i64,
-        retry_unknown_outcome: bool,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        max_retries: Option<f64>,
+        retry_unknown_outcome: Option<bool>,
         user_agent: Option<String>,
         ca_file: Option<std::path::PathBuf>,
     ) -> PyResult<Self> {
+        let seconds = |name, value: Option<f64>| {
+            value
+                .map(|v| settings::duration(name, v, Unit::Seconds))
+                .transpose()
+        };
         let settings = || -> Result<ClientBuilder, Error> {
-            let mut builder = ClientBuilder::from_env();
-            if let Some(token) = token {
-                builder = builder.token(token);
+            ClientSettings {
+                token,
+                subdomain,
+                base_url,
+                timeout: seconds("timeout", timeout)?,
+                connect_timeout: seconds("connect_timeout", connect_timeout)?,
+                max_retries: max_retries
+                    .map(|n| settings::max_retries("max_retries", n))
+                    .transpose()?,
+                retry_unknown_outcome,
+                user_agent,
+                ca_file,
             }
-            match (subdomain, base_url) {
-                (Some(_), Some(_)) => {
-                    return Err(Error::Config("give subdomain or base_url, not both".into()));
-                }
-                (Some(subdomain), None) => builder = builder.subdomain(subdomain),
-                (None, Some(base_url)) => builder = builder.base_url(base_url),
-                (None, None) => {}
-            }
-            let retries = u32::try_from(max_retries).map_err(|_| {
-                Error::Config(format!("max_retries must be 0 or more, got {max_retries}"))
-            })?;
-            builder = builder
-                .timeout(seconds("timeout", timeout)?)
-                .connect_timeout(seconds("connect_timeout", connect_timeout)?)
-                .max_retries(retries)
-                .retry_unknown_outcome(retry_unknown_outcome);
-            if let Some(agent) = user_agent {
-                builder = builder.user_agent(agent);
-            }
-            if let Some(path) = ca_file {
-                builder = builder.ca_file(path);
-            }
-            Ok(builder)
+            .builder()
         };
         let builder = settings().into_py_result()?;
         let client = builder.clone().build().into_py_result()?;
         Ok(Self {
             endpoint: client.config().endpoint.to_string(),
+            timeout: client.config().timeout.as_secs_f64(),
+            max_retries: client.config().max_retries,
             builder,
             current: Mutex::new(PerProcess {
                 pid: std::process::id(),
                 client: Some(client),
             }),
         })
+    }
+
+    /// Seconds per attempt, as settled (for `repr`).
+    #[getter]
+    fn timeout(&self) -> f64 {
+        self.timeout
+    }
+
+    #[getter]
+    fn max_retries(&self) -> u32 {
+        self.max_retries
     }
 
     /// Validates and sends one request; the GIL is released while waiting.
@@ -134,7 +134,7 @@ impl NativeClient {
                     runtime.block_on(client.add_customer(&request))
                 }))
             })
-            .map_err(|payload| PyErr::from_value(internal(py, &panic_text(&*payload))))?
+            .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
             .into_py_result()?;
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
@@ -160,29 +160,19 @@ impl NativeClient {
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
-    #[pyo3(signature = (concurrency=8, ordered=true, rate=None))]
-    fn bulk(&self, concurrency: i64, ordered: bool, rate: Option<f64>) -> PyResult<BulkRun> {
-        if let Some(rate) = rate.filter(|r| !(r.is_finite() && *r > 0.0)) {
-            return Err(to_pyerr(Error::Config(format!(
-                "rate must be a positive number of requests per second, got {rate}"
-            ))));
-        }
-        let concurrency = usize::try_from(concurrency)
-            .ok()
-            .filter(|c| (1..=1024).contains(c))
-            .ok_or_else(|| {
-                to_pyerr(Error::Config(format!(
-                    "concurrency must be from 1 to 1024, got {concurrency}"
-                )))
-            })?;
-        BulkRun::start(
-            self.client()?,
-            BulkOptions {
-                concurrency,
-                ordered,
-                rate,
-            },
-        )
+    /// `_panic_after` is a test fault: the engine panics after that many
+    /// outcomes.
+    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, _panic_after=None))]
+    fn bulk(
+        &self,
+        concurrency: Option<f64>,
+        ordered: bool,
+        rate: Option<f64>,
+        _panic_after: Option<usize>,
+    ) -> PyResult<BulkRun> {
+        let mut options = BulkOptions::new(concurrency, ordered, rate).into_py_result()?;
+        options.fault_panic_after = _panic_after;
+        BulkRun::start(self.client()?, options)
     }
 
     /// Drops the connection pool; later calls raise.

@@ -5,7 +5,7 @@
 //! other problem of the request, never silently changed. One exception:
 //! a float NaN, which is how pandas writes an empty cell, means "left out".
 
-use kapture_crm::parse::request_from_json_reporting;
+use kapture_crm::parse::{MAX_DEPTH, request_from_json_reporting};
 use kapture_crm::{AddCustomerRequest, Error, FieldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -31,6 +31,31 @@ pub fn request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
 /// A Python value into JSON; what cannot be converted becomes `null` and a
 /// problem at its path.
 pub fn to_json(object: &Bound<'_, PyAny>, path: &str, problems: &mut Vec<FieldError>) -> Value {
+    convert(object, path, 0, problems)
+}
+
+/// Dicts and lists deeper than the core's limit (and cycles, which are
+/// infinitely deep) are refused before recursing, so no input can exhaust
+/// the stack.
+fn convert(
+    object: &Bound<'_, PyAny>,
+    path: &str,
+    depth: usize,
+    problems: &mut Vec<FieldError>,
+) -> Value {
+    let container = object.cast::<PyDict>().is_ok()
+        || object.cast::<PyList>().is_ok()
+        || object.cast::<PyTuple>().is_ok();
+    if container && depth > MAX_DEPTH {
+        return problem(
+            problems,
+            path,
+            &format!(
+                "nested deeper than {MAX_DEPTH} levels (or a dict that contains itself); \
+                 a request is never that deep"
+            ),
+        );
+    }
     if object.is_none() {
         return Value::Null;
     }
@@ -96,7 +121,7 @@ pub fn to_json(object: &Bound<'_, PyAny>, path: &str, problems: &mut Vec<FieldEr
             } else {
                 format!("{path}.{key}")
             };
-            let converted = to_json(&value, &child, problems);
+            let converted = convert(&value, &child, depth + 1, problems);
             map.insert(key, converted);
         }
         return Value::Object(map);
@@ -107,7 +132,7 @@ pub fn to_json(object: &Bound<'_, PyAny>, path: &str, problems: &mut Vec<FieldEr
             .map(|iter| {
                 iter.enumerate()
                     .map(|(i, item)| match item {
-                        Ok(item) => to_json(&item, &format!("{path}[{i}]"), problems),
+                        Ok(item) => convert(&item, &format!("{path}[{i}]"), depth + 1, problems),
                         Err(e) => problem(problems, path, &e.to_string()),
                     })
                     .collect()

@@ -1,7 +1,8 @@
 //! Core errors as the Python exceptions of `kapture_crm._errors`.
 //!
-//! The classes are plain Python (so they pickle and carry attributes); this
-//! file only picks the class and its attributes for each core variant.
+//! The classes are plain Python (so they pickle and carry attributes); the
+//! class is chosen there, by `Error::code()` (`_errors.BY_CODE`), so this
+//! file only gathers the attributes.
 
 use kapture_crm::Error;
 use pyo3::exceptions::PyRuntimeError;
@@ -18,26 +19,10 @@ pub fn to_pyerr(error: Error) -> PyErr {
     Python::attach(|py| PyErr::from_value(exception(py, &error)))
 }
 
-/// A `KaptureError` (code `"internal"`) for what should never happen: a
-/// panic caught at the edge, outcomes lost. Never a `PanicException`.
-pub fn internal<'py>(py: Python<'py>, what: &str) -> Bound<'py, PyAny> {
-    let text = format!("kapture_crm internal error: {what}; please report it");
-    let built = py.import("kapture_crm._errors").and_then(|m| {
-        let attrs = PyDict::new(py);
-        attrs.set_item("code", "internal")?;
-        m.getattr("KaptureError")?
-            .call((text.as_str(),), Some(&attrs))
-    });
-    built.unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any())
-}
-
-/// The message of a caught panic.
-pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".into())
+/// The exception for a panic caught at the edge: the core's one rule
+/// (`Error::from_panic`), never a `PanicException`.
+pub fn from_panic<'py>(py: Python<'py>, payload: &(dyn std::any::Any + Send)) -> Bound<'py, PyAny> {
+    exception(py, &Error::from_panic(payload))
 }
 
 /// For `map_err` in the binding's methods.
@@ -54,7 +39,7 @@ impl<T> IntoPyResult<T> for Result<T, Error> {
 fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
     let module = py.import("kapture_crm._errors")?;
     let attrs = PyDict::new(py);
-    let class = match error {
+    match error {
         Error::Validation(problems) => {
             let list = PyList::empty(py);
             for problem in problems {
@@ -64,21 +49,12 @@ fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
                 list.append(item)?;
             }
             attrs.set_item("errors", list)?;
-            "ValidationError"
         }
-        Error::Config(_) => "ConfigError",
-        Error::Authentication { .. } => "AuthenticationError",
         Error::RateLimited { retry_after, .. } => {
             attrs.set_item("retry_after", retry_after.map(|d| d.as_secs_f64()))?;
-            "RateLimitError"
         }
-        Error::Api { .. } => "APIError",
-        Error::Server { .. } => "ServerError",
-        Error::Timeout { .. } => "TimeoutError",
-        Error::Connection { .. } => "ConnectionError",
-        Error::UnexpectedResponse { .. } => "UnexpectedResponseError",
-        _ => "KaptureError",
-    };
+        _ => {}
+    }
     if let Some(status) = error.status() {
         attrs.set_item("status_code", status)?;
     }
@@ -97,7 +73,8 @@ fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
     attrs.set_item("outcome_unknown", error.outcome_unknown())?;
     attrs.set_item("code", error.code())?;
     module
-        .getattr(class)?
+        .getattr("BY_CODE")?
+        .get_item(error.code())?
         .call((error.to_string(),), Some(&attrs))
         .map_err(|e| PyRuntimeError::new_err(format!("{error} ({e})")))
 }

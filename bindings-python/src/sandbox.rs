@@ -87,24 +87,18 @@ impl NativeSandbox {
     /// Every stored customer: `customer_id`, `contact_ids`, `writes`, `request`.
     fn customers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let customers = self.with(|s| serde_json::to_value(s.customers()))?;
-        let value = customers.map_err(|e| to_pyerr(Error::Config(e.to_string())))?;
+        let value = customers.map_err(|e| to_pyerr(internal_error(&e)))?;
         Ok(convert::to_python(py, &value)?.cast_into::<PyList>()?)
     }
 
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let stats = self.with(|s| serde_json::to_value(s.stats()))?;
-        convert::to_python(
-            py,
-            &stats.map_err(|e| to_pyerr(Error::Config(e.to_string())))?,
-        )
+        convert::to_python(py, &stats.map_err(|e| to_pyerr(internal_error(&e)))?)
     }
 
     fn faults<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let faults = self.with(|s| serde_json::to_value(s.faults()))?;
-        convert::to_python(
-            py,
-            &faults.map_err(|e| to_pyerr(Error::Config(e.to_string())))?,
-        )
+        convert::to_python(py, &faults.map_err(|e| to_pyerr(internal_error(&e)))?)
     }
 
     fn set_faults(&self, faults: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -126,5 +120,13 @@ impl NativeSandbox {
     #[getter]
     fn running(&self) -> bool {
         self.inner.lock().is_ok_and(|s| s.is_some())
+    }
+}
+
+/// A value of ours that did not convert: a defect, not a setting.
+fn internal_error(e: &dyn std::fmt::Display) -> Error {
+    Error::Internal {
+        message: format!("sandbox state: {e}"),
+        outcome_unknown: false,
     }
 }

@@ -1,32 +1,38 @@
 //! `kapture import FILE`: every row added once, nothing lost, nothing doubled.
 //!
-//! A feeder thread reads rows, settles what needs no sending (already added
-//! in an earlier run, unknown outcome, duplicate within the file, invalid),
-//! journals "sending" (synced) for the rest and hands them to the core's bulk
-//! engine; the async side journals each outcome. Ctrl-C stops the feeder;
-//! calls in flight finish and are journaled before the summary.
+//! The input file is locked first (one import of a file at a time). A feeder
+//! thread reads rows and settles what needs no sending (already added in an
+//! earlier run, unknown outcome, duplicate within the file, invalid); the
+//! rest go to a run of the core's bulk engine (`kapture_crm::bulk::Run`).
+//! When the engine hands a row to its request, the row is journaled as
+//! "sending" and made durable (in groups) before the request leaves; each
+//! outcome is journaled as it comes back. Ctrl-C stops the feeder; calls in
+//! flight finish and are journaled before the summary. An authentication
+//! failure stops sending: the rows not sent are journaled "not_sent".
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use futures_util::{StreamExt, stream};
-use kapture_crm::bulk::{self, BulkOptions, Input};
+use futures_util::FutureExt;
+use kapture_crm::bulk::{BeforeSend, BulkOptions, Outcome, Run};
 use kapture_crm::{AddCustomerRequest, Client, Error};
 use serde_json::json;
-use tokio::sync::mpsc;
 
+use crate::failures::Failures;
+use crate::identity::identity_keys;
 use crate::journal::{self, Journal, Past, State};
-use crate::rows::{Format, Row, Rows, fnv};
+use crate::rows::{self, Format, Row, Rows};
 use crate::seen::Seen;
+use crate::summary::Summary;
 
 pub struct Options {
     pub input: PathBuf,
     pub format: Format,
     pub renames: Vec<(String, String)>,
-    pub concurrency: usize,
-    pub rate: Option<f64>,
+    /// Checked by the core (`BulkOptions::new`).
+    pub bulk: BulkOptions,
     pub dry_run: bool,
     pub resume: bool,
     pub retry_unknown: bool,
@@ -39,81 +45,6 @@ pub struct Options {
     pub journal: Option<PathBuf>,
 }
 
-/// Where every row ended up in this run.
-#[derive(Debug, Default)]
-pub struct Summary {
-    pub rows: u64,
-    pub added: u64,
-    /// Failed rows by error code (`validation`, `api`, `duplicate`...).
-    pub failed: BTreeMap<String, u64>,
-    /// Rows whose outcome is unknown: check them in the CRM.
-    pub unknown: Vec<u64>,
-    /// Already added by an earlier run.
-    pub skipped: u64,
-    /// Valid rows a dry run would send.
-    pub would_send: u64,
-    pub interrupted: bool,
-    pub failures_file: Option<PathBuf>,
-    pub journal_file: Option<PathBuf>,
-}
-
-impl Summary {
-    pub fn failed_total(&self) -> u64 {
-        self.failed.values().sum()
-    }
-
-    pub fn print(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let title = if self.interrupted {
-            "Interrupted"
-        } else {
-            "Done"
-        };
-        writeln!(out, "{title}: {} rows read", self.rows)?;
-        if self.would_send > 0
-            || (self.added == 0 && self.rows > 0 && self.failed_total() == 0 && self.skipped == 0)
-        {
-            writeln!(out, "  would send:  {}", self.would_send)?;
-        }
-        writeln!(out, "  added:       {}", self.added)?;
-        writeln!(
-            out,
-            "  skipped:     {} (added by an earlier run)",
-            self.skipped
-        )?;
-        writeln!(out, "  failed:      {}", self.failed_total())?;
-        for (code, n) in &self.failed {
-            writeln!(out, "    {code}: {n}")?;
-        }
-        writeln!(
-            out,
-            "  duplicate:   {} (same customer_code, phone or email as an earlier row)",
-            self.failed.get("duplicate").copied().unwrap_or(0)
-        )?;
-        writeln!(out, "  unknown:     {}", self.unknown.len())?;
-        if !self.unknown.is_empty() {
-            let shown: Vec<String> = self.unknown.iter().take(20).map(u64::to_string).collect();
-            let more = if self.unknown.len() > 20 { ", ..." } else { "" };
-            writeln!(
-                out,
-                "    rows {}{more}: these may or may not have been added. Check them in the CRM; \
-                 --retry-unknown sends them again.",
-                shown.join(", ")
-            )?;
-        }
-        if let Some(path) = &self.failures_file {
-            writeln!(
-                out,
-                "  failed rows with an `error` column: {}",
-                path.display()
-            )?;
-        }
-        if let Some(path) = &self.journal_file {
-            writeln!(out, "  journal: {} (run again to resume)", path.display())?;
-        }
-        Ok(())
-    }
-}
-
 /// What travels with a row while its request is in flight.
 struct InFlight {
     number: u64,
@@ -121,37 +52,37 @@ struct InFlight {
     cells: Vec<String>,
 }
 
-/// The journal, the failures file and the summary, shared by both sides.
-struct Records {
-    journal: Option<Journal>,
-    failures: Option<csv::Writer<std::fs::File>>,
-    failures_path: PathBuf,
-    failures_written: u64,
-    headers: Vec<String>,
-    format: Format,
-    summary: Summary,
+/// State shared by the feeder, the engine's hook and the outcomes.
+struct Shared {
+    journal: Option<Arc<Journal>>,
+    failures: Mutex<Failures>,
+    summary: Mutex<Summary>,
+    /// Rows fed to the engine, by the engine's index.
+    in_flight: Mutex<HashMap<usize, InFlight>>,
+    /// Set after an authentication failure: nothing more is sent.
+    stop_sending: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl Records {
+impl Shared {
     fn journal(
-        &mut self,
+        &self,
         row: u64,
         hash: u64,
         state: State,
         extra: serde_json::Value,
     ) -> Result<(), String> {
-        match &mut self.journal {
+        match &self.journal {
             Some(journal) => journal.record(row, hash, state, extra),
             None => Ok(()),
         }
     }
 
     fn fail(
-        &mut self,
+        &self,
         number: u64,
         hash: u64,
         cells: &[String],
@@ -164,42 +95,76 @@ impl Records {
             State::Failed,
             json!({"code": code, "error": message}),
         )?;
-        *self.summary.failed.entry(code.to_string()).or_default() += 1;
-        if self.failures.is_none() {
-            let mut writer = csv::Writer::from_path(&self.failures_path)
-                .map_err(|e| format!("{}: {e}", self.failures_path.display()))?;
-            let header: Vec<&str> = match self.format {
-                Format::Csv => self
-                    .headers
-                    .iter()
-                    .map(String::as_str)
-                    .chain(["error"])
-                    .collect(),
-                Format::Jsonl => vec!["row", "json", "error"],
-            };
-            writer.write_record(header).map_err(|e| e.to_string())?;
-            self.failures = Some(writer);
-        }
-        let Some(writer) = self.failures.as_mut() else {
-            return Ok(());
+        *lock(&self.summary)
+            .failed
+            .entry(code.to_string())
+            .or_default() += 1;
+        lock(&self.failures).write(number, cells, message)
+    }
+
+    fn not_sent(&self, number: u64, hash: u64, why: &str) -> Result<(), String> {
+        self.journal(number, hash, State::NotSent, json!({"error": why}))?;
+        lock(&self.summary).not_sent += 1;
+        Ok(())
+    }
+
+    fn unknown(&self, number: u64, hash: u64, why: &str) -> Result<(), String> {
+        self.journal(number, hash, State::Unknown, json!({"error": why}))?;
+        lock(&self.summary).unknown.push(number);
+        Ok(())
+    }
+
+    /// Journals one outcome of the engine.
+    fn settle(&self, outcome: Outcome) -> Result<(), String> {
+        let Some(row) = lock(&self.in_flight).remove(&outcome.index) else {
+            return Err(format!(
+                "internal error: no row for outcome {}",
+                outcome.index
+            ));
         };
-        let number_text = number.to_string();
-        let record: Vec<&str> = match self.format {
-            // The original cells (padded to the header), then the reason.
-            Format::Csv => {
-                let mut record: Vec<&str> = cells.iter().map(String::as_str).collect();
-                record.resize(self.headers.len().max(record.len()), "");
-                record.push(message);
-                record
+        match outcome.result {
+            Ok(reply) => {
+                self.journal(
+                    row.number,
+                    row.hash,
+                    State::Added,
+                    json!({"customer_id": reply.customer_id()}),
+                )?;
+                lock(&self.summary).added += 1;
             }
-            Format::Jsonl => vec![
-                number_text.as_str(),
-                cells.first().map_or("", String::as_str),
+            Err(error @ Error::Authentication { .. }) => {
+                // A wrong token fails every row: stop sending (issue 9, case 8).
+                if !self.stop_sending.swap(true, Ordering::SeqCst) {
+                    lock(&self.summary).stopped = Some(format!(
+                        "{error}\nnothing more was sent; fix the token and run again to send the \
+                         rows not sent"
+                    ));
+                }
+                self.fail(
+                    row.number,
+                    row.hash,
+                    &row.cells,
+                    error.code(),
+                    &reason(&error),
+                )?;
+            }
+            Err(Error::Aborted {
                 message,
-            ],
-        };
-        writer.write_record(record).map_err(|e| e.to_string())?;
-        self.failures_written += 1;
+                outcome_unknown: false,
+            }) => {
+                self.not_sent(row.number, row.hash, &message)?;
+            }
+            Err(error) if error.outcome_unknown() => {
+                self.unknown(row.number, row.hash, &error.to_string())?;
+            }
+            Err(error) => self.fail(
+                row.number,
+                row.hash,
+                &row.cells,
+                error.code(),
+                &reason(&error),
+            )?,
+        }
         Ok(())
     }
 }
@@ -233,23 +198,39 @@ fn verify(past: &Past, options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// Keys that make two rows the same customer.
-fn identity_keys(request: &AddCustomerRequest) -> Vec<(u64, &'static str)> {
-    let info = &request.customer_info;
-    let mut keys = Vec::new();
-    let code = info.customer_code.trim();
-    if !code.is_empty() {
-        keys.push((fnv(&[b"code", code.as_bytes()]), "customer_code"));
-    }
-    let digits: String = info.phone.chars().filter(char::is_ascii_digit).collect();
-    if !digits.is_empty() {
-        keys.push((fnv(&[b"phone", digits.as_bytes()]), "phone"));
-    }
-    let email = info.email_id.trim().to_lowercase();
-    if !email.is_empty() {
-        keys.push((fnv(&[b"email", email.as_bytes()]), "email_id"));
-    }
-    keys
+/// The hook the engine calls before each request: "sending" made durable,
+/// or the row refused once the run stopped sending.
+fn before_send(shared: Arc<Shared>) -> BeforeSend {
+    Arc::new(move |index| {
+        let shared = shared.clone();
+        async move {
+            let not_sent = |why: String| Error::Aborted {
+                message: why,
+                outcome_unknown: false,
+            };
+            if shared.stop_sending.load(Ordering::SeqCst) {
+                return Err(not_sent(
+                    "not sent: authentication failed earlier in this run".into(),
+                ));
+            }
+            let (Some(journal), Some((number, hash))) = (
+                shared.journal.clone(),
+                lock(&shared.in_flight)
+                    .get(&index)
+                    .map(|r| (r.number, r.hash)),
+            ) else {
+                return Ok(());
+            };
+            match tokio::task::spawn_blocking(move || journal.sending(number, hash)).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(not_sent(format!(
+                    "not sent: the journal could not record it: {e}"
+                ))),
+                Err(e) => Err(not_sent(format!("not sent: {e}"))),
+            }
+        }
+        .boxed()
+    })
 }
 
 pub async fn run(
@@ -257,6 +238,8 @@ pub async fn run(
     options: Options,
     stop: Arc<AtomicBool>,
 ) -> Result<Summary, String> {
+    // Before the journal is read or the failures file touched, in every mode.
+    let _lock = crate::lock::lock_input(&options.input)?;
     let journal_path = options
         .journal
         .clone()
@@ -268,7 +251,7 @@ pub async fn run(
                 journal_path.display()
             ));
         }
-        journal::load(&journal_path)?
+        journal::recover(&journal_path)?
     } else {
         Past::default()
     };
@@ -276,91 +259,82 @@ pub async fn run(
         verify(&past, &options)?;
     }
     let rows = Rows::open(&options.input, options.format, &options.renames)?;
-    let failures_path = failures_path(&options.input);
-    let _ = std::fs::remove_file(&failures_path); // this run's failures only
-    let records = Arc::new(Mutex::new(Records {
-        journal: if options.dry_run {
+    let dry_run = options.dry_run || client.is_none();
+    let shared = Arc::new(Shared {
+        journal: if dry_run {
             None
         } else {
-            Some(Journal::open(&journal_path)?)
+            Some(Arc::new(Journal::open(&journal_path)?))
         },
-        failures: None,
-        failures_path: failures_path.clone(),
-        failures_written: 0,
-        headers: rows.headers.clone(),
-        format: options.format,
-        summary: Summary::default(),
-    }));
+        failures: Mutex::new(Failures::start(
+            &options.input,
+            rows.headers.clone(),
+            options.format,
+        )),
+        summary: Mutex::new(Summary {
+            damaged_journal_lines: past.damaged_lines,
+            ..Summary::default()
+        }),
+        in_flight: Mutex::default(),
+        stop_sending: AtomicBool::new(false),
+    });
 
     // Counted once: sizes the duplicate table and the progress bar.
-    let total_rows = crate::progress::count_rows(&options.input, options.format == Format::Csv);
-    let (input, requests) = mpsc::channel::<Input>(options.concurrency.max(1));
-    let in_flight: Arc<Mutex<HashMap<usize, InFlight>>> = Arc::default();
+    let total_rows = rows::count_rows(&options.input, options.format);
+    let engine = match client.filter(|_| !dry_run) {
+        Some(client) => {
+            let (run, engine) = Run::start(
+                &client,
+                options.bulk.clone(),
+                Some(before_send(shared.clone())),
+            )
+            .map_err(|e| e.to_string())?;
+            tokio::spawn(engine);
+            Some(run)
+        }
+        None => None,
+    };
     let feeder = {
-        let (records, in_flight, stop) = (records.clone(), in_flight.clone(), stop.clone());
+        let (shared, stop, run) = (shared.clone(), stop.clone(), engine.clone());
         let settings = Feed {
-            concurrency: options.concurrency.max(1),
             expected_rows: total_rows.unwrap_or(0) as usize,
-            dry_run: options.dry_run || client.is_none(),
+            dry_run,
             retry_unknown: options.retry_unknown,
             allow_duplicates: options.allow_duplicates,
         };
+        let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            feed(rows, &past, &settings, &records, &in_flight, &input, &stop)
+            let fed = feed(
+                rows,
+                &past,
+                &settings,
+                &shared,
+                run.as_deref(),
+                &handle,
+                &stop,
+            );
+            if let Some(run) = &run {
+                run.close_input();
+            }
+            fed
         })
     };
 
-    if let Some(client) = client {
-        let requests = stream::unfold(requests, |mut rx| async move {
-            rx.recv().await.map(|r| (r, rx))
-        });
-        let bulk_options = BulkOptions {
-            concurrency: options.concurrency.max(1),
-            ordered: false,
-            rate: options.rate,
-        };
-        let mut outcomes = bulk::add_customers(&client, requests, &bulk_options);
+    if let Some(run) = &engine {
         let mut progress = crate::progress::Progress::new(total_rows, options.progress_every);
-        while let Some(outcome) = outcomes.next().await {
-            let Some(row) = lock(&in_flight).remove(&outcome.index) else {
-                return Err(format!(
-                    "internal error: no row for outcome {}",
-                    outcome.index
-                ));
-            };
-            let mut records = lock(&records);
-            match outcome.result {
-                Ok(reply) => {
-                    records.journal(
-                        row.number,
-                        row.hash,
-                        State::Added,
-                        json!({"customer_id": reply.customer_id()}),
-                    )?;
-                    records.summary.added += 1;
-                }
-                Err(error) if error.outcome_unknown() => {
-                    records.journal(
-                        row.number,
-                        row.hash,
-                        State::Unknown,
-                        json!({"error": error.to_string()}),
-                    )?;
-                    records.summary.unknown.push(row.number);
-                }
+        loop {
+            match run.next().await {
+                Ok(Some(outcome)) => shared.settle(outcome)?,
+                Ok(None) => break,
                 Err(error) => {
-                    records.fail(
-                        row.number,
-                        row.hash,
-                        &row.cells,
-                        error.code(),
-                        &reason(&error),
-                    )?;
+                    // Every row it owed has had its outcome (journaled above).
+                    lock(&shared.summary).stopped = Some(error.to_string());
+                    run.cancel();
+                    break;
                 }
             }
-            let s = &records.summary;
-            let done = s.added + s.failed_total() + s.unknown.len() as u64 + s.skipped;
-            progress.update(done, || {
+            let s = lock(&shared.summary);
+            progress.update(s.done(), || {
                 format!(
                     "{} added, {} failed, {} unknown, {} skipped",
                     s.added,
@@ -371,23 +345,19 @@ pub async fn run(
             });
         }
         progress.finish();
-    } else {
-        drop(requests);
     }
     feeder.await.map_err(|e| format!("internal error: {e}"))??;
 
-    let mut records = lock(&records);
-    if let Some(journal) = records.journal.as_mut() {
+    if let Some(journal) = &shared.journal {
         journal.sync()?;
     }
-    if let Some(mut writer) = records.failures.take() {
-        writer.flush().map_err(|e| e.to_string())?;
-    }
-    let mut summary = std::mem::take(&mut records.summary);
+    let mut failures = lock(&shared.failures);
+    failures.finish()?;
+    let mut summary = std::mem::take(&mut *lock(&shared.summary));
     summary.interrupted = stop.load(Ordering::SeqCst);
     summary.unknown.sort_unstable();
-    if records.failures_written > 0 {
-        summary.failures_file = Some(failures_path);
+    if failures.written > 0 {
+        summary.failures_file = Some(failures.path().to_path_buf());
     }
     if !options.dry_run && options.journal.is_none() {
         summary.journal_file = Some(journal_path);
@@ -407,16 +377,7 @@ fn reason(error: &Error) -> String {
     }
 }
 
-pub fn failures_path(input: &Path) -> PathBuf {
-    let stem = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    input.with_file_name(format!("{stem}.failed.csv"))
-}
-
 struct Feed {
-    concurrency: usize,
     expected_rows: usize,
     dry_run: bool,
     retry_unknown: bool,
@@ -428,40 +389,17 @@ fn feed(
     rows: Rows,
     past: &Past,
     settings: &Feed,
-    records: &Mutex<Records>,
-    in_flight: &Mutex<HashMap<usize, InFlight>>,
-    input: &mpsc::Sender<Input>,
+    shared: &Shared,
+    run: Option<&Run>,
+    handle: &tokio::runtime::Handle,
     stop: &AtomicBool,
 ) -> Result<(), String> {
     // First row holding each identity key; up to three keys a row.
     let mut seen = Seen::with_capacity(settings.expected_rows.saturating_mul(3).min(1 << 28));
-    let mut batch: Vec<(AddCustomerRequest, InFlight)> = Vec::new();
+    // The engine numbers what it is fed from 0, in order; this feeder is its
+    // only producer, so the next index is known before feeding.
     let mut next_index = 0usize;
-
-    // "sending" is synced before the batch goes out, so a crash can never
-    // leave a sent row without a trace in the journal.
-    let mut send_batch = |batch: &mut Vec<(AddCustomerRequest, InFlight)>| -> Result<(), String> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        {
-            let mut records = lock(records);
-            for (_, row) in batch.iter() {
-                records.journal(row.number, row.hash, State::Sending, json!({}))?;
-            }
-            if let Some(journal) = records.journal.as_mut() {
-                journal.sync()?;
-            }
-        }
-        for (request, row) in batch.drain(..) {
-            lock(in_flight).insert(next_index, row);
-            next_index += 1;
-            if input.blocking_send(Ok(request)).is_err() {
-                return Err("internal error: the bulk engine stopped".into());
-            }
-        }
-        Ok(())
-    };
+    let mut engine_gone: Option<String> = None;
 
     for row in rows {
         if stop.load(Ordering::SeqCst) {
@@ -473,7 +411,7 @@ fn feed(
             request,
             cells,
         } = row?;
-        lock(records).summary.rows += 1;
+        lock(&shared.summary).rows += 1;
         let previous = past.get(number).map(|(_, state)| state);
 
         let request = match request
@@ -483,9 +421,9 @@ fn feed(
             Ok(request) => request,
             Err(error) => {
                 if previous != Some(State::Added) {
-                    lock(records).fail(number, hash, &cells, error.code(), &reason(&error))?;
+                    shared.fail(number, hash, &cells, error.code(), &reason(&error))?;
                 } else {
-                    lock(records).summary.skipped += 1;
+                    lock(&shared.summary).skipped += 1;
                 }
                 continue;
             }
@@ -507,25 +445,17 @@ fn feed(
 
         match previous {
             Some(State::Added) => {
-                lock(records).summary.skipped += 1;
+                lock(&shared.summary).skipped += 1;
                 continue;
             }
             Some(State::Sending | State::Unknown) if !settings.retry_unknown => {
-                let mut records = lock(records);
-                records.journal(
-                    number,
-                    hash,
-                    State::Unknown,
-                    json!({"error": "outcome unknown from an earlier run"}),
-                )?;
-                records.summary.unknown.push(number);
+                shared.unknown(number, hash, "outcome unknown from an earlier run")?;
                 continue;
             }
             _ => {}
         }
         if let Some((first, field)) = duplicate_of {
-            let mut records = lock(records);
-            records.fail(
+            shared.fail(
                 number,
                 hash,
                 &cells,
@@ -534,22 +464,44 @@ fn feed(
             )?;
             continue;
         }
-        if settings.dry_run {
-            lock(records).summary.would_send += 1;
+        let Some(run) = run.filter(|_| !settings.dry_run) else {
+            lock(&shared.summary).would_send += 1;
+            continue;
+        };
+        if shared.stop_sending.load(Ordering::SeqCst) {
+            shared.not_sent(
+                number,
+                hash,
+                "not sent: authentication failed earlier in this run",
+            )?;
             continue;
         }
-        batch.push((
-            request,
+        if let Some(why) = &engine_gone {
+            shared.not_sent(number, hash, why)?;
+            continue;
+        }
+        lock(&shared.in_flight).insert(
+            next_index,
             InFlight {
                 number,
                 hash,
                 cells,
             },
-        ));
-        if batch.len() >= settings.concurrency {
-            send_batch(&mut batch)?;
+        );
+        match handle.block_on(run.feed(Ok(request))) {
+            Ok(index) if index == next_index => next_index += 1,
+            Ok(index) => {
+                return Err(format!(
+                    "internal error: row fed as {index}, expected {next_index}"
+                ));
+            }
+            Err(error) => {
+                lock(&shared.in_flight).remove(&next_index);
+                let why = format!("not sent: {error}");
+                shared.not_sent(number, hash, &why)?;
+                engine_gone = Some(why);
+            }
         }
     }
-    send_batch(&mut batch)?;
     Ok(())
 }

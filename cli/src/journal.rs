@@ -3,19 +3,31 @@
 //!
 //! ```text
 //! {"kapture_journal":1}
-//! {"row":7,"hash":"9f1c..","state":"sending"}          written and synced before the row is sent
+//! {"row":7,"hash":"9f1c..","state":"sending"}          durable before the row is sent
 //! {"row":7,"hash":"9f1c..","state":"added","customer_id":100000007}
 //! {"row":8,"hash":"..","state":"failed","code":"validation","error":"customer_info.phone: ..."}
 //! {"row":9,"hash":"..","state":"unknown","error":"timed out ..."}
-//! {"row":10,"hash":"..","state":"duplicate","of":3}
+//! {"row":10,"hash":"..","state":"not_sent","error":"authentication failed earlier"}
 //! ```
 //!
 //! A row's last line is its state. A row left at "sending" (the process was
-//! killed mid-flight) counts as unknown: it may have reached Kapture.
+//! killed mid-flight) counts as unknown: it may have reached Kapture. A row
+//! "not_sent" is sent by the next run.
+//!
+//! "sending" lines are written when the engine hands a row to its request
+//! and made durable in groups ([`Journal::sending`]): every caller waits for
+//! an fsync that covers its line, and one fsync covers every line written
+//! while the previous one ran.
+//!
+//! Crash safety: on open, a torn last line (a crash mid-write) is cut off,
+//! and lines that do not parse are skipped and counted ([`recover`]); the
+//! journal's directory is synced when the journal is created.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -26,7 +38,8 @@ pub enum State {
     Added,
     Failed,
     Unknown,
-    Duplicate,
+    /// Not sent on purpose (the run stopped sending): the next run sends it.
+    NotSent,
 }
 
 impl State {
@@ -36,7 +49,7 @@ impl State {
             State::Added => "added",
             State::Failed => "failed",
             State::Unknown => "unknown",
-            State::Duplicate => "duplicate",
+            State::NotSent => "not_sent",
         }
     }
 
@@ -46,7 +59,7 @@ impl State {
             "added" => State::Added,
             "failed" => State::Failed,
             "unknown" => State::Unknown,
-            "duplicate" => State::Duplicate,
+            "not_sent" => State::NotSent,
             _ => return None,
         })
     }
@@ -57,6 +70,8 @@ impl State {
 #[derive(Default)]
 pub struct Past {
     rows: Vec<Option<(u64, State)>>,
+    /// Lines that did not parse (damaged by a crash or by hand), skipped.
+    pub damaged_lines: u64,
 }
 
 impl Past {
@@ -72,7 +87,14 @@ impl Past {
     }
 
     fn set(&mut self, row: u64, hash: u64, state: State) {
-        let Some(index) = usize::try_from(row).ok().and_then(|r| r.checked_sub(1)) else {
+        // A row number far past any file is damage, not a row: refuse to
+        // allocate for it.
+        let Some(index) = usize::try_from(row)
+            .ok()
+            .and_then(|r| r.checked_sub(1))
+            .filter(|i| *i < MAX_ROWS)
+        else {
+            self.damaged_lines += 1;
             return;
         };
         if self.rows.len() <= index {
@@ -82,25 +104,83 @@ impl Past {
     }
 }
 
+/// More rows than any file this tool imports (and a bound on what a damaged
+/// journal line can make it allocate).
+const MAX_ROWS: usize = 1 << 32;
+
 pub fn path_for(input: &Path) -> PathBuf {
     let mut name = input.as_os_str().to_owned();
     name.push(".kapture-journal");
     PathBuf::from(name)
 }
 
-/// Reads a journal; a torn last line (a crash mid-write) is ignored.
-pub fn load(path: &Path) -> Result<Past, String> {
-    let mut past = Past::default();
-    let file = match File::open(path) {
+/// Repairs and reads a journal: a torn last line is cut off the file (so
+/// the next line appended starts on a line of its own), and every line is
+/// read as bytes; what does not parse is skipped and counted.
+pub fn recover(path: &Path) -> Result<Past, String> {
+    let shown = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(past),
-        Err(e) => return Err(format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Past::default()),
+        Err(e) => return Err(shown(e)),
     };
-    for line in BufReader::new(file).lines() {
-        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
-        let Ok(entry) = serde_json::from_str::<Value>(&line) else {
+    cut_torn_tail(&mut file).map_err(shown)?;
+    file.seek(SeekFrom::Start(0)).map_err(shown)?;
+    read(BufReader::new(file)).map_err(shown)
+}
+
+/// Truncates `file` after its last newline.
+fn cut_torn_tail(file: &mut File) -> std::io::Result<()> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    // Look back in blocks for the last '\n'.
+    let mut end = len;
+    let mut block = vec![0u8; 64 * 1024];
+    loop {
+        let start = end.saturating_sub(block.len() as u64);
+        let size = (end - start) as usize;
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut block[..size])?;
+        if let Some(at) = block[..size].iter().rposition(|b| *b == b'\n') {
+            let keep = start + at as u64 + 1;
+            if keep < len {
+                file.set_len(keep)?;
+                file.sync_data()?;
+            }
+            return Ok(());
+        }
+        if start == 0 {
+            // Not one complete line: all of it is torn.
+            file.set_len(0)?;
+            file.sync_data()?;
+            return Ok(());
+        }
+        end = start;
+    }
+}
+
+/// Reads journal lines (as bytes, so a damaged line cannot stop the read).
+pub fn read(mut reader: impl BufRead) -> std::io::Result<Past> {
+    let mut past = Past::default();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(past);
+        }
+        let text = line.trim_ascii();
+        if text.is_empty() {
+            continue;
+        }
+        let Ok(entry) = serde_json::from_slice::<Value>(text) else {
+            past.damaged_lines += 1;
             continue;
         };
+        if entry.get("kapture_journal").is_some() {
+            continue;
+        }
         let (Some(row), Some(hash), Some(state)) = (
             entry["row"].as_u64(),
             entry["hash"]
@@ -108,76 +188,214 @@ pub fn load(path: &Path) -> Result<Past, String> {
                 .and_then(|h| u64::from_str_radix(h, 16).ok()),
             entry["state"].as_str().and_then(State::parse),
         ) else {
+            past.damaged_lines += 1;
             continue;
         };
         past.set(row, hash, state);
     }
-    Ok(past)
 }
 
+/// The journal being written: shared by the feeder, the engine's
+/// "sending" hook and the outcomes, behind locks of its own.
 pub struct Journal {
+    writer: Mutex<Writer>,
+    /// One fsync at a time; whoever holds it syncs every line written so far.
+    sync_gate: Mutex<()>,
+    /// Lines known durable (a count of lines written).
+    synced: AtomicU64,
+    /// A handle on the same file, to fsync without holding the writer.
+    sync_file: File,
+}
+
+struct Writer {
     out: BufWriter<File>,
-    unsynced: usize,
+    written: u64,
     last_sync: Instant,
 }
 
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Journal {
+    /// Opens for appending (call [`recover`] first); a new journal gets its
+    /// header line and its directory synced, so the file itself survives a
+    /// crash.
     pub fn open(path: &Path) -> Result<Journal, String> {
+        let shown = |e: std::io::Error| format!("{}: {e}", path.display());
         let fresh = !path.exists();
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut journal = Journal {
-            out: BufWriter::new(file),
-            unsynced: 0,
-            last_sync: Instant::now(),
+            .map_err(shown)?;
+        let sync_file = file.try_clone().map_err(shown)?;
+        let journal = Journal {
+            writer: Mutex::new(Writer {
+                out: BufWriter::new(file),
+                written: 0,
+                last_sync: Instant::now(),
+            }),
+            sync_gate: Mutex::new(()),
+            synced: AtomicU64::new(0),
+            sync_file,
         };
         if fresh {
             journal.line(&json!({"kapture_journal": 1}))?;
+            journal.sync()?;
+            sync_directory(path).map_err(shown)?;
         }
         Ok(journal)
     }
 
-    fn line(&mut self, value: &Value) -> Result<(), String> {
-        writeln!(self.out, "{value}").map_err(|e| format!("journal: {e}"))?;
-        self.unsynced += 1;
-        Ok(())
+    fn line(&self, value: &Value) -> Result<u64, String> {
+        let mut writer = lock(&self.writer);
+        writeln!(writer.out, "{value}").map_err(|e| format!("journal: {e}"))?;
+        writer.written += 1;
+        Ok(writer.written)
     }
 
-    pub fn record(
-        &mut self,
-        row: u64,
-        hash: u64,
-        state: State,
-        extra: Value,
-    ) -> Result<(), String> {
+    fn entry(row: u64, hash: u64, state: State, extra: Value) -> Value {
         let mut entry = json!({"row": row, "hash": format!("{hash:016x}"), "state": state.name()});
         if let (Value::Object(entry), Value::Object(extra)) = (&mut entry, extra) {
             entry.extend(extra);
         }
-        self.line(&entry)?;
-        // Outcomes are synced in batches; "sending" lines by the caller,
-        // before the rows go out.
-        if self.unsynced >= 512 || self.last_sync.elapsed() > Duration::from_secs(1) {
-            self.sync()?;
-        }
-        Ok(())
+        entry
     }
 
-    /// Flushes and fsyncs what was written.
-    pub fn sync(&mut self) -> Result<(), String> {
-        if self.unsynced == 0 {
-            return Ok(());
+    /// Records a row's state. Handed to the OS at once (so a killed process
+    /// loses none), fsynced in batches (every 512 lines or second): losing
+    /// the last of these to a power cut leaves the row at its previous
+    /// state, "sending" at worst, which counts as unknown.
+    pub fn record(&self, row: u64, hash: u64, state: State, extra: Value) -> Result<(), String> {
+        let seq = self.line(&Self::entry(row, hash, state, extra))?;
+        let due = {
+            let mut writer = lock(&self.writer);
+            writer.out.flush().map_err(|e| format!("journal: {e}"))?;
+            seq.saturating_sub(self.synced.load(Ordering::SeqCst)) >= 512
+                || writer.last_sync.elapsed() > Duration::from_secs(1)
+        };
+        if due { self.sync() } else { Ok(()) }
+    }
+
+    /// Records that a row is about to be sent and returns once that line is
+    /// durable (group commit: see the module docs). Blocking: call it off
+    /// the async threads.
+    pub fn sending(&self, row: u64, hash: u64) -> Result<(), String> {
+        let seq = self.line(&Self::entry(row, hash, State::Sending, json!({})))?;
+        self.sync_through(seq)
+    }
+
+    /// Flushes and fsyncs everything written so far.
+    pub fn sync(&self) -> Result<(), String> {
+        let seq = lock(&self.writer).written;
+        self.sync_through(seq)
+    }
+
+    fn sync_through(&self, seq: u64) -> Result<(), String> {
+        let _gate = lock(&self.sync_gate);
+        if self.synced.load(Ordering::SeqCst) >= seq {
+            return Ok(()); // an fsync that ran while we waited covered us
         }
-        self.out.flush().map_err(|e| format!("journal: {e}"))?;
-        self.out
-            .get_ref()
+        let upto = {
+            let mut writer = lock(&self.writer);
+            writer.out.flush().map_err(|e| format!("journal: {e}"))?;
+            writer.last_sync = Instant::now();
+            writer.written
+        };
+        self.sync_file
             .sync_data()
             .map_err(|e| format!("journal: {e}"))?;
-        self.unsynced = 0;
-        self.last_sync = Instant::now();
+        self.synced.store(upto, Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// Makes a new file's directory entry durable.
+fn sync_directory(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("kapture-journal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("x.csv.kapture-journal")
+    }
+
+    /// Issue 9, case 5: a torn last line was glued to the next record on
+    /// resume (losing it), and a torn multi-byte character stopped resume.
+    #[test]
+    fn case_5_torn_tail_is_cut_and_damaged_lines_are_skipped() {
+        let path = temp("torn");
+        {
+            let journal = Journal::open(&path).unwrap();
+            journal.record(1, 0xaa, State::Added, json!({})).unwrap();
+            journal.sending(2, 0xbb).unwrap();
+        }
+        // A crash mid-write: half a line, ending inside a 3-byte character.
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"{\"row\":3,\"hash\":\"00000000000000cc\",\"error\":\"\xe2\x82")
+            .unwrap();
+        drop(file);
+        let past = recover(&path).unwrap();
+        assert_eq!(past.get(1), Some((0xaa, State::Added)));
+        assert_eq!(past.get(2), Some((0xbb, State::Sending)));
+        assert_eq!(past.get(3), None);
+        // The next record starts on a line of its own and is read back.
+        Journal::open(&path)
+            .unwrap()
+            .record(3, 0xcc, State::Added, json!({}))
+            .unwrap();
+        let past = recover(&path).unwrap();
+        assert_eq!(past.get(3), Some((0xcc, State::Added)));
+        assert_eq!(past.damaged_lines, 0);
+        // Damage in the middle (invalid UTF-8, garbage) is skipped, counted.
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(
+            b"\xff\xfe garbage\n{\"row\":99999999999999,\"hash\":\"1\",\"state\":\"added\"}\n",
+        )
+        .unwrap();
+        drop(file);
+        let past = recover(&path).unwrap();
+        assert_eq!(past.damaged_lines, 2);
+        assert_eq!(past.get(3), Some((0xcc, State::Added)));
+    }
+
+    #[test]
+    fn a_journal_with_no_complete_line_is_emptied() {
+        let path = temp("nothing");
+        std::fs::write(&path, b"{\"kapture_jou").unwrap();
+        let past = recover(&path).unwrap();
+        assert!(past.is_empty());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn group_commit_covers_concurrent_senders() {
+        let path = temp("group");
+        let journal = std::sync::Arc::new(Journal::open(&path).unwrap());
+        let threads: Vec<_> = (1..=32u64)
+            .map(|row| {
+                let journal = journal.clone();
+                std::thread::spawn(move || journal.sending(row, row))
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap().unwrap();
+        }
+        let past = recover(&path).unwrap();
+        for row in 1..=32 {
+            assert_eq!(past.get(row), Some((row, State::Sending)));
+        }
     }
 }

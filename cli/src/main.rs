@@ -3,23 +3,21 @@
 //! KAPTURE_SUBDOMAIN / KAPTURE_BASE_URL; `--sandbox` works against an
 //! in-process sandbox instead (nothing leaves the machine).
 
-mod import;
-mod journal;
-mod progress;
-mod rows;
-mod seen;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand};
-use kapture_crm::{AddCustomerRequest, Client, ClientBuilder, Error};
+use kapture_crm::settings;
+use kapture_crm::{AddCustomerRequest, Client, ClientBuilder, ClientSettings, Error};
 use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
-use crate::rows::Format;
+use kapture_crm::bulk::BulkOptions;
+use kapture_crm::settings::{CLI_CONCURRENCY, CLI_MAX_RETRIES};
+use kapture_crm_cli::import;
+use kapture_crm_cli::rows::{self, Format};
 
 #[derive(Parser)]
 #[command(name = "kapture", version, about = "Push customers into Kapture CRM")]
@@ -42,9 +40,14 @@ enum Command {
 
 #[derive(Args)]
 struct Target {
-    /// API token (default: KAPTURE_TOKEN).
-    #[arg(long)]
+    /// API token (default: KAPTURE_TOKEN). Other users can read a process's
+    /// flags: prefer KAPTURE_TOKEN or --token-file.
+    #[arg(long, conflicts_with = "token_file")]
     token: Option<String>,
+    /// Read the API token from a file (`-` for standard input); surrounding
+    /// whitespace and the final newline are ignored.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
     /// Your Kapture subdomain (default: KAPTURE_SUBDOMAIN).
     #[arg(long, conflicts_with = "base_url")]
     subdomain: Option<String>,
@@ -52,11 +55,11 @@ struct Target {
     #[arg(long)]
     base_url: Option<String>,
     /// Work against a sandbox started in this process.
-    #[arg(long, conflicts_with_all = ["token", "subdomain", "base_url"])]
+    #[arg(long, conflicts_with_all = ["token", "token_file", "subdomain", "base_url"])]
     sandbox: bool,
-    /// Retries of what cannot have reached Kapture.
-    #[arg(long, default_value_t = 4)]
-    max_retries: u32,
+    /// Retries of what cannot have reached Kapture (0 to 100).
+    #[arg(long, default_value_t = CLI_MAX_RETRIES as f64)]
+    max_retries: f64,
 }
 
 #[derive(Args)]
@@ -91,10 +94,11 @@ struct ImportArgs {
     file: FileArgs,
     #[command(flatten)]
     target: Target,
-    /// Requests in flight at most.
-    #[arg(long, default_value_t = 16)]
-    concurrency: usize,
-    /// Requests per second at most (the pace also drops on 429/503).
+    /// Requests in flight at most (1 to 1024).
+    #[arg(long, default_value_t = CLI_CONCURRENCY as f64)]
+    concurrency: f64,
+    /// Requests per second at most, 0.01 to 1000000 (the pace also drops on
+    /// 429/503).
     #[arg(long)]
     rate: Option<f64>,
     /// Read and check everything, send nothing.
@@ -123,7 +127,8 @@ struct SandboxArgs {
 }
 
 /// Exit codes: 0 all done; 1 some rows failed or are unknown; 2 usage or
-/// setup errors; 130 interrupted.
+/// setup errors, another import holds the file, or an authentication failure
+/// stopped the import; 130 interrupted.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -162,20 +167,24 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
             .base_url(sandbox.url());
         (builder, Some(sandbox))
     } else {
-        let mut builder = ClientBuilder::from_env();
-        if let Some(token) = &target.token {
-            builder = builder.token(token);
+        let token = match &target.token_file {
+            Some(path) => Some(read_token(path)?),
+            None => target.token.clone(),
+        };
+        let builder = ClientSettings {
+            token,
+            subdomain: target.subdomain.clone(),
+            base_url: target.base_url.clone(),
+            ..ClientSettings::default()
         }
-        if let Some(subdomain) = &target.subdomain {
-            builder = builder.subdomain(subdomain);
-        }
-        if let Some(base_url) = &target.base_url {
-            builder = builder.base_url(base_url);
-        }
+        .builder()
+        .map_err(|e| e.to_string())?;
         (builder, None)
     };
+    let retries =
+        settings::max_retries("--max-retries", target.max_retries).map_err(|e| e.to_string())?;
     let client = builder
-        .max_retries(target.max_retries)
+        .max_retries(retries)
         .user_agent(concat!("kapture-cli/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| match e {
@@ -183,6 +192,28 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
             other => other.to_string(),
         })?;
     Ok((client, sandbox))
+}
+
+/// The token from `--token-file` (`-`: standard input).
+fn read_token(path: &std::path::Path) -> Result<String, String> {
+    let text = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| format!("--token-file -: cannot read standard input: {e}"))?;
+        text
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("--token-file {}: {e}", path.display()))?
+    };
+    // Never quoted back: the text is the token.
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(format!(
+            "--token-file {}: the file is empty",
+            path.display()
+        ));
+    }
+    Ok(token.to_string())
 }
 
 async fn add(args: AddArgs) -> ExitCode {
@@ -303,8 +334,12 @@ async fn import(args: ImportArgs) -> ExitCode {
             input: args.file.file.clone(),
             format,
             renames: renames(&args.file.maps)?,
-            concurrency: args.concurrency.clamp(1, 1024),
-            rate: args.rate,
+            bulk: BulkOptions::new(Some(args.concurrency), false, args.rate).map_err(|e| {
+                format!(
+                    "--{}",
+                    e.to_string().trim_start_matches("configuration error: ")
+                )
+            })?,
             dry_run: args.dry_run,
             resume: !args.no_resume,
             retry_unknown: args.retry_unknown,
@@ -351,6 +386,11 @@ async fn import(args: ImportArgs) -> ExitCode {
     match result {
         Ok(summary) => {
             let _ = summary.print(&mut std::io::stdout());
+            if let Some(why) = &summary.stopped {
+                // An authentication failure stopped sending (or the engine
+                // failed): the rows not sent are journaled, a resume sends them.
+                return fail(why);
+            }
             if summary.interrupted {
                 ExitCode::from(130)
             } else if summary.failed_total() > 0 || !summary.unknown.is_empty() {

@@ -2,7 +2,6 @@
 //! every few seconds otherwise (logs, CI).
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,26 +14,6 @@ pub enum Progress {
         started: Instant,
     },
     Quiet,
-}
-
-/// Data rows in a file: its lines less the header (an upper bound for CSV
-/// cells holding newlines; only the bar's length depends on it).
-pub fn count_rows(path: &Path, header: bool) -> Option<u64> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).ok()?;
-    let (mut lines, mut buffer, mut last) = (0u64, vec![0u8; 1 << 16], b'\n');
-    loop {
-        let n = file.read(&mut buffer).ok()?;
-        if n == 0 {
-            break;
-        }
-        lines += buffer[..n].iter().filter(|b| **b == b'\n').count() as u64;
-        last = buffer[n - 1];
-    }
-    if last != b'\n' {
-        lines += 1;
-    }
-    Some(lines.saturating_sub(u64::from(header)))
 }
 
 impl Progress {
@@ -64,7 +43,7 @@ impl Progress {
         match self {
             Progress::Bar(bar) => {
                 bar.set_position(done);
-                if done % 64 == 0 {
+                if done.is_multiple_of(64) {
                     bar.set_message(detail());
                 }
             }

@@ -62,7 +62,7 @@ pub struct Rows {
 
 enum Inner {
     Csv(csv::Reader<File>, Vec<Option<Column>>),
-    Jsonl(std::io::Lines<BufReader<File>>),
+    Jsonl(BufReader<File>),
 }
 
 /// FNV-1a, 64 bits: stable across builds and versions (unlike std's hasher).
@@ -82,7 +82,7 @@ impl Rows {
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         match format {
             Format::Jsonl => Ok(Rows {
-                inner: Inner::Jsonl(BufReader::new(file).lines()),
+                inner: Inner::Jsonl(BufReader::new(file)),
                 next_number: 1,
                 headers: vec!["json".into()],
             }),
@@ -111,42 +111,127 @@ impl Iterator for Rows {
     fn next(&mut self) -> Option<Self::Item> {
         let number = self.next_number;
         let row = match &mut self.inner {
-            Inner::Jsonl(lines) => loop {
-                let line = match lines.next()? {
-                    Ok(line) => line,
+            Inner::Jsonl(reader) => loop {
+                // Bytes, not text: a line that is not UTF-8 fails on its own.
+                let mut bytes = Vec::new();
+                match reader.read_until(b'\n', &mut bytes) {
+                    Ok(0) => return None,
+                    Ok(_) => {}
                     Err(e) => return Some(Err(format!("line {number}: {e}"))),
-                };
-                if line.trim().is_empty() {
+                }
+                if bytes.trim_ascii().is_empty() {
                     continue; // blank lines are not rows
                 }
-                let request = serde_json::from_str::<Value>(&line)
-                    .map_err(|e| format!("not a JSON object: {e}"));
+                // The line without its line ending (as `lines()` gave it, so
+                // journals of earlier versions keep their hashes).
+                let trimmed = bytes
+                    .strip_suffix(b"\n")
+                    .map_or(&bytes[..], |b| b.strip_suffix(b"\r").unwrap_or(b));
+                let hash = fnv(&[trimmed]);
+                let (line, request) = match std::str::from_utf8(trimmed) {
+                    Ok(line) => (
+                        line.to_string(),
+                        serde_json::from_str::<Value>(line)
+                            .map_err(|e| format!("not a JSON object: {e}")),
+                    ),
+                    Err(e) => (
+                        String::from_utf8_lossy(trimmed).into_owned(),
+                        Err(not_utf8(e.valid_up_to(), None)),
+                    ),
+                };
                 break Row {
                     number,
-                    hash: fnv(&[line.as_bytes()]),
+                    hash,
                     request,
                     cells: vec![line],
                 };
             },
             Inner::Csv(reader, columns) => {
-                let mut record = csv::StringRecord::new();
-                match reader.read_record(&mut record) {
+                let mut record = csv::ByteRecord::new();
+                match reader.read_byte_record(&mut record) {
                     Ok(false) => return None,
                     Ok(true) => {}
                     Err(e) => return Some(Err(format!("row {number}: {e}"))),
                 }
-                let cells: Vec<String> = record.iter().map(str::to_string).collect();
-                let parts: Vec<&[u8]> = cells.iter().map(|c| c.as_bytes()).collect();
+                let parts: Vec<&[u8]> = record.iter().collect();
+                let hash = fnv(&parts);
+                let mut problem = None;
+                let cells: Vec<String> = record
+                    .iter()
+                    .enumerate()
+                    .map(|(i, cell)| match std::str::from_utf8(cell) {
+                        Ok(text) => text.to_string(),
+                        Err(e) => {
+                            if problem.is_none() {
+                                let header = self.headers.get(i).map(String::as_str);
+                                problem = Some(not_utf8(e.valid_up_to(), header));
+                            }
+                            String::from_utf8_lossy(cell).into_owned()
+                        }
+                    })
+                    .collect();
+                let request = match problem {
+                    Some(problem) => Err(problem),
+                    None => Ok(build(columns, &cells)),
+                };
                 Row {
                     number,
-                    hash: fnv(&parts),
-                    request: Ok(build(columns, &cells)),
+                    hash,
+                    request,
                     cells,
                 }
             }
         };
         self.next_number += 1;
         Some(Ok(row))
+    }
+}
+
+/// Issue 9, case 7: a row that is not UTF-8 fails on its own, saying where.
+fn not_utf8(at: usize, column: Option<&str>) -> String {
+    let place = match column {
+        Some(column) => format!(" of column {column:?}"),
+        None => String::new(),
+    };
+    format!(
+        "not valid UTF-8 at byte {}{place}; save the file as \"CSV UTF-8\"",
+        at + 1
+    )
+}
+
+/// Data rows of a file: CSV records (a cell may hold newlines) less the
+/// header, or non-blank JSON lines. Sizes the duplicate table and the
+/// progress bar; `None` if the file cannot be read.
+pub fn count_rows(path: &Path, format: Format) -> Option<u64> {
+    let file = File::open(path).ok()?;
+    match format {
+        Format::Csv => {
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(true)
+                .from_reader(file);
+            let mut record = csv::ByteRecord::new();
+            let mut rows = 0;
+            loop {
+                match reader.read_byte_record(&mut record) {
+                    Ok(true) => rows += 1,
+                    Ok(false) => return Some(rows),
+                    Err(_) => return Some(rows),
+                }
+            }
+        }
+        Format::Jsonl => {
+            let mut reader = BufReader::new(file);
+            let (mut rows, mut line) = (0, Vec::new());
+            loop {
+                line.clear();
+                match reader.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => return Some(rows),
+                    Ok(_) if line.trim_ascii().is_empty() => {}
+                    Ok(_) => rows += 1,
+                }
+            }
+        }
     }
 }
 

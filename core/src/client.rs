@@ -7,12 +7,12 @@ use std::sync::{Arc, Once};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use serde_json::Value;
 
-use crate::config::{ClientBuilder, Config, is_loopback};
+use crate::config::{ClientBuilder, Config};
+use crate::endpoint::is_loopback;
 use crate::error::Error;
 use crate::model::AddCustomerRequest;
-use crate::response::{
-    AddCustomerResponse, MAX_REPLY_BYTES, RawReply, interpret, parse_retry_after,
-};
+use crate::response::{AddCustomerResponse, MAX_REPLY_BYTES, RawReply, interpret};
+use crate::retry::{Wait, parse_retry_after, should_retry, wait};
 
 /// A Kapture CRM client. Cheap to clone: clones share one connection pool.
 #[derive(Clone)]
@@ -117,8 +117,10 @@ impl Client {
         observer: &(dyn Fn(&Error) + Send + Sync),
     ) -> Result<AddCustomerResponse, Error> {
         request.validate()?;
-        let body = serde_json::to_vec(request)
-            .map_err(|e| Error::Config(format!("cannot encode the request: {e}")))?;
+        let body = serde_json::to_vec(request).map_err(|e| Error::Internal {
+            message: format!("cannot encode the request: {e}"),
+            outcome_unknown: false,
+        })?;
         self.send(body, observer).await
     }
 
@@ -150,11 +152,10 @@ impl Client {
             if retry >= config.max_retries || !should_retry(&error, config.retry_unknown_outcome) {
                 return Err(error);
             }
-            let delay = match retry_after {
+            let delay = match wait(retry, retry_after, &config.backoff, config.max_retry_after) {
+                Wait::Retry(delay) => delay,
                 // Longer than we wait: the caller gets it with `retry_after`.
-                Some(wait) if wait > config.max_retry_after => return Err(error),
-                Some(wait) => wait,
-                None => config.backoff.delay(retry),
+                Wait::GiveUp => return Err(error),
             };
             tokio::time::sleep(delay).await;
             retry += 1;
@@ -211,25 +212,6 @@ impl Client {
             retry_after,
             body,
         })
-    }
-}
-
-/// By default only what cannot have reached the vendor: connection failures
-/// before the request was written, 429 and 503. With `retry_unknown_outcome`
-/// also timeouts, resets and 500/502/504.
-fn should_retry(error: &Error, retry_unknown_outcome: bool) -> bool {
-    match error {
-        Error::RateLimited { .. } => true,
-        Error::Server {
-            outcome_unknown, ..
-        }
-        | Error::Timeout {
-            outcome_unknown, ..
-        }
-        | Error::Connection {
-            outcome_unknown, ..
-        } => !outcome_unknown || retry_unknown_outcome,
-        _ => false,
     }
 }
 

@@ -3,23 +3,18 @@
 //! any connection is made.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::Url;
 
+pub use crate::endpoint::ADD_CUSTOMER_PATH;
+use crate::endpoint::{base_url, subdomain_url};
 use crate::error::Error;
-
-/// Path of the Add Customer endpoint, appended to the base URL.
-pub const ADD_CUSTOMER_PATH: &str = "/ms/customer/customer/api/v1/add-update";
-
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-pub const DEFAULT_MAX_RETRIES: u32 = 2;
-/// A `Retry-After` longer than this is not waited for: the error is returned
-/// with its `retry_after`, for the caller to schedule.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+pub use crate::retry::Backoff;
+pub use crate::settings::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MAX_RETRY_AFTER,
+};
 
 pub const ENV_TOKEN: &str = "KAPTURE_TOKEN";
 pub const ENV_SUBDOMAIN: &str = "KAPTURE_SUBDOMAIN";
@@ -55,35 +50,6 @@ fn strip_basic(token: &str) -> Option<&str> {
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[REDACTED]")
-    }
-}
-
-/// Exponential backoff between retries: `initial`, doubled each attempt up
-/// to `max`, with jitter (each delay is drawn from its upper half).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Backoff {
-    pub initial: Duration,
-    pub max: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self {
-            initial: Duration::from_millis(500),
-            max: Duration::from_secs(8),
-        }
-    }
-}
-
-impl Backoff {
-    /// The delay before retry number `retry` (0 for the first retry).
-    pub fn delay(&self, retry: u32) -> Duration {
-        let ceiling = self
-            .initial
-            .saturating_mul(2u32.saturating_pow(retry.min(16)))
-            .min(self.max);
-        let half = ceiling / 2;
-        half + half.mul_f64(fastrand::f64())
     }
 }
 
@@ -314,78 +280,6 @@ fn check_token(token: Option<Token>) -> Result<Token, Error> {
     Ok(token)
 }
 
-fn subdomain_url(subdomain: &str) -> Result<Url, Error> {
-    let label = subdomain.trim();
-    let valid = (1..=63).contains(&label.len())
-        && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && !label.starts_with('-')
-        && !label.ends_with('-');
-    if !valid {
-        return Err(Error::Config(format!(
-            "subdomain must be one DNS label such as \"acme\" (letters, digits and dashes, \
-             at most 63, no dots, slashes or other characters), got {:?}; for a full URL use \
-             base_url",
-            crate::response::cut(subdomain, 80)
-        )));
-    }
-    let url = format!(
-        "https://{}.kapturecrm.com{ADD_CUSTOMER_PATH}",
-        label.to_ascii_lowercase()
-    );
-    Url::parse(&url).map_err(|e| Error::Config(format!("subdomain: {e}")))
-}
-
-fn base_url(raw: &str) -> Result<Url, Error> {
-    let mut url = Url::parse(raw.trim()).map_err(|e| {
-        Error::Config(format!(
-            "base_url is not a URL ({e}); expected scheme and host, like https://acme.kapturecrm.com"
-        ))
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        // Not quoted: the credentials are in it.
-        return Err(Error::Config(
-            "base_url must not contain credentials (user:password@); pass the token as token"
-                .into(),
-        ));
-    }
-    let shown = crate::response::cut(raw.trim(), 120);
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::Config(format!(
-            "base_url must start with https:// (or http:// for a loopback host), got {shown:?}"
-        )));
-    }
-    if url.host().is_none() {
-        return Err(Error::Config(format!("base_url has no host: {shown:?}")));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Config(format!(
-            "base_url must not have a query or fragment (?, #), got {shown:?}"
-        )));
-    }
-    if url.scheme() == "http" && !is_loopback(&url) {
-        return Err(Error::Config(format!(
-            "plain http:// is allowed only to loopback hosts (localhost, 127.0.0.0/8, [::1]) so \
-             the token never travels in clear text; use https://, got {shown:?}"
-        )));
-    }
-    // Accept the full endpoint URL as well as a base.
-    let prefix = url.path().trim_end_matches('/').to_string();
-    if !prefix.ends_with(ADD_CUSTOMER_PATH) {
-        url.set_path(&format!("{prefix}{ADD_CUSTOMER_PATH}"));
-    }
-    Ok(url)
-}
-
-/// True for `localhost`, 127.0.0.0/8 and `[::1]`.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,17 +407,6 @@ mod tests {
         assert!(
             matches!(config(ClientBuilder::new()), Err(Error::Config(m)) if m.contains("no target"))
         );
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let b = Backoff::default();
-        for retry in 0..10 {
-            let ceiling =
-                (Duration::from_millis(500) * 2u32.pow(retry)).min(Duration::from_secs(8));
-            let d = b.delay(retry);
-            assert!(d >= ceiling / 2 && d <= ceiling, "retry {retry}: {d:?}");
-        }
     }
 
     #[test]

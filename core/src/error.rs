@@ -107,7 +107,44 @@ pub enum Error {
         message: String,
         body: String,
     },
+
+    /// The call was stopped before its reply: the run it belonged to was
+    /// cancelled, or stopped sending (an import after an authentication
+    /// failure). `outcome_unknown` once the request may have left.
+    #[error("not completed: {message}{}", unknown_text(*.outcome_unknown))]
+    Aborted {
+        message: String,
+        outcome_unknown: bool,
+    },
+
+    /// The client was closed; nothing was sent.
+    #[error("the client is closed")]
+    Closed,
+
+    /// A defect of this SDK (a panic caught at the edge, an engine that
+    /// stopped): never a crash. A request it hit may have been sent.
+    #[error("kapture-crm internal error: {message}; please report it{}", unknown_text(*.outcome_unknown))]
+    Internal {
+        message: String,
+        outcome_unknown: bool,
+    },
 }
+
+/// Every value of [`Error::code`]: the bindings test that each has a class.
+pub const ERROR_CODES: &[&str] = &[
+    "validation",
+    "config",
+    "authentication",
+    "rate_limited",
+    "api",
+    "server",
+    "timeout",
+    "connection",
+    "unexpected_response",
+    "aborted",
+    "closed",
+    "internal",
+];
 
 impl Error {
     /// True when the request may have been processed although the call
@@ -121,6 +158,12 @@ impl Error {
                 outcome_unknown, ..
             }
             | Error::Connection {
+                outcome_unknown, ..
+            }
+            | Error::Aborted {
+                outcome_unknown, ..
+            }
+            | Error::Internal {
                 outcome_unknown, ..
             } => *outcome_unknown,
             // Something answered, but not the API as documented: a 2xx
@@ -166,8 +209,10 @@ impl Error {
             | Error::UnexpectedResponse { message, .. }
             | Error::Timeout { message, .. }
             | Error::Connection { message, .. }
+            | Error::Aborted { message, .. }
+            | Error::Internal { message, .. }
             | Error::Config(message) => Some(message),
-            Error::Validation(_) => None,
+            Error::Validation(_) | Error::Closed => None,
         }
     }
 
@@ -184,8 +229,30 @@ impl Error {
             Error::Timeout { .. } => "timeout",
             Error::Connection { .. } => "connection",
             Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::Aborted { .. } => "aborted",
+            Error::Closed => "closed",
+            Error::Internal { .. } => "internal",
         }
     }
+
+    /// The error for a panic caught around a call (`payload` from
+    /// `catch_unwind`). The call may have sent its request before it
+    /// panicked, so its outcome is unknown: one rule for every binding.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Error {
+        Error::Internal {
+            message: panic_text(payload),
+            outcome_unknown: true,
+        }
+    }
+}
+
+/// The message of a caught panic.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 fn plural(n: usize) -> &'static str {
@@ -213,5 +280,44 @@ fn unknown_text(outcome_unknown: bool) -> &'static str {
          created; check before sending it again)"
     } else {
         ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9, case 4: a panic around a call that may have sent is unknown.
+    #[test]
+    fn case_4_internal_error_after_sending_is_outcome_unknown() {
+        let payload: Box<dyn std::any::Any + Send> = Box::new("boom");
+        let error = Error::from_panic(&*payload);
+        assert!(error.outcome_unknown());
+        assert_eq!(error.code(), "internal");
+        assert!(error.to_string().contains("boom"));
+    }
+
+    #[test]
+    fn every_code_is_listed() {
+        let samples = [
+            Error::Validation(vec![]),
+            Error::Config(String::new()),
+            Error::Closed,
+            Error::Aborted {
+                message: String::new(),
+                outcome_unknown: false,
+            },
+            Error::Internal {
+                message: String::new(),
+                outcome_unknown: true,
+            },
+            Error::Timeout {
+                message: String::new(),
+                outcome_unknown: false,
+            },
+        ];
+        for error in samples {
+            assert!(ERROR_CODES.contains(&error.code()), "{}", error.code());
+        }
     }
 }

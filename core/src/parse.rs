@@ -115,6 +115,13 @@ pub fn request_from_json_reporting(
     earlier: Vec<FieldError>,
 ) -> Result<AddCustomerRequest, Error> {
     let mut errors = earlier;
+    if let Some(path) = too_deep(value) {
+        errors.push(FieldError::new(
+            path,
+            format!("nested deeper than {MAX_DEPTH} levels; a request is never that deep"),
+        ));
+        return Err(Error::Validation(errors));
+    }
     let Value::Object(top) = value else {
         errors.push(FieldError::new(
             "",
@@ -162,6 +169,40 @@ pub fn request_from_json_reporting(
     } else {
         Err(Error::Validation(errors))
     }
+}
+
+/// How deep a request may nest (objects and lists); the vendor's is 3.
+/// Checked before anything recurses, so no input can exhaust the stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The path of the first value nested deeper than [`MAX_DEPTH`], found
+/// without recursion.
+fn too_deep(value: &Value) -> Option<String> {
+    let mut stack: Vec<(&Value, usize, String)> = vec![(value, 0, String::new())];
+    while let Some((value, depth, path)) = stack.pop() {
+        let nested = |v: &&Value| v.is_object() || v.is_array();
+        match value {
+            Value::Object(map) if depth >= MAX_DEPTH && !map.is_empty() => return Some(path),
+            Value::Array(items) if depth >= MAX_DEPTH && !items.is_empty() => return Some(path),
+            Value::Object(map) => {
+                for (key, child) in map.iter().filter(|(_, v)| nested(v)) {
+                    let child_path = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    stack.push((child, depth + 1, child_path));
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate().filter(|(_, v)| nested(v)) {
+                    stack.push((child, depth + 1, format!("{path}[{i}]")));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// True when a problem at `outer` already explains one at `inner`.

@@ -97,17 +97,17 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
     let text = String::from_utf8_lossy(&reply.body);
     let json = serde_json::from_slice::<Value>(&reply.body).ok();
     let object = json.as_ref().and_then(Value::as_object);
-    let body = scrub(&cut(&text, MAX_ERROR_BODY), secret);
+    let body = clean(&text, secret, MAX_ERROR_BODY, true);
     let vendor_message = object
         .and_then(|o| ["message", "error", "msg"].iter().find_map(|k| field(o, k)))
         .and_then(Value::as_str)
-        .map(|m| scrub(m, secret));
+        .map(|m| clean(m, secret, MAX_ERROR_BODY, false));
     let message = || {
         vendor_message.clone().unwrap_or_else(|| {
             if text.trim().is_empty() {
                 "(empty body)".to_string()
             } else {
-                scrub(&cut(text.trim(), MESSAGE_PREVIEW), secret)
+                clean(text.trim(), secret, MESSAGE_PREVIEW, false)
             }
         })
     };
@@ -191,22 +191,6 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
     })
 }
 
-/// Parses `Retry-After`: delay-seconds or an HTTP date.
-pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 /// `text` cut to at most `max` bytes on a character boundary, saying so.
 pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.len() <= max {
@@ -219,12 +203,95 @@ pub(crate) fn cut(text: &str, max: usize) -> String {
     format!("{}... ({} bytes in all)", &text[..end], text.len())
 }
 
-/// Removes the token from text that is about to be kept in an error.
+/// Removes the token from text that is about to be kept in an error: as
+/// written, and as a JSON or URL encoder may have escaped it (`\/`,
+/// `\u002B`, `%2B`, in any mix). Call it before [`cut`], so that a token
+/// straddling the cut cannot survive in part.
 pub(crate) fn scrub(text: &str, secret: &str) -> String {
     if secret.len() < 4 {
         return text.to_string();
     }
-    text.replace(secret, "[REDACTED]")
+    let secret: Vec<char> = secret.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(c) = text[at..].chars().next() {
+        match match_len(&text[at..], &secret) {
+            Some(len) => {
+                out.push_str("[REDACTED]");
+                at += len;
+            }
+            None => {
+                out.push(c);
+                at += c.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+/// The length in bytes of `secret` at the start of `text`, each character
+/// either as itself or escaped; `None` when it is not there.
+fn match_len(text: &str, secret: &[char]) -> Option<usize> {
+    let mut at = 0;
+    for &want in secret {
+        let rest = &text[at..];
+        let c = rest.chars().next()?;
+        if c == want {
+            at += c.len_utf8();
+            continue;
+        }
+        let escaped = match c {
+            '\\' => match rest[1..].chars().next()? {
+                n @ ('/' | '\\' | '"') if n == want => Some(2),
+                'u' => hex_char(rest.get(2..6)?).filter(|h| *h == want).map(|_| 6),
+                _ => None,
+            },
+            '%' => hex_char(rest.get(1..3)?).filter(|h| *h == want).map(|_| 3),
+            _ => None,
+        };
+        at += escaped?;
+    }
+    Some(at)
+}
+
+fn hex_char(digits: &str) -> Option<char> {
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16)
+        .ok()
+        .and_then(char::from_u32)
+}
+
+/// Control characters (ESC, CR, BEL...) shown as `\x1b`-style escapes, so
+/// that text from a server cannot repaint a terminal. Newlines and tabs are
+/// kept only when `keep_lines` (bodies); messages are one line.
+pub(crate) fn escape_controls(text: &str, keep_lines: bool) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' if keep_lines => out.push(c),
+            c if c.is_control() => {
+                let code = u32::from(c);
+                if code < 0x100 {
+                    out.push_str(&format!("\\x{code:02x}"));
+                } else {
+                    out.push_str(&format!("\\u{{{code:x}}}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text from a reply made safe to keep in an error: the token scrubbed
+/// first, then cut to `max` bytes, then control characters escaped.
+pub(crate) fn clean(text: &str, secret: &str, max: usize, keep_lines: bool) -> String {
+    escape_controls(&cut(&scrub(text, secret), max), keep_lines)
 }
 
 #[cfg(test)]
@@ -289,17 +356,57 @@ mod tests {
         assert!(!format!("{err} {err:?}").contains("secret-token-1"));
     }
 
+    /// Issue 9, case 13: the body was cut before it was scrubbed, leaving
+    /// most of a token that straddled the cut.
     #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
-        let later = std::time::SystemTime::now() + Duration::from_secs(30);
-        let parsed = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
-        assert!(parsed > Duration::from_secs(28) && parsed <= Duration::from_secs(30));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
+    fn case_13_token_straddling_the_cut_is_scrubbed() {
+        let token = "Zm9vOmJhcjEyMzQ1";
+        for offset in 0..token.len() {
+            let pad = "x".repeat(MAX_ERROR_BODY - offset);
+            let html = format!("<html>{pad}{token} trailing</html>");
+            let err = interpret(&reply(502, &html), token).unwrap_err();
+            let shown = format!("{err} {err:?} {}", err.body().unwrap_or_default());
+            for part in (6..token.len()).map(|n| &token[..n]) {
+                assert!(!shown.contains(part), "offset {offset}: {part} left");
+            }
+        }
+    }
+
+    /// Issue 9, case 13: a JSON-escaped or URL-encoded echo of the token.
+    #[test]
+    fn case_13_escaped_token_is_scrubbed() {
+        let token = "ab/cd+ef==";
+        for echoed in [
+            r"ab\/cd\u002Bef==",
+            r"ab\/cd\u002bef\u003d\u003D",
+            "ab%2Fcd%2Bef%3D%3D",
+            r"\u0061b/cd+ef==",
+        ] {
+            let body =
+                format!(r#"{{"status":"failed","message":"bad key {echoed}","echo":"{echoed}"}}"#);
+            let err = interpret(&reply(400, &body), token).unwrap_err();
+            let shown = format!("{err} {err:?} {}", err.body().unwrap_or_default());
+            assert!(!shown.contains(echoed), "{echoed} left in {shown}");
+            assert!(!shown.contains("cd+ef"), "{shown}");
+            assert!(shown.contains("[REDACTED]"), "{shown}");
+        }
+    }
+
+    /// Issue 9, case 14: escape sequences from a server reach no terminal.
+    #[test]
+    fn case_14_control_characters_are_escaped() {
+        let html = "\u{1b}[2J\u{1b}[HAll 5000 rows added OK\r\u{7}";
+        let err = interpret(&reply(502, html), "token-xyz").unwrap_err();
+        let shown = format!("{err} {}", err.body().unwrap_or_default());
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c == '\u{1b}' || c == '\r' || c == '\u{7}'),
+            "{shown:?}"
         );
-        assert_eq!(parse_retry_after("soon"), None);
+        assert!(shown.contains("\\x1b[2J"), "{shown}");
+        let json = r#"{"status":"failed","message":"bad \u001b[31mred\u001b[0m"}"#;
+        let err = interpret(&reply(400, json), "token-xyz").unwrap_err();
+        assert!(!err.to_string().contains('\u{1b}'), "{err}");
     }
 }

@@ -244,3 +244,59 @@ async fn refused_connection_is_retried_until_the_server_comes_up() {
     assert_eq!(reply.customer_id(), Some(191690263));
     assert_eq!(server.count(), 1);
 }
+
+/// Issue 9, case 2: `Retry-After: 1e20` (or 20 digits) on any reply panicked
+/// the client (`cannot convert float seconds to Duration`).
+#[tokio::test]
+async fn case_2_huge_retry_after_does_not_panic() {
+    for huge in ["1e20", "99999999999999999999", "1e308", "inf"] {
+        let server = Scripted::start(vec![Step::success().header("Retry-After", huge)]).await;
+        let client = client_for(&server).build().unwrap();
+        let reply = client.add_customer_json(&vendor_request()).await.unwrap();
+        assert_eq!(reply.customer_id(), Some(191690263), "{huge}");
+
+        let server = Scripted::start(vec![Step::json(429, "{}").header("Retry-After", huge)]).await;
+        let client = client_for(&server).max_retries(3).build().unwrap();
+        let err = client
+            .add_customer_json(&vendor_request())
+            .await
+            .unwrap_err();
+        let Error::RateLimited { retry_after, .. } = err else {
+            panic!("{huge}: {err:?}")
+        };
+        // Longer than we wait: returned at once, capped at a day.
+        assert_eq!(retry_after, Some(Duration::from_secs(24 * 3600)), "{huge}");
+        assert_eq!(server.count(), 1, "{huge}");
+    }
+}
+
+/// Issue 9, case 12: `Retry-After: 0` on a 503 made five requests in 10 ms;
+/// each retry still waits at least the backoff's step.
+#[tokio::test]
+async fn case_12_retry_after_zero_still_backs_off() {
+    let server = Scripted::start(vec![
+        Step::raw(503, "text/plain", "busy").header("Retry-After", "0"),
+    ])
+    .await;
+    let client = client_for(&server)
+        .max_retries(4)
+        .backoff(kapture_crm::Backoff {
+            initial: Duration::from_millis(100),
+            max: Duration::from_millis(100),
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .add_customer_json(&vendor_request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
+    assert_eq!(server.count(), 5);
+    // Four waits of at least half the 100 ms step (the jitter's floor).
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -331,3 +331,44 @@ fn typed_requests_are_validated_too() {
     let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["customer_info.email_id", "contact_info[0].dob"]);
 }
+
+/// Issue 9, case 10: a request nested 100,000 deep overflowed the stack.
+/// Refused at a fixed depth, naming the path, before anything recurses.
+#[test]
+fn case_10_deep_nesting_is_refused_not_a_stack_overflow() {
+    // Built by hand: `json!` would serialise (recursively) what it embeds.
+    let mut deep = json!("bottom");
+    for _ in 0..100_000 {
+        let mut map = serde_json::Map::new();
+        map.insert("k".into(), deep);
+        deep = Value::Object(map);
+    }
+    let mut request = json!({"customer_info": {"customer_name": "A", "phone": "9380491387"}});
+    request["customer_info"]["additional_fields"] = deep;
+    let Err(Error::Validation(found)) = AddCustomerRequest::from_json(&request) else {
+        panic!("accepted")
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .path
+            .starts_with("customer_info.additional_fields.k.k"),
+        "{}",
+        found[0].path
+    );
+    assert!(found[0].message.contains("nested deeper than 64"));
+    // Take it apart without recursion (a recursive drop would overflow too).
+    let mut node = request;
+    loop {
+        let next = match &mut node {
+            serde_json::Value::Object(map) => {
+                map.values_mut().find(|v| v.is_object()).map(std::mem::take)
+            }
+            _ => None,
+        };
+        match next {
+            Some(next) => node = next,
+            None => break,
+        }
+    }
+}

@@ -15,10 +15,13 @@ from . import _native
 from ._bulk import AsyncBulkResults, BulkResults
 from ._client import AsyncClient, Client
 from ._errors import (
+    AbortedError,
     APIError,
     AuthenticationError,
+    ClosedError,
     ConfigError,
     ConnectionError,
+    InternalError,
     KaptureError,
     RateLimitError,
     ServerError,
@@ -49,6 +52,9 @@ __all__ = [
     "TimeoutError",
     "ConnectionError",
     "UnexpectedResponseError",
+    "AbortedError",
+    "ClosedError",
+    "InternalError",
     "AddCustomerRequest",
     "AddCustomerResponse",
 ]

@@ -43,11 +43,18 @@ class BulkResults(Iterator[Outcome]):
                 self._run.close_input()
                 raise
             self._run.feed_nowait(record)
+        # Raises when the engine failed, after an outcome for every record
+        # it owed: a run never ends early and quietly.
         outcome = self._run.next_blocking()
         if outcome is None:
             raise StopIteration
         _index, value, _ok = outcome
         return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Abandons the run: calls in flight are dropped (outcome unknown)."""
+        self._exhausted = True
+        self._run.cancel()
 
 
 class AsyncBulkResults(AsyncIterator[Outcome]):
@@ -92,4 +99,4 @@ class AsyncBulkResults(AsyncIterator[Outcome]):
     async def aclose(self) -> None:
         if self._feeder is not None and not self._feeder.done():
             self._feeder.cancel()
-        self._run.close_input()
+        self._run.cancel()

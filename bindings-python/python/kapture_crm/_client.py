@@ -21,15 +21,16 @@ class _Base:
         *,
         subdomain: Optional[str] = None,
         base_url: Optional[str] = None,
-        timeout: float = 30.0,
-        connect_timeout: float = 5.0,
-        max_retries: int = 2,
-        retry_unknown_outcome: bool = False,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        retry_unknown_outcome: Optional[bool] = None,
         user_agent: Optional[str] = None,
         ca_file: Optional[PathLike] = None,
     ) -> None:
         # Missing values come from KAPTURE_TOKEN, KAPTURE_SUBDOMAIN and
-        # KAPTURE_BASE_URL; everything is checked here, before any I/O.
+        # KAPTURE_BASE_URL, or the core's defaults (30 s, 5 s, 2 retries);
+        # every rule is the core's, checked here before any I/O.
         self._native = _native.Client(
             token,
             subdomain=subdomain,
@@ -41,7 +42,7 @@ class _Base:
             user_agent=user_agent,
             ca_file=os.fspath(ca_file) if ca_file is not None else None,
         )
-        self._settings = f"timeout={timeout!r}, max_retries={max_retries!r}"
+        self._settings = f"timeout={self._native.timeout!r}, max_retries={self._native.max_retries!r}"
 
     @property
     def endpoint(self) -> str:
@@ -71,11 +72,14 @@ class Client(_Base):
         return self._native.add_customer(request)  # type: ignore[no-any-return]
 
     def add_customers(
-        self, records: Iterable[Record], *, concurrency: int = 8, rate: Optional[float] = None
+        self, records: Iterable[Record], *, concurrency: Optional[int] = None, rate: Optional[float] = None
     ) -> BulkResults:
         """Adds many customers, ``concurrency`` at a time (and at most ``rate``
         per second; the pace also drops by itself when Kapture answers 429 or
-        503). Yields, in input order, each record's reply or its exception."""
+        503). ``concurrency`` defaults to 8. Yields, in input order, each
+        record's reply or its exception: exactly one per record. Should the
+        engine fail, each record still owed gets an InternalError and the
+        loop then raises one."""
         return BulkResults(self._native.bulk(concurrency, True, rate), records)
 
     def close(self) -> None:
@@ -105,7 +109,7 @@ class AsyncClient(_Base):
         self,
         records: Union[Iterable[Record], AsyncIterable[Record]],
         *,
-        concurrency: int = 8,
+        concurrency: Optional[int] = None,
         rate: Optional[float] = None,
     ) -> AsyncBulkResults:
         """``async for outcome in client.add_customers(records)``: replies or

@@ -22,6 +22,9 @@ __all__ = [
     "TimeoutError",
     "ConnectionError",
     "UnexpectedResponseError",
+    "AbortedError",
+    "ClosedError",
+    "InternalError",
 ]
 
 
@@ -142,3 +145,44 @@ class UnexpectedResponseError(KaptureError):
         super().__init__(text, status_code=status_code, body=body, **kw)
         self.status_code: int = status_code
         self.body: str = body
+
+
+class AbortedError(KaptureError):
+    """The call was stopped before its reply (its run was cancelled, or
+    stopped sending). ``outcome_unknown`` once the request may have left."""
+
+    code = "aborted"
+
+
+class ClosedError(ConfigError):
+    """The client was closed; nothing was sent."""
+
+    code = "closed"
+
+
+class InternalError(KaptureError):
+    """A defect of this SDK, caught instead of crashing (please report it).
+    ``outcome_unknown`` when the request may have been sent."""
+
+    code = "internal"
+
+
+#: The class of each core error code (``Error::code()`` in the Rust core);
+#: the tests check that every code has one.
+BY_CODE: Dict[str, Type[KaptureError]] = {
+    cls.code: cls
+    for cls in (
+        ValidationError,
+        ConfigError,
+        APIError,
+        AuthenticationError,
+        RateLimitError,
+        ServerError,
+        TimeoutError,
+        ConnectionError,
+        UnexpectedResponseError,
+        AbortedError,
+        ClosedError,
+        InternalError,
+    )
+}

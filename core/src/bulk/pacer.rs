@@ -1,109 +1,19 @@
-//! Many customers at once: a stream of requests in, a stream of indexed
-//! outcomes out, at most `concurrency` requests in flight. Memory is bounded
-//! by the window, whatever the input's length: the input is pulled only as
-//! calls finish. The Python and Node `add_customers` and the command line all
-//! run on this engine.
+//! The pace of a bulk run: a configured limit, and AIMD slow-down when the
+//! server pushes back (429/503).
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use futures_util::stream::{BoxStream, Stream, StreamExt};
 use tokio::time::Instant;
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::model::AddCustomerRequest;
-use crate::response::AddCustomerResponse;
-
-pub const DEFAULT_CONCURRENCY: usize = 8;
-
-/// How a bulk run behaves.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BulkOptions {
-    /// Requests in flight at most (at least 1; default 8).
-    pub concurrency: usize,
-    /// Outcomes in input order (default). Unordered yields each outcome as
-    /// soon as it is known, so one slow call does not hold back the others'
-    /// results; the window stays bounded either way.
-    pub ordered: bool,
-    /// Requests started per second at most (`None`: as fast as the window
-    /// allows). Either way the engine slows down by itself when the server
-    /// answers 429 or 503, and speeds up again as calls succeed.
-    pub rate: Option<f64>,
-}
-
-impl Default for BulkOptions {
-    fn default() -> Self {
-        Self {
-            concurrency: DEFAULT_CONCURRENCY,
-            ordered: true,
-            rate: None,
-        }
-    }
-}
-
-/// The outcome of the input at position `index` (from 0).
-#[derive(Debug)]
-pub struct Outcome {
-    pub index: usize,
-    pub result: Result<AddCustomerResponse, Error>,
-}
-
-/// An input item: a request, or the error its conversion already hit (a
-/// record that did not validate), which comes out as that item's outcome so
-/// one bad record never stops the rest.
-pub type Input = Result<AddCustomerRequest, Error>;
-
-/// Sends every request of `requests` with `client`; see the module docs.
-pub fn add_customers<S>(
-    client: &Client,
-    requests: S,
-    options: &BulkOptions,
-) -> BoxStream<'static, Outcome>
-where
-    S: Stream<Item = Input> + Send + 'static,
-{
-    let client = client.clone();
-    let pacer = Arc::new(Pacer::new(options.rate));
-    let calls = requests.enumerate().map(move |(index, request)| {
-        let (client, pacer) = (client.clone(), pacer.clone());
-        async move {
-            let result = match request {
-                Ok(request) => {
-                    pacer.wait().await;
-                    let throttled = |error: &Error| {
-                        if matches!(
-                            error,
-                            Error::RateLimited { .. } | Error::Server { status: 503, .. }
-                        ) {
-                            pacer.throttled();
-                        }
-                    };
-                    let result = client.add_customer_observed(&request, &throttled).await;
-                    if result.is_ok() {
-                        pacer.succeeded();
-                    }
-                    result
-                }
-                Err(error) => Err(error),
-            };
-            Outcome { index, result }
-        }
-    });
-    let window = options.concurrency.max(1);
-    if options.ordered {
-        calls.buffered(window).boxed()
-    } else {
-        calls.buffer_unordered(window).boxed()
-    }
-}
+use crate::settings::{MAX_RATE, MIN_RATE};
 
 /// Spaces out call starts: at most `limit` per second when one is set, and
 /// less after the server pushes back. Additive increase, multiplicative
 /// decrease: each 429/503 halves the pace, each success raises it a little,
 /// back to the limit (or to unlimited).
-struct Pacer {
+pub(crate) struct Pacer {
     state: Mutex<PaceState>,
 }
 
@@ -125,8 +35,12 @@ const FLOOR: f64 = 0.5;
 const CEILING: f64 = 10_000.0;
 
 impl Pacer {
-    fn new(limit: Option<f64>) -> Self {
-        let limit = limit.filter(|r| r.is_finite() && *r > 0.0);
+    pub(crate) fn new(limit: Option<f64>) -> Self {
+        // BulkOptions::new refuses other values; a hand-built one is held
+        // to the same range here rather than trusted.
+        let limit = limit
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| r.clamp(MIN_RATE, MAX_RATE));
         Self {
             state: Mutex::new(PaceState {
                 limit,
@@ -142,7 +56,7 @@ impl Pacer {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn wait(&self) {
+    pub(crate) async fn wait(&self) {
         let slot = {
             let mut state = self.lock();
             let now = Instant::now();
@@ -152,13 +66,15 @@ impl Pacer {
             }
             let Some(rate) = state.current else { return };
             let slot = state.next_slot.max(now);
-            state.next_slot = slot + Duration::from_secs_f64(1.0 / rate);
+            // The rate is kept within MIN_RATE..=MAX_RATE, so this is finite.
+            let gap = Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::from_secs(100));
+            state.next_slot = slot + gap;
             slot
         };
         tokio::time::sleep_until(slot).await;
     }
 
-    fn throttled(&self) {
+    pub(crate) fn throttled(&self) {
         let mut state = self.lock();
         let now = Instant::now();
         if state
@@ -172,15 +88,16 @@ impl Pacer {
             state
                 .current
                 .unwrap_or_else(|| match (state.recent.front(), state.recent.back()) {
-                    (Some(first), Some(last)) if last > first => {
-                        (state.recent.len() - 1) as f64 / (*last - *first).as_secs_f64()
-                    }
+                    (Some(first), Some(last)) if last > first => ((state.recent.len() - 1) as f64
+                        / (*last - *first).as_secs_f64())
+                    .min(MAX_RATE),
                     _ => 1.0,
                 });
-        state.current = Some((base / 2.0).max(FLOOR));
+        let floor = state.limit.map_or(FLOOR, |limit| limit.min(FLOOR));
+        state.current = Some((base / 2.0).max(floor));
     }
 
-    fn succeeded(&self) {
+    pub(crate) fn succeeded(&self) {
         let mut state = self.lock();
         let Some(current) = state.current else { return };
         let raised = current + (current * 0.05).max(0.25);

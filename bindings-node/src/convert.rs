@@ -1,0 +1,22 @@
+//! Values across the edge: JSON text from `lib/client.js` (one
+//! `JSON.stringify` there) into the typed core request.
+
+use kapture_crm::{AddCustomerRequest, Error, FieldError};
+
+/// The request JSON into the typed core request, every problem reported.
+/// serde_json's own nesting limit (128) refuses absurd depths before the
+/// core's (64) names the path.
+pub fn request(json: &str) -> Result<AddCustomerRequest, Error> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        let what = if e.to_string().contains("recursion limit") {
+            format!(
+                "nested deeper than {} levels; a request is never that deep",
+                kapture_crm::parse::MAX_DEPTH
+            )
+        } else {
+            format!("not a JSON object: {e}")
+        };
+        Error::Validation(vec![FieldError::new("", what)])
+    })?;
+    AddCustomerRequest::from_json(&value)
+}

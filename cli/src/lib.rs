@@ -1,0 +1,12 @@
+//! The library behind the `kapture` command: reading rows, the journal, the
+//! import. A library so that tests and fuzz targets reach each part.
+
+pub mod failures;
+pub mod identity;
+pub mod import;
+pub mod journal;
+pub mod lock;
+pub mod progress;
+pub mod rows;
+pub mod seen;
+pub mod summary;

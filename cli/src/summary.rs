@@ -1,0 +1,106 @@
+//! The summary of an import: where every row ended up.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Where every row ended up in this run.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub rows: u64,
+    pub added: u64,
+    /// Failed rows by error code (`validation`, `api`, `duplicate`...).
+    pub failed: BTreeMap<String, u64>,
+    /// Rows whose outcome is unknown: check them in the CRM.
+    pub unknown: Vec<u64>,
+    /// Already added by an earlier run.
+    pub skipped: u64,
+    /// Valid rows a dry run would send.
+    pub would_send: u64,
+    /// Rows not sent on purpose (the run stopped sending): the next run
+    /// sends them.
+    pub not_sent: u64,
+    pub interrupted: bool,
+    /// Why the run stopped sending before the end (an authentication
+    /// failure) or failed (the engine): the CLI exits 2 with it.
+    pub stopped: Option<String>,
+    /// Journal lines of earlier runs that could not be read (skipped).
+    pub damaged_journal_lines: u64,
+    pub failures_file: Option<PathBuf>,
+    pub journal_file: Option<PathBuf>,
+}
+
+impl Summary {
+    pub fn failed_total(&self) -> u64 {
+        self.failed.values().sum()
+    }
+
+    /// Rows settled so far, for the progress line.
+    pub fn done(&self) -> u64 {
+        self.added + self.failed_total() + self.unknown.len() as u64 + self.skipped + self.not_sent
+    }
+
+    pub fn print(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let title = if self.interrupted {
+            "Interrupted"
+        } else {
+            "Done"
+        };
+        writeln!(out, "{title}: {} rows read", self.rows)?;
+        if self.would_send > 0
+            || (self.added == 0 && self.rows > 0 && self.failed_total() == 0 && self.skipped == 0)
+        {
+            writeln!(out, "  would send:  {}", self.would_send)?;
+        }
+        writeln!(out, "  added:       {}", self.added)?;
+        writeln!(
+            out,
+            "  skipped:     {} (added by an earlier run)",
+            self.skipped
+        )?;
+        writeln!(out, "  failed:      {}", self.failed_total())?;
+        for (code, n) in &self.failed {
+            writeln!(out, "    {code}: {n}")?;
+        }
+        writeln!(
+            out,
+            "  duplicate:   {} (same customer_code, phone or email as an earlier row)",
+            self.failed.get("duplicate").copied().unwrap_or(0)
+        )?;
+        writeln!(out, "  unknown:     {}", self.unknown.len())?;
+        if self.not_sent > 0 {
+            writeln!(
+                out,
+                "  not sent:    {} (the run stopped sending; run again to send them)",
+                self.not_sent
+            )?;
+        }
+        if !self.unknown.is_empty() {
+            let shown: Vec<String> = self.unknown.iter().take(20).map(u64::to_string).collect();
+            let more = if self.unknown.len() > 20 { ", ..." } else { "" };
+            writeln!(
+                out,
+                "    rows {}{more}: these may or may not have been added. Check them in the CRM; \
+                 --retry-unknown sends them again.",
+                shown.join(", ")
+            )?;
+        }
+        if let Some(path) = &self.failures_file {
+            writeln!(
+                out,
+                "  failed rows with an `error` column: {}",
+                path.display()
+            )?;
+        }
+        if self.damaged_journal_lines > 0 {
+            writeln!(
+                out,
+                "  journal: {} damaged line(s) from an earlier run skipped",
+                self.damaged_journal_lines
+            )?;
+        }
+        if let Some(path) = &self.journal_file {
+            writeln!(out, "  journal: {} (run again to resume)", path.display())?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,106 @@
+//! Helpers of the CLI's end-to-end tests: the real binary, files built in
+//! the test, a sandbox in this process.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
+
+pub fn kapture() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kapture"));
+    for name in ["KAPTURE_TOKEN", "KAPTURE_SUBDOMAIN", "KAPTURE_BASE_URL"] {
+        command.env_remove(name);
+    }
+    command
+}
+
+pub fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kapture-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `rows` customers; every row in `bad` has a 5-digit phone.
+pub fn write_csv(path: &Path, rows: usize, bad: &[usize]) {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(
+        out,
+        "customer_name,Mobile No,email_id,city,individual,contact_info.0.first_name"
+    )
+    .unwrap();
+    for i in 1..=rows {
+        let phone = if bad.contains(&i) {
+            "12345".to_string()
+        } else {
+            format!("+91 9{i:09}")
+        };
+        writeln!(
+            out,
+            "Customer {i},{phone},c{i}@example.in,Pune,yes,First{i}"
+        )
+        .unwrap();
+    }
+}
+
+pub fn sandbox(faults: Faults) -> Sandbox {
+    Sandbox::start_background(SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    })
+    .unwrap()
+}
+
+pub fn import(sandbox: &Sandbox, csv: &Path, extra: &[&str]) -> Output {
+    kapture()
+        .args([
+            "import",
+            csv.to_str().unwrap(),
+            "--map",
+            "Mobile No=phone",
+            "--token",
+            sandbox.token(),
+        ])
+        .args([
+            "--base-url",
+            sandbox.url(),
+            "--concurrency",
+            "32",
+            "--max-retries",
+            "3",
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// A count from the summary: `  added:       42`.
+pub fn count(output: &Output, label: &str) -> u64 {
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(&format!("{label}:")))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no {label} in:\n{text}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+}
+
+pub fn assert_nobody_written_twice(sandbox: &Sandbox) {
+    let twice: Vec<_> = sandbox
+        .customers()
+        .into_iter()
+        .filter(|c| c.writes != 1)
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "{} customers written more than once",
+        twice.len()
+    );
+}

@@ -1,0 +1,173 @@
+//! Many customers at once: a stream of requests in, a stream of indexed
+//! outcomes out, at most `concurrency` requests in flight. Memory is bounded
+//! by the window, whatever the input's length: the input is pulled only as
+//! calls finish.
+//!
+//! [`Run`] is the handle every front end drives (Python's and Node's
+//! `add_customers`, `kapture import`): feed records, take outcomes, and get
+//! exactly one outcome for every record fed, even if the engine dies.
+
+mod pacer;
+mod run;
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::{BoxStream, Stream, StreamExt};
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::model::AddCustomerRequest;
+use crate::response::AddCustomerResponse;
+use crate::settings;
+use pacer::Pacer;
+pub use run::Run;
+
+pub use crate::settings::DEFAULT_CONCURRENCY;
+
+/// How a bulk run behaves. Build it with [`BulkOptions::new`], which checks
+/// every value the way all front ends do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkOptions {
+    /// Requests in flight at most (1 to 1024; default 8).
+    pub concurrency: usize,
+    /// Outcomes in input order (default). Unordered yields each outcome as
+    /// soon as it is known, so one slow call does not hold back the others'
+    /// results; the window stays bounded either way.
+    pub ordered: bool,
+    /// Requests started per second at most (`None`: as fast as the window
+    /// allows). Either way the engine slows down by itself when the server
+    /// answers 429 or 503, and speeds up again as calls succeed.
+    pub rate: Option<f64>,
+    /// Tests only: the engine panics after this many outcomes, to prove that
+    /// every front end still gets one outcome per record and an error.
+    #[doc(hidden)]
+    pub fault_panic_after: Option<usize>,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: DEFAULT_CONCURRENCY,
+            ordered: true,
+            rate: None,
+            fault_panic_after: None,
+        }
+    }
+}
+
+impl BulkOptions {
+    /// Checked options: `concurrency` a whole number from 1 to 1024 (`None`:
+    /// the default), `rate` from 0.01 to 1,000,000 requests per second.
+    pub fn new(concurrency: Option<f64>, ordered: bool, rate: Option<f64>) -> Result<Self, Error> {
+        Ok(Self {
+            concurrency: match concurrency {
+                Some(n) => settings::concurrency(n)?,
+                None => DEFAULT_CONCURRENCY,
+            },
+            ordered,
+            rate: rate.map(settings::rate).transpose()?,
+            fault_panic_after: None,
+        })
+    }
+
+    /// The same checks on options built by hand.
+    pub fn check(&self) -> Result<(), Error> {
+        settings::concurrency(self.concurrency as f64)?;
+        if let Some(rate) = self.rate {
+            settings::rate(rate)?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of the input at position `index` (from 0).
+#[derive(Debug)]
+pub struct Outcome {
+    pub index: usize,
+    pub result: Result<AddCustomerResponse, Error>,
+}
+
+/// An input item: a request, or the error its conversion already hit (a
+/// record that did not validate), which comes out as that item's outcome so
+/// one bad record never stops the rest.
+pub type Input = Result<AddCustomerRequest, Error>;
+
+/// Called with a record's index when the engine is about to send it (after
+/// the pace allows), and awaited before the request goes out. An `Err`
+/// becomes the record's outcome and nothing is sent: the import journals
+/// "sending" here and stops sending after an authentication failure.
+pub type BeforeSend = Arc<dyn Fn(usize) -> BoxFuture<'static, Result<(), Error>> + Send + Sync>;
+
+/// Sends every request of `requests` with `client`; see the module docs.
+pub fn add_customers<S>(
+    client: &Client,
+    requests: S,
+    options: &BulkOptions,
+) -> BoxStream<'static, Outcome>
+where
+    S: Stream<Item = Input> + Send + 'static,
+{
+    add_customers_with(client, requests, options, None)
+}
+
+/// [`add_customers`] with a [`BeforeSend`] hook.
+pub fn add_customers_with<S>(
+    client: &Client,
+    requests: S,
+    options: &BulkOptions,
+    before_send: Option<BeforeSend>,
+) -> BoxStream<'static, Outcome>
+where
+    S: Stream<Item = Input> + Send + 'static,
+{
+    let client = client.clone();
+    let pacer = Arc::new(Pacer::new(options.rate));
+    let calls = requests.enumerate().map(move |(index, request)| {
+        let (client, pacer, before_send) = (client.clone(), pacer.clone(), before_send.clone());
+        async move {
+            let result = match request {
+                Ok(request) => {
+                    pacer.wait().await;
+                    let ready = match &before_send {
+                        Some(hook) => hook(index).await,
+                        None => Ok(()),
+                    };
+                    match ready {
+                        Ok(()) => send(&client, &pacer, &request).await,
+                        Err(error) => Err(error),
+                    }
+                }
+                Err(error) => Err(error),
+            };
+            Outcome { index, result }
+        }
+    });
+    let window = options.concurrency.clamp(1, settings::MAX_CONCURRENCY);
+    if options.ordered {
+        calls.buffered(window).boxed()
+    } else {
+        calls.buffer_unordered(window).boxed()
+    }
+}
+
+/// One request, telling the pacer of push-back and success.
+async fn send(
+    client: &Client,
+    pacer: &Pacer,
+    request: &AddCustomerRequest,
+) -> Result<AddCustomerResponse, Error> {
+    let throttled = |error: &Error| {
+        if matches!(
+            error,
+            Error::RateLimited { .. } | Error::Server { status: 503, .. }
+        ) {
+            pacer.throttled();
+        }
+    };
+    let result = client.add_customer_observed(request, &throttled).await;
+    if result.is_ok() {
+        pacer.succeeded();
+    }
+    result
+}

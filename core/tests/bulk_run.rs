@@ -1,0 +1,160 @@
+//! `bulk::Run`, the handle every front end drives: exactly one outcome for
+//! every record fed, whatever happens to the engine.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures_util::FutureExt;
+use kapture_crm::bulk::{BeforeSend, BulkOptions, Run};
+use kapture_crm::{AddCustomerRequest, Client, Error};
+use kapture_crm_sandbox::{Sandbox, SandboxConfig};
+
+fn numbered(i: usize) -> AddCustomerRequest {
+    AddCustomerRequest::with_phone(format!("Customer {i}"), format!("96{i:08}"))
+}
+
+async fn sandbox_client() -> (Sandbox, Client) {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .token(sandbox.token())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    (sandbox, client)
+}
+
+/// Feeds `n` records the way the bindings do (try, then wait for room),
+/// collecting outcomes as it goes; returns them and how `next` ended.
+async fn drive(run: Arc<Run>, n: usize) -> (Vec<(usize, Result<(), Error>)>, Result<(), Error>) {
+    let feeder = {
+        let run = run.clone();
+        tokio::spawn(async move {
+            for i in 0..n {
+                let input = Ok(numbered(i));
+                match run.try_feed(input) {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(input)) => {
+                        if run.feed(input).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            run.close_input();
+        })
+    };
+    let mut outcomes = Vec::new();
+    let end = loop {
+        match run.next().await {
+            Ok(Some(outcome)) => outcomes.push((outcome.index, outcome.result.map(drop))),
+            Ok(None) => break Ok(()),
+            Err(error) => break Err(error),
+        }
+    };
+    feeder.await.unwrap();
+    (outcomes, end)
+}
+
+#[tokio::test]
+async fn every_record_fed_gets_one_outcome_in_order() {
+    let (sandbox, client) = sandbox_client().await;
+    let options = BulkOptions::new(Some(4.0), true, None).unwrap();
+    let (run, engine) = Run::start(&client, options, None).unwrap();
+    tokio::spawn(engine);
+    let (outcomes, end) = drive(run, 50).await;
+    end.unwrap();
+    let indexes: Vec<usize> = outcomes.iter().map(|(i, _)| *i).collect();
+    assert_eq!(indexes, (0..50).collect::<Vec<_>>());
+    assert!(outcomes.iter().all(|(_, r)| r.is_ok()));
+    assert_eq!(sandbox.customers().len(), 50);
+}
+
+/// Issue 9, case 3: an engine that dies (here a panic injected after two
+/// outcomes) ended a Python run quietly short. Every record fed must still
+/// get an outcome, and the run must end with an error.
+#[tokio::test]
+async fn case_3_engine_that_dies_owes_every_record_an_outcome() {
+    let (_sandbox, client) = sandbox_client().await;
+    let mut options = BulkOptions::new(Some(4.0), true, None).unwrap();
+    options.fault_panic_after = Some(2);
+    let (run, engine) = Run::start(&client, options, None).unwrap();
+    tokio::spawn(engine);
+    let (outcomes, end) = drive(run.clone(), 20).await;
+    let fed = run.fed();
+    assert!(fed > 2, "fed {fed}");
+    assert_eq!(outcomes.len(), fed, "one outcome per record fed");
+    let mut indexes: Vec<usize> = outcomes.iter().map(|(i, _)| *i).collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes, (0..fed).collect::<Vec<_>>());
+    let lost: Vec<&Error> = outcomes
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().err())
+        .collect();
+    assert_eq!(lost.len(), fed - 2);
+    assert!(lost.iter().all(|e| e.code() == "internal"), "{lost:?}");
+    let Err(error) = end else {
+        panic!("the run ended quietly")
+    };
+    assert_eq!(error.code(), "internal");
+    assert!(error.to_string().contains("injected"), "{error}");
+}
+
+/// A record the hook refuses is not sent; its outcome is the hook's error.
+#[tokio::test]
+async fn before_send_can_refuse_a_record() {
+    let (sandbox, client) = sandbox_client().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let hook: BeforeSend = {
+        let calls = calls.clone();
+        Arc::new(move |index| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if index % 2 == 1 {
+                    Err(Error::Aborted {
+                        message: "refused".into(),
+                        outcome_unknown: false,
+                    })
+                } else {
+                    Ok(())
+                }
+            }
+            .boxed()
+        })
+    };
+    let options = BulkOptions::new(Some(3.0), false, None).unwrap();
+    let (run, engine) = Run::start(&client, options, Some(hook)).unwrap();
+    tokio::spawn(engine);
+    let (outcomes, end) = drive(run, 10).await;
+    end.unwrap();
+    assert_eq!(outcomes.len(), 10);
+    assert_eq!(calls.load(Ordering::SeqCst), 10);
+    for (index, result) in &outcomes {
+        match result {
+            Ok(()) => assert_eq!(index % 2, 0),
+            Err(e) => assert!(index % 2 == 1 && e.code() == "aborted", "{e}"),
+        }
+    }
+    assert_eq!(sandbox.customers().len(), 5);
+}
+
+/// Issue 9, case 11: the settings rules of a bulk run, once, in the core.
+#[test]
+fn case_11_bulk_settings_are_checked_in_the_core() {
+    for (concurrency, rate) in [
+        (Some(0.0), None),
+        (Some(-5.0), None),
+        (Some(2000.0), None),
+        (Some(8.5), None),
+        (None, Some(0.0)),
+        (None, Some(-5.0)),
+        (None, Some(f64::NAN)),
+        (None, Some(1e-300)),
+        (None, Some(f64::INFINITY)),
+    ] {
+        let err = BulkOptions::new(concurrency, true, rate).unwrap_err();
+        assert_eq!(err.code(), "config", "{concurrency:?} {rate:?}");
+    }
+    let ok = BulkOptions::new(None, true, Some(2.0)).unwrap();
+    assert_eq!((ok.concurrency, ok.rate), (8, Some(2.0)));
+}
