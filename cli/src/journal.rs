@@ -87,12 +87,12 @@ impl Past {
     }
 
     fn set(&mut self, row: u64, hash: u64, state: State) {
-        // A row number far past any file is damage, not a row: refuse to
-        // allocate for it.
+        // Rows are journaled in about file order, so a row number far past
+        // every row seen is damage, not a row: refuse to allocate for it.
         let Some(index) = usize::try_from(row)
             .ok()
             .and_then(|r| r.checked_sub(1))
-            .filter(|i| *i < MAX_ROWS)
+            .filter(|i| *i < self.rows.len() + MAX_JUMP)
         else {
             self.damaged_lines += 1;
             return;
@@ -104,9 +104,10 @@ impl Past {
     }
 }
 
-/// More rows than any file this tool imports (and a bound on what a damaged
-/// journal line can make it allocate).
-const MAX_ROWS: usize = 1 << 32;
+/// How far past the highest row seen a journal line may point: far more
+/// than the rows in flight at once, and a bound on what a damaged line can
+/// make the reader allocate.
+const MAX_JUMP: usize = 1 << 20;
 
 pub fn path_for(input: &Path) -> PathBuf {
     let mut name = input.as_os_str().to_owned();

@@ -2,6 +2,8 @@
 //! import. A library so that tests and fuzz targets reach each part.
 
 pub mod failures;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod import;
 pub mod journal;

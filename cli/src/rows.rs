@@ -8,7 +8,7 @@
 //! unknown one stops the run with a suggestion instead of failing every row.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use kapture_crm::parse::{closest_field, field_names, is_bool_field, is_object_field};
@@ -60,9 +60,12 @@ pub struct Rows {
     pub headers: Vec<String>,
 }
 
+/// Any byte source: a file, or bytes in memory (tests and fuzzing).
+type Source = Box<dyn Read + Send>;
+
 enum Inner {
-    Csv(csv::Reader<File>, Vec<Option<Column>>),
-    Jsonl(BufReader<File>),
+    Csv(csv::Reader<Source>, Vec<Option<Column>>),
+    Jsonl(BufReader<Source>),
 }
 
 /// FNV-1a, 64 bits: stable across builds and versions (unlike std's hasher).
@@ -80,6 +83,16 @@ pub fn fnv(parts: &[&[u8]]) -> u64 {
 impl Rows {
     pub fn open(path: &Path, format: Format, renames: &[(String, String)]) -> Result<Rows, String> {
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::from_reader(Box::new(file), &path.display().to_string(), format, renames)
+    }
+
+    /// Rows from any source; `name` is how errors refer to it.
+    pub fn from_reader(
+        file: Source,
+        name: &str,
+        format: Format,
+        renames: &[(String, String)],
+    ) -> Result<Rows, String> {
         match format {
             Format::Jsonl => Ok(Rows {
                 inner: Inner::Jsonl(BufReader::new(file)),
@@ -90,7 +103,7 @@ impl Rows {
                 let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
                 let headers: Vec<String> = reader
                     .headers()
-                    .map_err(|e| format!("{}: cannot read the header row: {e}", path.display()))?
+                    .map_err(|e| format!("{name}: cannot read the header row: {e}"))?
                     .iter()
                     .map(str::to_string)
                     .collect();

@@ -24,6 +24,8 @@ pub mod config;
 pub mod endpoint;
 mod error;
 pub mod formats;
+#[doc(hidden)]
+pub mod fuzzing;
 mod model;
 pub mod parse;
 pub mod response;

@@ -1,0 +1,29 @@
+//! Entry points of the CLI's fuzz targets in `fuzz/` (run by
+//! `scripts/fuzz`), also replayed over the committed corpus by `cargo test`
+//! on stable. Not API: each takes arbitrary bytes; none may panic.
+
+use std::io::Cursor;
+
+use kapture_crm::AddCustomerRequest;
+
+use crate::journal;
+use crate::rows::{Format, Rows};
+
+/// A CSV (`csv`) or JSON-lines file into rows and requests.
+pub fn rows(data: &[u8], format: Format) {
+    let source = Box::new(Cursor::new(data.to_vec()));
+    let Ok(rows) = Rows::from_reader(source, "fuzz", format, &[]) else {
+        return;
+    };
+    for row in rows.take(10_000) {
+        let Ok(row) = row else { continue };
+        if let Ok(value) = row.request {
+            let _ = AddCustomerRequest::from_json(&value);
+        }
+    }
+}
+
+/// A journal file, as resume reads it.
+pub fn journal(data: &[u8]) {
+    let _ = journal::read(Cursor::new(data));
+}

@@ -1,0 +1,60 @@
+//! Entry points of the fuzz targets in `fuzz/` (run by `scripts/fuzz`), also
+//! replayed over the committed corpus by `cargo test` on stable. Not API:
+//! each takes arbitrary bytes and checks the invariants that must hold for
+//! any input (no panic, no token in an error, no control character in an
+//! error message).
+
+use serde_json::Value;
+
+use crate::model::AddCustomerRequest;
+use crate::response::{RawReply, interpret};
+use crate::retry::parse_retry_after;
+
+/// The token the reply target plants in its bodies.
+pub const SECRET: &str = "fuzz-secret-token-Zm9v/+";
+
+/// Untyped JSON to a validated request and back to wire bytes.
+pub fn request_json(data: &[u8]) {
+    let Ok(value) = serde_json::from_slice::<Value>(data) else {
+        return;
+    };
+    if let Ok(request) = AddCustomerRequest::from_json(&value) {
+        let wire = serde_json::to_vec(&request).unwrap_or_default();
+        // What we send parses back to the same request.
+        let again = serde_json::from_slice::<Value>(&wire)
+            .ok()
+            .and_then(|v| AddCustomerRequest::from_json(&v).ok());
+        assert_eq!(again.as_ref(), Some(&request), "wire round trip");
+    }
+}
+
+/// A reply: the first line is `STATUS [RETRY-AFTER]`, the rest the body.
+pub fn reply(data: &[u8]) {
+    let split = data.iter().position(|b| *b == b'\n').unwrap_or(data.len());
+    let head = String::from_utf8_lossy(&data[..split]);
+    let body = data.get(split + 1..).unwrap_or_default();
+    let mut parts = head.splitn(2, ' ');
+    let status = parts
+        .next()
+        .and_then(|s| s.trim().parse::<u16>().ok())
+        .unwrap_or(200);
+    let retry_after = parts.next().and_then(parse_retry_after);
+    let raw = RawReply {
+        status,
+        retry_after,
+        body: body.to_vec(),
+    };
+    if let Err(error) = interpret(&raw, SECRET) {
+        let text = error.to_string();
+        assert!(!text.contains(SECRET), "token in the message");
+        assert!(!format!("{error:?}").contains(SECRET), "token in Debug");
+        assert!(
+            !error.body().unwrap_or_default().contains(SECRET),
+            "token in the body"
+        );
+        assert!(
+            !text.chars().any(char::is_control),
+            "control character in the message: {text:?}"
+        );
+    }
+}
