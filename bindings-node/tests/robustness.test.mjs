@@ -41,6 +41,8 @@ test('case 3: an engine that dies gives every record fed an outcome, then throws
     assert.ok(seen.length > 2, `${seen.length}`)
     assert.ok(seen.slice(0, 2).every((r) => r.ok))
     assert.ok(seen.slice(2).every((r) => !r.ok && r.error instanceof InternalError))
+    // Record 2 was answered and then lost with the engine: it was sent, so unknown.
+    assert.equal(seen[2].error.outcomeUnknown, true)
     // The awaited form rejects too: never a short array.
     await assert.rejects(client.addCustomers([record(1), record(2), record(3)], { _testPanicAfter: 1 }).toArray(), InternalError)
   } finally {

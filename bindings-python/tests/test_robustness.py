@@ -43,6 +43,9 @@ def test_case_3_engine_that_dies_gives_every_record_an_outcome_and_raises() -> N
         assert all(isinstance(r, dict) for r in results[:2])
         lost = results[2:]
         assert all(isinstance(r, kapture_crm.InternalError) for r in lost), lost
+        # Case 4: a record lost after it was sent is unknown (record 2 was
+        # answered, then lost with the engine); one never sent is not.
+        assert lost[0].outcome_unknown is True
 
 
 def test_case_3_async_engine_that_dies_raises_too() -> None:

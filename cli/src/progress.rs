@@ -32,7 +32,7 @@ impl Progress {
             return Progress::Bar(bar);
         }
         Progress::Lines {
-            every: Duration::from_secs_f64(every),
+            every: Duration::try_from_secs_f64(every).unwrap_or(Duration::from_secs(2)),
             last: Instant::now(),
             started: Instant::now(),
         }

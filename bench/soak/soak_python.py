@@ -1,0 +1,51 @@
+"""Soak: N adds through Python add_customers at concurrency 64 against a
+sandbox in another process, with its faults. Prints one JSON line: outcomes
+by kind, RSS at 10% and at the end, open descriptors before and after."""
+
+import json
+import os
+import sys
+import urllib.request
+
+import kapture_crm
+
+
+def rss_kib() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS:"))
+
+
+def fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def main() -> None:
+    url, token, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    records = (
+        {"customer_info": {"customer_name": f"Py {i}", "phone": f"71{i:08d}"}} for i in range(total)
+    )
+    fds_before = fds()
+    kinds: dict = {}
+    unknown = 0
+    rss_early = 0
+    with kapture_crm.Client(token, base_url=url, max_retries=8) as client:
+        for n, outcome in enumerate(client.add_customers(records, concurrency=64), 1):
+            if isinstance(outcome, dict):
+                kind = "added"
+            else:
+                kind = outcome.code
+                unknown += outcome.outcome_unknown
+            kinds[kind] = kinds.get(kind, 0) + 1
+            if n == total // 10:
+                rss_early = rss_kib()
+    fds_after = fds()
+    stats = json.load(urllib.request.urlopen(f"{url}/sandbox/stats"))
+    print(json.dumps({
+        "language": "python", "records": total, "outcomes": sum(kinds.values()), "by_kind": kinds,
+        "unknown": unknown, "rss_kib_at_10pct": rss_early, "rss_kib_at_end": rss_kib(),
+        "fds_before": fds_before, "fds_after": fds_after, "sandbox": stats,
+    }))
+
+
+if __name__ == "__main__":
+    main()
