@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::failures::Failures;
 use crate::identity::identity_keys;
-use crate::journal::{self, Journal, Past, State};
+use crate::journal::{self, Journal, Past, SendingLog, State};
 use crate::rows::{self, Format, Row, Rows};
 use crate::seen::Seen;
 use crate::summary::Summary;
@@ -55,6 +55,8 @@ struct InFlight {
 /// State shared by the feeder, the engine's hook and the outcomes.
 struct Shared {
     journal: Option<Arc<Journal>>,
+    /// Group commit of "sending" lines (with the journal).
+    sending: Option<SendingLog>,
     failures: Mutex<Failures>,
     summary: Mutex<Summary>,
     /// Rows fed to the engine, by the engine's index.
@@ -213,21 +215,17 @@ fn before_send(shared: Arc<Shared>) -> BeforeSend {
                     "not sent: authentication failed earlier in this run".into(),
                 ));
             }
-            let (Some(journal), Some((number, hash))) = (
-                shared.journal.clone(),
+            let (Some(log), Some((number, hash))) = (
+                shared.sending.clone(),
                 lock(&shared.in_flight)
                     .get(&index)
                     .map(|r| (r.number, r.hash)),
             ) else {
                 return Ok(());
             };
-            match tokio::task::spawn_blocking(move || journal.sending(number, hash)).await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(not_sent(format!(
-                    "not sent: the journal could not record it: {e}"
-                ))),
-                Err(e) => Err(not_sent(format!("not sent: {e}"))),
-            }
+            log.sending(number, hash)
+                .await
+                .map_err(|e| not_sent(format!("not sent: the journal could not record it: {e}")))
         }
         .boxed()
     })
@@ -260,12 +258,14 @@ pub async fn run(
     }
     let rows = Rows::open(&options.input, options.format, &options.renames)?;
     let dry_run = options.dry_run || client.is_none();
+    let journal = if dry_run {
+        None
+    } else {
+        Some(Arc::new(Journal::open(&journal_path)?))
+    };
     let shared = Arc::new(Shared {
-        journal: if dry_run {
-            None
-        } else {
-            Some(Arc::new(Journal::open(&journal_path)?))
-        },
+        sending: journal.clone().map(SendingLog::start),
+        journal,
         failures: Mutex::new(Failures::start(
             &options.input,
             rows.headers.clone(),

@@ -97,7 +97,8 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
     let text = String::from_utf8_lossy(&reply.body);
     let json = serde_json::from_slice::<Value>(&reply.body).ok();
     let object = json.as_ref().and_then(Value::as_object);
-    let body = clean(&text, secret, MAX_ERROR_BODY, true);
+    // Only an error keeps the body (and pays for cleaning it).
+    let body = || clean(&text, secret, MAX_ERROR_BODY, true);
     let vendor_message = object
         .and_then(|o| ["message", "error", "msg"].iter().find_map(|k| field(o, k)))
         .and_then(Value::as_str)
@@ -117,21 +118,21 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
             return Err(Error::RateLimited {
                 retry_after: reply.retry_after,
                 message: message(),
-                body,
+                body: body(),
             });
         }
         401 | 403 => {
             return Err(Error::Authentication {
                 status,
                 message: message(),
-                body,
+                body: body(),
             });
         }
         500..=599 => {
             return Err(Error::Server {
                 status,
                 message: message(),
-                body,
+                body: body(),
                 // 503 says "not processed"; the others may follow a write.
                 outcome_unknown: status != 503,
             });
@@ -144,7 +145,7 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
             return Err(Error::Api {
                 status,
                 message: message(),
-                body,
+                body: body(),
             });
         }
         let what = if json.is_some() {
@@ -155,7 +156,7 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
         return Err(Error::UnexpectedResponse {
             status,
             message: format!("expected {what}: {}", message()),
-            body,
+            body: body(),
         });
     };
 
@@ -174,20 +175,20 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
         return Err(Error::Authentication {
             status,
             message: message(),
-            body,
+            body: body(),
         });
     }
     if body_status.is_some() || (400..500).contains(&status) {
         return Err(Error::Api {
             status,
             message: message(),
-            body,
+            body: body(),
         });
     }
     Err(Error::UnexpectedResponse {
         status,
         message: format!("expected a reply with a \"status\" field: {}", message()),
-        body,
+        body: body(),
     })
 }
 

@@ -80,9 +80,10 @@ impl Run {
     ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
         options.check()?;
         let (input, requests) = mpsc::channel::<Input>(options.concurrency);
-        // Outcomes wait in the engine's window, not here: one slot is enough
-        // and keeps the records held to about 2 * concurrency.
-        let (events, output) = mpsc::channel::<Event>(1);
+        // Room for a window's worth of outcomes, so the engine and the
+        // consumer do not wake each other for every single one; records held
+        // stay about 3 * concurrency.
+        let (events, output) = mpsc::channel::<Event>(options.concurrency);
         let ledger = Arc::new(Mutex::new(Ledger::default()));
 
         let hook: BeforeSend = {
