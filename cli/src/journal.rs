@@ -15,10 +15,9 @@
 //! "not_sent" is sent by the next run.
 //!
 //! "sending" lines are written when the engine hands a row to its request
-//! and made durable in groups: [`Journal::sending`] for a thread that may
-//! block, [`SendingLog`] for async callers (one writer thread takes every
-//! row waiting, writes their lines, fsyncs once and answers them all). No
-//! row's request leaves before its line is on disk.
+//! and made durable in groups by [`SendingLog`]: one fsync covers every
+//! line written while the previous one ran. No row's request leaves before
+//! its line is on disk.
 //!
 //! Crash safety: on open, a torn last line (a crash mid-write) is cut off,
 //! and lines that do not parse are skipped and counted ([`recover`]); the
@@ -280,14 +279,6 @@ impl Journal {
         if due { self.sync() } else { Ok(()) }
     }
 
-    /// Records that a row is about to be sent and returns once that line is
-    /// durable (group commit: see the module docs). Blocking: call it off
-    /// the async threads.
-    pub fn sending(&self, row: u64, hash: u64) -> Result<(), String> {
-        let seq = self.line(&Self::entry(row, hash, State::Sending, json!({})))?;
-        self.sync_through(seq)
-    }
-
     /// Flushes and fsyncs everything written so far.
     pub fn sync(&self) -> Result<(), String> {
         let seq = lock(&self.writer).written;
@@ -400,7 +391,8 @@ mod tests {
         {
             let journal = Journal::open(&path).unwrap();
             journal.record(1, 0xaa, State::Added, json!({})).unwrap();
-            journal.sending(2, 0xbb).unwrap();
+            journal.record(2, 0xbb, State::Sending, json!({})).unwrap();
+            journal.sync().unwrap();
         }
         // A crash mid-write: half a line, ending inside a 3-byte character.
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
@@ -455,25 +447,6 @@ mod tests {
         }
         let past = recover(&path).unwrap();
         for row in 1..=100 {
-            assert_eq!(past.get(row), Some((row, State::Sending)));
-        }
-    }
-
-    #[test]
-    fn group_commit_covers_concurrent_senders() {
-        let path = temp("group");
-        let journal = std::sync::Arc::new(Journal::open(&path).unwrap());
-        let threads: Vec<_> = (1..=32u64)
-            .map(|row| {
-                let journal = journal.clone();
-                std::thread::spawn(move || journal.sending(row, row))
-            })
-            .collect();
-        for thread in threads {
-            thread.join().unwrap().unwrap();
-        }
-        let past = recover(&path).unwrap();
-        for row in 1..=32 {
             assert_eq!(past.get(row), Some((row, State::Sending)));
         }
     }
