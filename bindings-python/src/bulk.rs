@@ -3,7 +3,7 @@
 //! The core owns the channels, the indexes and the ledger of outcomes owed;
 //! this file converts records in and outcomes out. The Python side
 //! (`kapture_crm._bulk`) feeds while there is room and then waits for the
-//! next outcome, so at most about `2 * concurrency` records are held.
+//! next outcome, so at most a few times `concurrency` records are held.
 
 use std::sync::Arc;
 

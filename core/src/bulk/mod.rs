@@ -13,7 +13,9 @@ mod run;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use futures_util::stream::{BoxStream, Stream, StreamExt};
+use std::collections::BTreeMap;
+
+use futures_util::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::client::Client;
 use crate::error::Error;
@@ -145,10 +147,54 @@ where
     });
     let window = options.concurrency.clamp(1, settings::MAX_CONCURRENCY);
     if options.ordered {
-        calls.buffered(window).boxed()
+        in_order(calls, window)
     } else {
         calls.buffer_unordered(window).boxed()
     }
+}
+
+/// How far ahead of the oldest unanswered record an ordered run may start
+/// calls, in windows: a record held up by retries does not stall the others,
+/// and memory stays bounded (at most this many windows of outcomes wait).
+const LOOKAHEAD_WINDOWS: usize = 4;
+
+/// Ordered outcomes without head-of-line blocking: calls run unordered,
+/// `window` at a time, up to `LOOKAHEAD_WINDOWS * window` records ahead of
+/// the oldest one not yet answered; outcomes are handed out in input order.
+/// (`buffered` would stop starting calls behind one slow record.)
+fn in_order<S, F>(calls: S, window: usize) -> BoxStream<'static, Outcome>
+where
+    S: Stream<Item = F> + Send + 'static,
+    F: std::future::Future<Output = Outcome> + Send + 'static,
+{
+    let ahead = Arc::new(tokio::sync::Semaphore::new(window * LOOKAHEAD_WINDOWS));
+    let gated = calls
+        .then(move |call| {
+            let ahead = ahead.clone();
+            async move {
+                // Never closed, so this waits or succeeds.
+                let slot = ahead.acquire_owned().await.ok();
+                async move { (call.await, slot) }
+            }
+        })
+        .buffer_unordered(window);
+    let state = (gated.boxed(), BTreeMap::new(), 0usize);
+    stream::unfold(state, |(mut gated, mut waiting, next)| async move {
+        loop {
+            // The slot is released as the outcome is handed out.
+            if let Some((outcome, _slot)) = waiting.remove(&next) {
+                return Some((outcome, (gated, waiting, next + 1)));
+            }
+            match gated.next().await {
+                Some((outcome, slot)) => {
+                    waiting.insert(outcome.index, (outcome, slot));
+                }
+                // Every index is produced once, so nothing is left waiting.
+                None => return None,
+            }
+        }
+    })
+    .boxed()
 }
 
 /// One request, telling the pacer of push-back and success.
