@@ -1,8 +1,8 @@
 """Iterators over a bulk run of the Rust core's engine.
 
 Records are pulled from your iterable only while the run has room, so memory
-stays bounded (a few times ``concurrency`` records: calls may run up to four
-windows ahead of a record held up by retries) however long the input is. Outcomes come out in input order: the reply dict, or the exception for
+stays bounded (calls may run up to 32 windows of ``concurrency`` records
+ahead of one held up by retries) however long the input is. Outcomes come out in input order: the reply dict, or the exception for
 that record (a bad record never stops the rest). Leaving the loop early
 abandons the calls still in flight: their outcome is unknown.
 """

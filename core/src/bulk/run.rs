@@ -79,11 +79,17 @@ impl Run {
         before_send: Option<BeforeSend>,
     ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
         options.check()?;
-        let (input, requests) = mpsc::channel::<Input>(options.concurrency);
-        // Room for a window's worth of outcomes, so the engine and the
-        // consumer do not wake each other for every single one; records held
-        // stay about 3 * concurrency.
-        let (events, output) = mpsc::channel::<Event>(options.concurrency);
+        // Room for the engine's lookahead of records too: a caller that feeds
+        // only between outcomes (Python's sync iterator) leaves the engine
+        // enough to work on while an earlier record waits out a backoff.
+        let (input, requests) =
+            mpsc::channel::<Input>(options.concurrency * super::LOOKAHEAD_WINDOWS);
+        // Room for the engine's whole lookahead of outcomes: a burst of them
+        // (after a record held up by retries is answered) does not stop the
+        // engine while the consumer takes them one by one, and what is held
+        // stays bounded.
+        let (events, output) =
+            mpsc::channel::<Event>(options.concurrency * super::LOOKAHEAD_WINDOWS);
         let ledger = Arc::new(Mutex::new(Ledger::default()));
 
         let hook: BeforeSend = {
