@@ -38,7 +38,7 @@ echo "customers stored, written more than once: $(twice)"
 
 echo "==> Node addCustomers, $records records"
 clear
-/usr/bin/time -f "%e s wall, peak RSS %M KiB" node bench/soak/soak_node.mjs "$url" soak-token "$records" | tee -a "$out"
+/usr/bin/time -f "%e s wall, peak RSS %M KiB" node --expose-gc bench/soak/soak_node.mjs "$url" soak-token "$records" | tee -a "$out"
 echo "customers stored, written more than once: $(twice)"
 
 echo "==> kapture import, $records rows, three kill -9s then resume"
@@ -46,9 +46,10 @@ clear
 csv="$work/soak-$records.csv"
 [ -f "$csv" ] || python3 bench/make_customers.py "$records" "$csv" --bad-every 0 > /dev/null
 rm -f "$csv.kapture-journal" "$work/soak-$records.failed.csv"
-import() { ./target/release/kapture import "$csv" --token soak-token --base-url "$url" --concurrency 64 "$@"; }
 for kill in 1 2 3; do
-  import > "$work/run-$kill.txt" 2>&1 &
+  # The binary itself in the background, so that kill -9 hits it.
+  ./target/release/kapture import "$csv" --token soak-token --base-url "$url" --concurrency 64 \
+    > "$work/run-$kill.txt" 2>&1 &
   pid=$!
   sleep "$(python3 -c 'import random; print(round(random.uniform(1.0, 6.0), 2))')"
   kill -9 "$pid" 2>/dev/null || true
