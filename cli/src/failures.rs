@@ -42,7 +42,10 @@ impl Failures {
 
     pub fn write(&mut self, number: u64, cells: &[String], message: &str) -> Result<(), String> {
         if self.writer.is_none() {
-            let mut writer = csv::Writer::from_path(&self.path)
+            // Flexible: a row with more cells than the header keeps them all.
+            let mut writer = csv::WriterBuilder::new()
+                .flexible(true)
+                .from_path(&self.path)
                 .map_err(|e| format!("{}: {e}", self.path.display()))?;
             let header: Vec<&str> = match self.format {
                 Format::Csv => self

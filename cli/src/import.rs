@@ -257,6 +257,14 @@ pub async fn run(
         verify(&past, &options)?;
     }
     let rows = Rows::open(&options.input, options.format, &options.renames)?;
+    // Counted once: sizes the duplicate table and the progress bar.
+    let total_rows = rows::count_rows(&options.input, options.format);
+    if total_rows == Some(0) {
+        return Err(format!(
+            "{}: no rows to import (the file is empty or holds only a header)",
+            options.input.display()
+        ));
+    }
     let dry_run = options.dry_run || client.is_none();
     let journal = if dry_run {
         None
@@ -279,8 +287,6 @@ pub async fn run(
         stop_sending: AtomicBool::new(false),
     });
 
-    // Counted once: sizes the duplicate table and the progress bar.
-    let total_rows = rows::count_rows(&options.input, options.format);
     let engine = match client.filter(|_| !dry_run) {
         Some(client) => {
             let (run, engine) = Run::start(
@@ -386,7 +392,7 @@ struct Feed {
 
 /// The feeder: runs on a blocking thread, reads every row once.
 fn feed(
-    rows: Rows,
+    mut rows: Rows,
     past: &Past,
     settings: &Feed,
     shared: &Shared,
@@ -401,7 +407,7 @@ fn feed(
     let mut next_index = 0usize;
     let mut engine_gone: Option<String> = None;
 
-    for row in rows {
+    for row in rows.by_ref() {
         if stop.load(Ordering::SeqCst) {
             break;
         }
@@ -503,5 +509,6 @@ fn feed(
             }
         }
     }
+    lock(&shared.summary).blank = rows.blank;
     Ok(())
 }

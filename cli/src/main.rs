@@ -292,6 +292,12 @@ async fn validate(args: FileArgs) -> ExitCode {
         Ok(rows) => rows,
         Err(e) => return fail(&e),
     };
+    if rows::count_rows(&args.file, format) == Some(0) {
+        return fail(&format!(
+            "{}: no rows to check (the file is empty or holds only a header)",
+            args.file.display()
+        ));
+    }
     let (mut total, mut bad) = (0u64, 0u64);
     for row in rows {
         let row = match row {

@@ -46,6 +46,20 @@ enum Segment {
     Index(usize),
 }
 
+impl Column {
+    /// The dotted path it fills: `customer_info.phone`, `contact_info.0.dob`.
+    fn target(&self) -> String {
+        self.path
+            .iter()
+            .map(|segment| match segment {
+                Segment::Key(key) => key.clone(),
+                Segment::Index(index) => index.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
 /// Where a CSV column goes in the request.
 struct Column {
     path: Vec<Segment>,
@@ -58,6 +72,8 @@ pub struct Rows {
     inner: Inner,
     next_number: u64,
     pub headers: Vec<String>,
+    /// Entirely empty CSV rows skipped so far.
+    pub blank: u64,
 }
 
 /// Any byte source: a file, or bytes in memory (tests and fuzzing).
@@ -98,6 +114,7 @@ impl Rows {
                 inner: Inner::Jsonl(BufReader::new(file)),
                 next_number: 1,
                 headers: vec!["json".into()],
+                blank: 0,
             }),
             Format::Csv => {
                 let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
@@ -112,6 +129,7 @@ impl Rows {
                     inner: Inner::Csv(reader, columns),
                     next_number: 1,
                     headers,
+                    blank: 0,
                 })
             }
         }
@@ -122,7 +140,7 @@ impl Iterator for Rows {
     type Item = Result<Row, String>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let number = self.next_number;
+        let mut number = self.next_number;
         let row = match &mut self.inner {
             Inner::Jsonl(reader) => loop {
                 // Bytes, not text: a line that is not UTF-8 fails on its own.
@@ -159,12 +177,20 @@ impl Iterator for Rows {
                     cells: vec![line],
                 };
             },
-            Inner::Csv(reader, columns) => {
+            Inner::Csv(reader, columns) => loop {
                 let mut record = csv::ByteRecord::new();
                 match reader.read_byte_record(&mut record) {
                     Ok(false) => return None,
                     Ok(true) => {}
                     Err(e) => return Some(Err(format!("row {number}: {e}"))),
+                }
+                if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+                    // An entirely empty row (`,,,`): skipped, counted, and
+                    // still numbered, so row numbers match the file's.
+                    self.blank += 1;
+                    self.next_number += 1;
+                    number = self.next_number;
+                    continue;
                 }
                 let parts: Vec<&[u8]> = record.iter().collect();
                 let hash = fnv(&parts);
@@ -183,17 +209,24 @@ impl Iterator for Rows {
                         }
                     })
                     .collect();
+                if problem.is_none() && cells.len() != self.headers.len() {
+                    problem = Some(format!(
+                        "row {number} has {} fields, the header has {}",
+                        cells.len(),
+                        self.headers.len()
+                    ));
+                }
                 let request = match problem {
                     Some(problem) => Err(problem),
                     None => Ok(build(columns, &cells)),
                 };
-                Row {
+                break Row {
                     number,
                     hash,
                     request,
                     cells,
-                }
-            }
+                };
+            },
         };
         self.next_number += 1;
         Some(Ok(row))
@@ -255,7 +288,7 @@ fn columns(
     renames: &[(String, String)],
 ) -> Result<Vec<Option<Column>>, String> {
     let mut problems = Vec::new();
-    let columns = headers
+    let columns: Vec<Option<Column>> = headers
         .iter()
         .map(|header| {
             let name = renames
@@ -274,6 +307,19 @@ fn columns(
             }
         })
         .collect();
+    // Two columns filling one field: the last would silently win.
+    let mut filled: Vec<(String, &String)> = Vec::new();
+    for (column, header) in columns.iter().zip(headers) {
+        let Some(column) = column else { continue };
+        let target = column.target();
+        match filled.iter().find(|(t, _)| *t == target) {
+            Some((_, first)) => problems.push(format!(
+                "columns {first:?} and {header:?} both fill {target}; keep one (or rename one \
+                 with --map)"
+            )),
+            None => filled.push((target, header)),
+        }
+    }
     if problems.is_empty() {
         Ok(columns)
     } else {

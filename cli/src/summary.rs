@@ -7,6 +7,8 @@ use std::path::PathBuf;
 #[derive(Debug, Default)]
 pub struct Summary {
     pub rows: u64,
+    /// Entirely empty rows, skipped (not failed).
+    pub blank: u64,
     pub added: u64,
     /// Failed rows by error code (`validation`, `api`, `duplicate`...).
     pub failed: BTreeMap<String, u64>,
@@ -46,6 +48,9 @@ impl Summary {
             "Done"
         };
         writeln!(out, "{title}: {} rows read", self.rows)?;
+        if self.blank > 0 {
+            writeln!(out, "  blank:       {} (empty rows, skipped)", self.blank)?;
+        }
         if self.would_send > 0
             || (self.added == 0 && self.rows > 0 && self.failed_total() == 0 && self.skipped == 0)
         {
@@ -59,13 +64,13 @@ impl Summary {
         )?;
         writeln!(out, "  failed:      {}", self.failed_total())?;
         for (code, n) in &self.failed {
-            writeln!(out, "    {code}: {n}")?;
+            let what = if code == "duplicate" {
+                " (same customer_code, phone or email as an earlier row)"
+            } else {
+                ""
+            };
+            writeln!(out, "    {code}: {n}{what}")?;
         }
-        writeln!(
-            out,
-            "  duplicate:   {} (same customer_code, phone or email as an earlier row)",
-            self.failed.get("duplicate").copied().unwrap_or(0)
-        )?;
         writeln!(out, "  unknown:     {}", self.unknown.len())?;
         if self.not_sent > 0 {
             writeln!(
