@@ -21,10 +21,6 @@ fn spawn_import(sandbox: &Sandbox, csv: &std::path::Path, extra: &[&str]) -> std
         .unwrap()
 }
 
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 /// Case 1: two imports of one file at once both sent every row.
 #[test]
 fn case_1_a_second_import_of_the_same_file_is_refused_at_once() {

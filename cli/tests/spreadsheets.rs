@@ -6,14 +6,6 @@ use kapture_crm_sandbox::Faults;
 mod common;
 use common::*;
 
-fn stderr(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 fn run(
     sandbox: &kapture_crm_sandbox::Sandbox,
     csv: &std::path::Path,

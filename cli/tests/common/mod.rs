@@ -104,3 +104,11 @@ pub fn assert_nobody_written_twice(sandbox: &Sandbox) {
         twice.len()
     );
 }
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
