@@ -1,7 +1,7 @@
 //! `kapture import` end to end: the real binary against the sandbox, with
 //! faults, interruptions and resumes. Nothing lost, nothing doubled.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use kapture_crm_sandbox::Faults;
@@ -105,20 +105,7 @@ fn interrupted_import_resumes_without_losing_or_doubling() {
         ..Faults::default()
     });
 
-    let child = kapture()
-        .args([
-            "import",
-            csv.to_str().unwrap(),
-            "--map",
-            "Mobile No=phone",
-            "--token",
-            sandbox.token(),
-        ])
-        .args(["--base-url", sandbox.url(), "--concurrency", "8"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_import(&sandbox, &csv, &["--concurrency", "8"]);
     std::thread::sleep(Duration::from_millis(800));
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])

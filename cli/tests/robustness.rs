@@ -10,17 +10,6 @@ use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
 mod common;
 use common::*;
 
-fn spawn_import(sandbox: &Sandbox, csv: &std::path::Path, extra: &[&str]) -> std::process::Child {
-    kapture()
-        .args(["import", csv.to_str().unwrap(), "--map", "Mobile No=phone"])
-        .args(["--token", sandbox.token(), "--base-url", sandbox.url()])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
 /// Case 1: two imports of one file at once both sent every row.
 #[test]
 fn case_1_a_second_import_of_the_same_file_is_refused_at_once() {

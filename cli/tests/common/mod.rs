@@ -112,3 +112,15 @@ pub fn stderr(output: &Output) -> String {
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// `kapture import` of `csv` into `sandbox`, in the background, output piped.
+pub fn spawn_import(sandbox: &Sandbox, csv: &Path, extra: &[&str]) -> std::process::Child {
+    kapture()
+        .args(["import", csv.to_str().unwrap(), "--map", "Mobile No=phone"])
+        .args(["--token", sandbox.token(), "--base-url", sandbox.url()])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
