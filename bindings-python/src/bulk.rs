@@ -15,18 +15,20 @@ use pyo3::types::PyTuple;
 use crate::aio;
 use crate::convert;
 use crate::error::{exception, to_pyerr};
+use crate::rows::Records;
 use crate::runtime::runtime;
 
 #[pyclass(frozen, module = "kapture_crm._native")]
 pub struct BulkRun {
     run: Arc<Run>,
+    records: Records,
 }
 
 impl BulkRun {
-    pub fn start(client: Client, options: BulkOptions) -> PyResult<Self> {
+    pub fn start(client: Client, options: BulkOptions, records: Records) -> PyResult<Self> {
         let (run, engine) = Run::start(&client, options, None).map_err(to_pyerr)?;
         runtime()?.spawn(engine);
-        Ok(Self { run })
+        Ok(Self { run, records })
     }
 }
 
@@ -73,7 +75,7 @@ impl BulkRun {
     fn feed_nowait(&self, record: &Bound<'_, PyAny>) -> PyResult<()> {
         match self
             .run
-            .try_feed(convert::request(record))
+            .try_feed(self.records.request(record))
             .map_err(to_pyerr)?
         {
             Ok(_) => Ok(()),
@@ -90,7 +92,7 @@ impl BulkRun {
         py: Python<'py>,
         record: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let input = convert::request(record);
+        let input = self.records.request(record);
         let run = self.run.clone();
         aio::spawn(
             py,

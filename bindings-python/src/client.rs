@@ -11,6 +11,7 @@ use crate::aio;
 use crate::bulk::BulkRun;
 use crate::convert;
 use crate::error::{IntoPyResult, exception, from_panic, to_pyerr};
+use crate::rows;
 use crate::runtime::runtime;
 
 /// The core client and the process it was built in: after `fork()` the
@@ -162,17 +163,22 @@ impl NativeClient {
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
     /// `_panic_after` is a test fault: the engine panics after that many
     /// outcomes.
-    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, _panic_after=None))]
+    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, _panic_after=None, columns=None, date_format=None))]
     fn bulk(
         &self,
         concurrency: Option<f64>,
         ordered: bool,
         rate: Option<f64>,
         _panic_after: Option<usize>,
+        columns: Option<&Bound<'_, PyAny>>,
+        date_format: Option<String>,
     ) -> PyResult<BulkRun> {
         let mut options = BulkOptions::new(concurrency, ordered, rate).into_py_result()?;
         options.fault_panic_after = _panic_after;
-        BulkRun::start(self.client()?, options)
+        let records = rows::options(columns, date_format)
+            .and_then(rows::Records::new)
+            .into_py_result()?;
+        BulkRun::start(self.client()?, options, records)
     }
 
     /// Drops the connection pool; later calls raise.

@@ -6,6 +6,7 @@
 //! a float NaN, which is how pandas writes an empty cell, means "left out".
 
 use kapture_crm::parse::{MAX_DEPTH, request_from_json_reporting};
+use kapture_crm::rows::{Cell, DateTime};
 use kapture_crm::{AddCustomerRequest, Error, FieldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -140,8 +141,13 @@ fn convert(
             .unwrap_or_default();
         return Value::Array(items);
     }
+    if let Some(value) = scalar(object, path, depth, problems) {
+        return value;
+    }
     let hint = match type_name(object).as_str() {
-        "date" | "datetime" => "; pass dates as text, e.g. \"1990-02-28\"",
+        "date" | "datetime" | "Timestamp" => {
+            "; pass dates as text, e.g. \"1990-02-28\" (or map rows with from_row)"
+        }
         "Decimal" => "; pass it as a string or an int",
         _ => "",
     };
@@ -152,6 +158,110 @@ fn convert(
             "expected text, a number, True/False, a list or a dict, got a {} object{hint}",
             type_name(object)
         ),
+    )
+}
+
+/// numpy and pandas scalars are what they look like, found by duck typing
+/// (no numpy dependency): `pd.NA` and `pd.NaT` are left out, a scalar with
+/// `item()` and a `dtype` (`np.int64`, `np.bool_`) is its Python value, and
+/// anything else with `__index__` is an integer.
+fn scalar(
+    object: &Bound<'_, PyAny>,
+    path: &str,
+    depth: usize,
+    problems: &mut Vec<FieldError>,
+) -> Option<Value> {
+    if matches!(type_name(object).as_str(), "NAType" | "NaTType") {
+        return Some(Value::Null);
+    }
+    let has = |name: &str| object.hasattr(name).unwrap_or(false);
+    // depth + 1 each time: an `item()` that returns itself cannot loop.
+    if has("item") && has("dtype") && depth <= MAX_DEPTH {
+        return Some(match object.call_method0("item") {
+            Ok(item) => convert(&item, path, depth + 1, problems),
+            Err(e) => problem(problems, path, &e.to_string()),
+        });
+    }
+    if has("__index__") {
+        return Some(match object.call_method0("__index__") {
+            Ok(index) if index.cast::<PyInt>().is_ok() => {
+                convert(&index, path, depth + 1, problems)
+            }
+            Ok(_) | Err(_) => return None,
+        });
+    }
+    None
+}
+
+/// A row's (header, cell) pairs, and the problems met converting them.
+pub type RowCells = (Vec<(String, Cell)>, Vec<FieldError>);
+
+/// A flat row (a dict, a pandas Series: anything with `items()`) into
+/// (header, cell) pairs for the core's row mapper. Dates (`datetime`,
+/// `date`, pandas `Timestamp`) become calendar dates; everything else
+/// converts as in a request. Problems are reported at their header.
+pub fn row_cells(row: &Bound<'_, PyAny>) -> Result<RowCells, Error> {
+    let items = row
+        .call_method0("items")
+        .and_then(|items| items.try_iter())
+        .map_err(|_| {
+            Error::Validation(vec![FieldError::new(
+                "",
+                format!(
+                    "expected a row: a dict of column -> value (or a pandas Series), got {}",
+                    type_name(row)
+                ),
+            )])
+        })?;
+    let mut cells = Vec::new();
+    let mut problems = Vec::new();
+    for item in items {
+        let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) =
+            match item.and_then(|i| i.extract()) {
+                Ok(pair) => pair,
+                Err(e) => {
+                    problems.push(FieldError::new("", e.to_string()));
+                    continue;
+                }
+            };
+        // Column labels of a DataFrame need not be strings (0, 1, ...).
+        let header = match key.cast::<PyString>() {
+            Ok(s) => s.to_string_lossy().into_owned(),
+            Err(_) => key
+                .str()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        let cell = match date(&value) {
+            Some(date) => Cell::Date(date),
+            None => Cell::Json(convert(&value, &header, 0, &mut problems)),
+        };
+        cells.push((header, cell));
+    }
+    Ok((cells, problems))
+}
+
+/// A `date`/`datetime`/`Timestamp` (anything with year, month and day,
+/// and `isoformat`) as a calendar date.
+fn date(value: &Bound<'_, PyAny>) -> Option<DateTime> {
+    if value.cast::<PyString>().is_ok() || !value.hasattr("isoformat").unwrap_or(false) {
+        return None;
+    }
+    let part = |name: &str| value.getattr(name).ok()?.extract::<i64>().ok();
+    let (year, month, day) = (part("year")?, part("month")?, part("day")?);
+    let time = match (part("hour"), part("minute"), part("second")) {
+        (Some(h), Some(m), Some(s)) => Some((
+            u32::try_from(h).ok()?,
+            u32::try_from(m).ok()?,
+            u32::try_from(s).ok()?,
+        )),
+        _ => None,
+    };
+    DateTime::new(
+        i32::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+        time,
     )
 }
 

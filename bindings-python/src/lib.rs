@@ -7,6 +7,7 @@ mod bulk;
 mod client;
 mod convert;
 mod error;
+mod rows;
 mod runtime;
 mod sandbox;
 
@@ -36,6 +37,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sandbox::NativeSandbox>()?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(to_wire, m)?)?;
+    m.add_function(wrap_pyfunction!(rows::from_row, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ERROR_CODES", kapture_crm::ERROR_CODES.to_vec())?;
     Ok(())

@@ -1,16 +1,23 @@
 //! `FILE.failed.csv`: the rows that failed, with their original cells and
-//! an `error` column, ready to fix and import again. Created on the first
-//! failure; an earlier run's file is removed when a run starts.
+//! `row` and `error` columns, ready to fix and import again (those two
+//! columns are not data). Written in the input's dialect (encoding and BOM,
+//! delimiter, line endings), so it opens in Excel as the original did.
+//! Created on the first failure; an earlier run's file is removed when a
+//! run starts.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::dialect::Dialect;
 use crate::rows::Format;
 
 pub struct Failures {
     path: PathBuf,
-    writer: Option<csv::Writer<std::fs::File>>,
+    file: Option<BufWriter<File>>,
     headers: Vec<String>,
     format: Format,
+    dialect: Dialect,
     pub written: u64,
 }
 
@@ -24,14 +31,15 @@ pub fn failures_path(input: &Path) -> PathBuf {
 
 impl Failures {
     /// This run's failures only: an earlier run's file is removed.
-    pub fn start(input: &Path, headers: Vec<String>, format: Format) -> Failures {
+    pub fn start(input: &Path, headers: Vec<String>, format: Format, dialect: Dialect) -> Failures {
         let path = failures_path(input);
         let _ = std::fs::remove_file(&path);
         Failures {
             path,
-            writer: None,
+            file: None,
             headers,
             format,
+            dialect,
             written: 0,
         }
     }
@@ -40,34 +48,48 @@ impl Failures {
         &self.path
     }
 
+    /// One record in the file's dialect: CSV-quoted as UTF-8, then encoded.
+    fn record(&self, fields: &[&str]) -> Result<Vec<u8>, String> {
+        // Flexible: a row with more cells than the header keeps them all.
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(true)
+            .delimiter(self.dialect.delimiter)
+            .terminator(if self.dialect.crlf {
+                csv::Terminator::CRLF
+            } else {
+                csv::Terminator::Any(b'\n')
+            })
+            .from_writer(Vec::new());
+        writer.write_record(fields).map_err(|e| e.to_string())?;
+        let bytes = writer.into_inner().map_err(|e| e.to_string())?;
+        Ok(self.dialect.encode(&String::from_utf8_lossy(&bytes)))
+    }
+
     pub fn write(&mut self, number: u64, cells: &[String], message: &str) -> Result<(), String> {
-        if self.writer.is_none() {
-            // Flexible: a row with more cells than the header keeps them all.
-            let mut writer = csv::WriterBuilder::new()
-                .flexible(true)
-                .from_path(&self.path)
-                .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        let failed = |e: std::io::Error| format!("{}: {e}", self.path.display());
+        if self.file.is_none() {
             let header: Vec<&str> = match self.format {
                 Format::Csv => self
                     .headers
                     .iter()
                     .map(String::as_str)
-                    .chain(["error"])
+                    .chain(["row", "error"])
                     .collect(),
                 Format::Jsonl => vec!["row", "json", "error"],
             };
-            writer.write_record(header).map_err(|e| e.to_string())?;
-            self.writer = Some(writer);
+            let mut bytes = self.dialect.bom_bytes().to_vec();
+            bytes.extend(self.record(&header)?);
+            let mut file = BufWriter::new(File::create(&self.path).map_err(failed)?);
+            file.write_all(&bytes).map_err(failed)?;
+            self.file = Some(file);
         }
-        let Some(writer) = self.writer.as_mut() else {
-            return Ok(());
-        };
         let number_text = number.to_string();
         let record: Vec<&str> = match self.format {
-            // The original cells (padded to the header), then the reason.
+            // The original cells (padded to the header), then where and why.
             Format::Csv => {
                 let mut record: Vec<&str> = cells.iter().map(String::as_str).collect();
                 record.resize(self.headers.len().max(record.len()), "");
+                record.push(&number_text);
                 record.push(message);
                 record
             }
@@ -77,14 +99,17 @@ impl Failures {
                 message,
             ],
         };
-        writer.write_record(record).map_err(|e| e.to_string())?;
+        let bytes = self.record(&record)?;
+        if let Some(file) = self.file.as_mut() {
+            file.write_all(&bytes).map_err(|e| e.to_string())?;
+        }
         self.written += 1;
         Ok(())
     }
 
     pub fn finish(&mut self) -> Result<(), String> {
-        if let Some(mut writer) = self.writer.take() {
-            writer.flush().map_err(|e| e.to_string())?;
+        if let Some(mut file) = self.file.take() {
+            file.flush().map_err(|e| e.to_string())?;
         }
         Ok(())
     }

@@ -17,9 +17,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::FutureExt;
 use kapture_crm::bulk::{BeforeSend, BulkOptions, Outcome, Run};
-use kapture_crm::{AddCustomerRequest, Client, Error};
+use kapture_crm::rows::RowOptions;
+use kapture_crm::{Client, Error};
 use serde_json::json;
 
+use crate::dialect::Dialect;
 use crate::failures::Failures;
 use crate::identity::identity_keys;
 use crate::journal::{self, Journal, Past, SendingLog, State};
@@ -30,7 +32,14 @@ use crate::summary::Summary;
 pub struct Options {
     pub input: PathBuf,
     pub format: Format,
-    pub renames: Vec<(String, String)>,
+    /// Encoding, delimiter and line endings of the input (and so of the
+    /// failures file).
+    pub dialect: Dialect,
+    /// Renames and the date format of CSV rows (the core's row mapper).
+    pub rows: RowOptions,
+    /// The country code assumed for phones without one, when comparing
+    /// phones for duplicates.
+    pub country_code: String,
     /// Checked by the core (`BulkOptions::new`).
     pub bulk: BulkOptions,
     pub dry_run: bool,
@@ -174,7 +183,12 @@ impl Shared {
 /// Checks, before anything is sent, that every row the journal knows is
 /// unchanged in the file.
 fn verify(past: &Past, options: &Options) -> Result<(), String> {
-    let rows = Rows::open(&options.input, options.format, &options.renames)?;
+    let rows = Rows::open(
+        &options.input,
+        options.format,
+        &options.dialect,
+        &options.rows,
+    )?;
     let mut last = 0;
     for row in rows {
         let row = row?;
@@ -256,9 +270,14 @@ pub async fn run(
     if !past.is_empty() {
         verify(&past, &options)?;
     }
-    let rows = Rows::open(&options.input, options.format, &options.renames)?;
+    let rows = Rows::open(
+        &options.input,
+        options.format,
+        &options.dialect,
+        &options.rows,
+    )?;
     // Counted once: sizes the duplicate table and the progress bar.
-    let total_rows = rows::count_rows(&options.input, options.format);
+    let total_rows = rows::count_rows(&options.input, options.format, &options.dialect);
     if total_rows == Some(0) {
         return Err(format!(
             "{}: no rows to import (the file is empty or holds only a header)",
@@ -278,6 +297,7 @@ pub async fn run(
             &options.input,
             rows.headers.clone(),
             options.format,
+            options.dialect,
         )),
         summary: Mutex::new(Summary {
             damaged_journal_lines: past.damaged_lines,
@@ -307,6 +327,7 @@ pub async fn run(
             dry_run,
             retry_unknown: options.retry_unknown,
             allow_duplicates: options.allow_duplicates,
+            country_code: options.country_code.clone(),
         };
         let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
@@ -388,6 +409,7 @@ struct Feed {
     dry_run: bool,
     retry_unknown: bool,
     allow_duplicates: bool,
+    country_code: String,
 }
 
 /// The feeder: runs on a blocking thread, reads every row once.
@@ -420,10 +442,7 @@ fn feed(
         lock(&shared.summary).rows += 1;
         let previous = past.get(number).map(|(_, state)| state);
 
-        let request = match request
-            .map_err(|e| Error::Validation(vec![kapture_crm::FieldError::new("", e)]))
-            .and_then(|value| AddCustomerRequest::from_json(&value))
-        {
+        let request = match request {
             Ok(request) => request,
             Err(error) => {
                 if previous != Some(State::Added) {
@@ -438,7 +457,7 @@ fn feed(
         // Duplicates within the file, judged on every row (added ones too).
         let mut duplicate_of = None;
         if !settings.allow_duplicates {
-            let keys = identity_keys(&request);
+            let keys = identity_keys(&request, &settings.country_code);
             duplicate_of = keys
                 .iter()
                 .find_map(|(key, field)| seen.get(*key).map(|first| (first, *field)));

@@ -1,6 +1,7 @@
 //! The library behind the `kapture` command: reading rows, the journal, the
 //! import. A library so that tests and fuzz targets reach each part.
 
+pub mod dialect;
 pub mod failures;
 #[doc(hidden)]
 pub mod fuzzing;

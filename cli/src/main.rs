@@ -15,7 +15,9 @@ use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 use kapture_crm::bulk::BulkOptions;
+use kapture_crm::rows::RowOptions;
 use kapture_crm::settings::{CLI_CONCURRENCY, CLI_MAX_RETRIES};
+use kapture_crm_cli::dialect::{self, Dialect};
 use kapture_crm_cli::import;
 use kapture_crm_cli::rows::{self, Format};
 
@@ -83,9 +85,22 @@ struct FileArgs {
     /// csv or jsonl (default: from the extension).
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Rename a column: --map 'Mobile No=phone' (repeatable).
+    /// Rename a column: --map 'Mobile No=phone' (repeatable). Headers
+    /// already match fields ignoring case, spaces, underscores and hyphens,
+    /// and a few aliases (Mobile No, E-mail, Date of Birth...).
     #[arg(long = "map", value_name = "HEADER=FIELD")]
     maps: Vec<String>,
+    /// Layout of the dob and next_follow_up_date cells, e.g. %d/%m/%Y
+    /// (default: the vendor's YYYY-MM-DD, sent as it is).
+    #[arg(long, value_name = "FORMAT")]
+    date_format: Option<String>,
+    /// CSV delimiter: , ; | or tab (default: told from the header row).
+    #[arg(long, value_name = "CHAR")]
+    delimiter: Option<String>,
+    /// Encoding of a file that is not UTF-8 and has no byte-order mark,
+    /// e.g. latin1 or windows-1252 (default: UTF-8; a BOM is always obeyed).
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
 }
 
 #[derive(Args)]
@@ -113,6 +128,10 @@ struct ImportArgs {
     /// Send rows with the same customer_code, phone or email as an earlier row.
     #[arg(long)]
     allow_duplicates: bool,
+    /// Country code assumed for phones written without one, when telling
+    /// duplicates apart (+91 98450 12345 = 098450 12345 = 9845012345).
+    #[arg(long, default_value = kapture_crm::formats::DEFAULT_COUNTRY_CODE, value_name = "DIGITS")]
+    country_code: String,
 }
 
 #[derive(Args)]
@@ -262,6 +281,18 @@ async fn add(args: AddArgs) -> ExitCode {
     }
 }
 
+/// `--country-code`: digits, a leading `+` allowed.
+fn country_code(text: &str) -> Result<String, String> {
+    let digits = text.trim().trim_start_matches('+');
+    if (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(digits.to_string())
+    } else {
+        Err(format!(
+            "--country-code {text:?}: expected 1 to 3 digits, e.g. 91"
+        ))
+    }
+}
+
 fn renames(maps: &[String]) -> Result<Vec<(String, String)>, String> {
     maps.iter()
         .map(|m| {
@@ -270,6 +301,28 @@ fn renames(maps: &[String]) -> Result<Vec<(String, String)>, String> {
                 .ok_or_else(|| format!("--map {m:?}: expected 'Header=field'"))
         })
         .collect()
+}
+
+/// The input file as read: its format, its dialect and the row options.
+fn input(args: &FileArgs) -> Result<(Format, Dialect, RowOptions), String> {
+    let format = format_of(args)?;
+    let delimiter = args
+        .delimiter
+        .as_deref()
+        .map(dialect::parse_delimiter)
+        .transpose()?;
+    let encoding = args
+        .encoding
+        .as_deref()
+        .map(dialect::parse_encoding)
+        .transpose()?;
+    let dialect = Dialect::detect(&args.file, delimiter, encoding)?;
+    let options = RowOptions {
+        columns: renames(&args.maps)?,
+        date_format: args.date_format.clone(),
+        ignore: Vec::new(),
+    };
+    Ok((format, dialect, options))
 }
 
 fn format_of(args: &FileArgs) -> Result<Format, String> {
@@ -284,15 +337,15 @@ fn format_of(args: &FileArgs) -> Result<Format, String> {
 }
 
 async fn validate(args: FileArgs) -> ExitCode {
-    let (format, renames) = match format_of(&args).and_then(|f| Ok((f, renames(&args.maps)?))) {
+    let (format, dialect, options) = match input(&args) {
         Ok(x) => x,
         Err(e) => return fail(&e),
     };
-    let rows = match rows::Rows::open(&args.file, format, &renames) {
+    let rows = match rows::Rows::open(&args.file, format, &dialect, &options) {
         Ok(rows) => rows,
         Err(e) => return fail(&e),
     };
-    if rows::count_rows(&args.file, format) == Some(0) {
+    if rows::count_rows(&args.file, format, &dialect) == Some(0) {
         return fail(&format!(
             "{}: no rows to check (the file is empty or holds only a header)",
             args.file.display()
@@ -305,21 +358,10 @@ async fn validate(args: FileArgs) -> ExitCode {
             Err(e) => return fail(&e),
         };
         total += 1;
-        let problems = match row
-            .request
-            .map_err(|e| vec![format!("{e}")])
-            .and_then(|value| {
-                AddCustomerRequest::from_json(&value)
-                    .map(drop)
-                    .map_err(|e| match e {
-                        Error::Validation(problems) => {
-                            problems.iter().map(ToString::to_string).collect()
-                        }
-                        other => vec![other.to_string()],
-                    })
-            }) {
-            Ok(()) => continue,
-            Err(problems) => problems,
+        let problems: Vec<String> = match row.request {
+            Ok(_) => continue,
+            Err(Error::Validation(problems)) => problems.iter().map(ToString::to_string).collect(),
+            Err(other) => vec![other.to_string()],
         };
         bad += 1;
         for problem in problems {
@@ -335,11 +377,13 @@ async fn validate(args: FileArgs) -> ExitCode {
 }
 
 async fn import(args: ImportArgs) -> ExitCode {
-    let options = match format_of(&args.file).and_then(|format| {
+    let options = match input(&args.file).and_then(|(format, dialect, rows)| {
         Ok(import::Options {
             input: args.file.file.clone(),
             format,
-            renames: renames(&args.file.maps)?,
+            dialect,
+            rows,
+            country_code: country_code(&args.country_code)?,
             bulk: BulkOptions::new(Some(args.concurrency), false, args.rate).map_err(|e| {
                 format!(
                     "--{}",

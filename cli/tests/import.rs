@@ -226,6 +226,9 @@ fn validate_lists_problems_by_row_and_sends_nothing() {
         "{text}"
     );
 
+    // A header that matches no field (nor alias) stops the run.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, text.replacen("Mobile No", "Mobile Nmbr Home", 1)).unwrap();
     let unknown_column = kapture()
         .args(["validate", csv.to_str().unwrap()])
         .output()
@@ -233,7 +236,7 @@ fn validate_lists_problems_by_row_and_sends_nothing() {
     assert_eq!(unknown_column.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&unknown_column.stderr);
     assert!(
-        stderr.contains("column \"Mobile No\"") && stderr.contains("--map"),
+        stderr.contains("column \"Mobile Nmbr Home\"") && stderr.contains("--map"),
         "{stderr}"
     );
 }

@@ -21,12 +21,16 @@ fn case_1_a_second_import_of_the_same_file_is_refused_at_once() {
         ..Faults::default()
     });
     let first = spawn_import(&sandbox, &csv, &["--concurrency", "4"]);
-    // Wait until the first run is sending (it holds the lock by then).
+    // Wait until the first run is sending (it holds the lock by then) and
+    // has created its failures file (row 7), so that what is written there
+    // below can only be overwritten by a refused run.
+    let failures = dir.join("customers.failed.csv");
     let started = Instant::now();
-    while sandbox.stats().add_update_requests == 0 && started.elapsed() < Duration::from_secs(20) {
+    while (sandbox.stats().add_update_requests == 0 || !failures.exists())
+        && started.elapsed() < Duration::from_secs(20)
+    {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let failures = dir.join("customers.failed.csv");
     std::fs::write(&failures, "kept\n").unwrap();
     for extra in [&[][..], &["--dry-run"][..]] {
         let second = import(&sandbox, &csv, extra);
@@ -273,7 +277,11 @@ fn case_9_rows_are_counted_as_records_not_lines() {
     }
     std::fs::write(&csv, text).unwrap();
     assert_eq!(
-        kapture_crm_cli::rows::count_rows(&csv, kapture_crm_cli::rows::Format::Csv),
+        kapture_crm_cli::rows::count_rows(
+            &csv,
+            kapture_crm_cli::rows::Format::Csv,
+            &Default::default()
+        ),
         Some(100)
     );
 }

@@ -34,6 +34,47 @@ pub fn is_phone(value: &str) -> bool {
     rest.chars().all(allowed) && PHONE_DIGITS.contains(&digits)
 }
 
+/// The country code assumed for a phone written without one (the vendor's
+/// examples are Indian numbers).
+pub const DEFAULT_COUNTRY_CODE: &str = "91";
+
+/// A phone's national number, to tell whether two phones are one:
+/// `+91 98450 12345`, `0091 98450 12345`, `098450 12345` and `9845012345`
+/// are all `9845012345` when `country_code` is 91. A number with another
+/// country's code keeps it, after a `+` (`+1 415 555 0100` is `+14155550100`).
+/// Digits that start with the country code but no `+` (`919845012345`)
+/// drop it when at least 9 digits follow (so `9100012345` stays itself).
+/// Only for comparing: what is sent stays what the user gave.
+pub fn national_number(phone: &str, country_code: &str) -> String {
+    let trimmed = phone.trim();
+    let international = trimmed.starts_with('+') || trimmed.starts_with("00");
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    if international {
+        let digits = digits
+            .strip_prefix("00")
+            .filter(|_| !trimmed.starts_with('+'))
+            .unwrap_or(&digits);
+        return match digits.strip_prefix(country_code) {
+            Some(national) if !country_code.is_empty() => {
+                national.trim_start_matches('0').to_string()
+            }
+            _ => format!("+{digits}"),
+        };
+    }
+    // A leading 0 is the trunk prefix of a national number.
+    if digits.starts_with('0') {
+        return digits.trim_start_matches('0').to_string();
+    }
+    // The country code written without its `+` (919845012345): only when
+    // what follows is long enough to be a national number on its own.
+    match digits.strip_prefix(country_code) {
+        Some(national) if !country_code.is_empty() && digits.len() >= 11 && national.len() >= 9 => {
+            national.to_string()
+        }
+        _ => digits,
+    }
+}
+
 /// True when `value` matches one of `layouts`, where `YYYY`, `MM`, `DD`, `hh`,
 /// `mm`, `ss` stand for digits of a real calendar date and time and every
 /// other character stands for itself.
@@ -153,6 +194,25 @@ mod tests {
         ] {
             assert!(!is_phone(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn national_numbers_ignore_the_country_code_and_trunk_prefix() {
+        for same in [
+            "+91 98450 12345",
+            "098450 12345",
+            "9845012345",
+            "0091-98450-12345",
+            "+91 (0) 98450 12345",
+            "919845012345",
+        ] {
+            assert_eq!(national_number(same, "91"), "9845012345", "{same}");
+        }
+        assert_eq!(national_number("+1 415 555 0100", "91"), "+14155550100");
+        assert_eq!(national_number("+1 415 555 0100", "1"), "4155550100");
+        assert_eq!(national_number("", "91"), "");
+        // A national number that happens to start with 91 stays itself.
+        assert_eq!(national_number("9100012345", "91"), "9100012345");
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod model;
 pub mod parse;
 pub mod response;
 pub mod retry;
+pub mod rows;
 pub mod settings;
 mod suggest;
 pub mod validate;

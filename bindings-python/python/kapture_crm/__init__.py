@@ -29,6 +29,7 @@ from ._errors import (
     UnexpectedResponseError,
     ValidationError,
 )
+from ._rows import from_row
 from ._sandbox import Sandbox
 from .types import AddCustomerRequest, AddCustomerResponse
 
@@ -42,6 +43,7 @@ __all__ = [
     "AsyncBulkResults",
     "validate",
     "to_wire",
+    "from_row",
     "KaptureError",
     "ValidationError",
     "ConfigError",

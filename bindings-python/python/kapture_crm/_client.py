@@ -8,6 +8,7 @@ from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, Union
 
 from . import _native
 from ._bulk import AsyncBulkResults, BulkResults, Record
+from ._rows import Columns, records_of
 from .types import AddCustomerRequest, AddCustomerResponse
 
 Request = Union[AddCustomerRequest, Mapping[str, Any]]
@@ -72,15 +73,26 @@ class Client(_Base):
         return self._native.add_customer(request)  # type: ignore[no-any-return]
 
     def add_customers(
-        self, records: Iterable[Record], *, concurrency: Optional[int] = None, rate: Optional[float] = None
+        self,
+        records: Iterable[Record],
+        *,
+        concurrency: Optional[int] = None,
+        rate: Optional[float] = None,
+        columns: Columns = None,
+        date_format: Optional[str] = None,
     ) -> BulkResults:
         """Adds many customers, ``concurrency`` at a time (and at most ``rate``
         per second; the pace also drops by itself when Kapture answers 429 or
         503). ``concurrency`` defaults to 8. Yields, in input order, each
         record's reply or its exception: exactly one per record. Should the
         engine fail, each record still owed gets an InternalError and the
-        loop then raises one."""
-        return BulkResults(self._native.bulk(concurrency, True, rate), records)
+        loop then raises one.
+
+        ``records`` may be requests in the vendor's shape, flat rows
+        (``df.to_dict("records")``, mapped as ``from_row`` maps them, with
+        ``columns`` and ``date_format``), or a pandas DataFrame itself."""
+        run = self._native.bulk(concurrency, True, rate, None, columns, date_format)
+        return BulkResults(run, records_of(records))  # type: ignore[arg-type]
 
     def close(self) -> None:
         self._native.close()
@@ -111,10 +123,14 @@ class AsyncClient(_Base):
         *,
         concurrency: Optional[int] = None,
         rate: Optional[float] = None,
+        columns: Columns = None,
+        date_format: Optional[str] = None,
     ) -> AsyncBulkResults:
         """``async for outcome in client.add_customers(records)``: replies or
-        exceptions in input order; takes plain and async iterables."""
-        return AsyncBulkResults(self._native.bulk(concurrency, True, rate), records)
+        exceptions in input order; takes plain and async iterables, flat rows
+        and DataFrames as ``Client.add_customers`` does."""
+        run = self._native.bulk(concurrency, True, rate, None, columns, date_format)
+        return AsyncBulkResults(run, records_of(records))
 
     async def close(self) -> None:
         self._native.close()

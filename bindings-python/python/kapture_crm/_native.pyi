@@ -1,6 +1,6 @@
 # Stubs of the Rust extension module. The public API is the Python package
 # around it; these types are what its wrappers rely on.
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 __version__: str
 
@@ -26,6 +26,8 @@ class Client:
         ordered: bool = True,
         rate: Optional[float] = None,
         _panic_after: Optional[int] = None,
+        columns: Optional[Mapping[str, str]] = None,
+        date_format: Optional[str] = None,
     ) -> BulkRun: ...
     @property
     def timeout(self) -> float: ...
@@ -65,3 +67,4 @@ ERROR_CODES: List[str]
 
 def validate(request: Any) -> None: ...
 def to_wire(request: Any) -> Any: ...
+def from_row(row: Any, columns: Optional[Mapping[str, str]] = None, date_format: Optional[str] = None) -> Any: ...

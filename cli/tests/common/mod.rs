@@ -56,14 +56,7 @@ pub fn sandbox(faults: Faults) -> Sandbox {
 
 pub fn import(sandbox: &Sandbox, csv: &Path, extra: &[&str]) -> Output {
     kapture()
-        .args([
-            "import",
-            csv.to_str().unwrap(),
-            "--map",
-            "Mobile No=phone",
-            "--token",
-            sandbox.token(),
-        ])
+        .args(["import", csv.to_str().unwrap(), "--token", sandbox.token()])
         .args([
             "--base-url",
             sandbox.url(),

@@ -1,0 +1,38 @@
+"""Flat rows (spreadsheet records, pandas DataFrames) for the core's row mapper."""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterable, Iterable, Iterator, Mapping, Optional, Union
+
+from . import _native
+from .types import AddCustomerRequest
+
+Columns = Optional[Mapping[str, str]]
+
+
+def from_row(row: Mapping[str, Any], *, columns: Columns = None, date_format: Optional[str] = None) -> AddCustomerRequest:
+    """One flat row into a validated request, as it would be sent.
+
+    Headers match documented fields ignoring case, spaces, underscores and
+    hyphens ("Customer Name" is ``customer_name``), plus a few aliases
+    ("Mobile No" is ``phone``, "Date of Birth" is ``contact_info.0.dob``) and
+    dotted paths (``contact_info.1.first_name``); ``columns`` renames headers
+    first (``{"Cell": "phone"}``). ``date_format`` (``"%d/%m/%Y"``) reads the
+    dates of ``dob`` and ``next_follow_up_date``. Values are trimmed; empty
+    cells, ``None``, NaN and ``pd.NA`` are left out. Raises ValidationError
+    naming each column in trouble."""
+    return _native.from_row(row, columns, date_format)  # type: ignore[no-any-return]
+
+
+def _frame_rows(frame: Any) -> Iterator[dict[str, Any]]:
+    labels = [str(label) for label in frame.columns]
+    for values in frame.itertuples(index=False, name=None):
+        yield dict(zip(labels, values))
+
+
+def records_of(records: Union[Iterable[Any], AsyncIterable[Any]]) -> Union[Iterable[Any], AsyncIterable[Any]]:
+    """A pandas DataFrame (duck-typed: no pandas dependency) as its rows,
+    one at a time; anything else as it is."""
+    if hasattr(records, "itertuples") and hasattr(records, "columns"):
+        return _frame_rows(records)
+    return records

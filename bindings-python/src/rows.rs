@@ -1,0 +1,116 @@
+//! Flat rows (spreadsheet records, pandas rows) through the core's row
+//! mapper (`kapture_crm::rows`): `from_row`, and the records of a bulk run.
+
+use std::sync::Mutex;
+
+use kapture_crm::rows::{RowOptions, RowReader, is_sectioned};
+use kapture_crm::{AddCustomerRequest, Error, FieldError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::convert;
+use crate::error::IntoPyResult;
+
+/// `columns` (a dict of header -> field) and `date_format` as core options.
+pub fn options(
+    columns: Option<&Bound<'_, PyAny>>,
+    date_format: Option<String>,
+) -> Result<RowOptions, Error> {
+    let mut renames = Vec::new();
+    if let Some(columns) = columns.filter(|c| !c.is_none()) {
+        let Ok(dict) = columns.cast::<PyDict>() else {
+            return Err(invalid(
+                "columns",
+                "expected a dict of header -> field name",
+            ));
+        };
+        for (from, to) in dict.iter() {
+            match (from.cast::<PyString>(), to.cast::<PyString>()) {
+                (Ok(from), Ok(to)) => renames.push((
+                    from.to_string_lossy().into_owned(),
+                    to.to_string_lossy().into_owned(),
+                )),
+                _ => return Err(invalid("columns", "keys and values must be strings")),
+            }
+        }
+    }
+    Ok(RowOptions {
+        columns: renames,
+        date_format,
+        ignore: Vec::new(),
+    })
+}
+
+fn invalid(path: &str, message: &str) -> Error {
+    Error::Validation(vec![FieldError::new(path, message)])
+}
+
+/// Records of a bulk run: one in the vendor's shape is used as it is; a flat
+/// one (a spreadsheet row) goes through the row mapper, rebuilt only when
+/// the keys change.
+pub struct Records {
+    reader: Mutex<RowReader>,
+}
+
+impl Records {
+    pub fn new(options: RowOptions) -> Result<Records, Error> {
+        Ok(Records {
+            reader: Mutex::new(RowReader::new(options)?),
+        })
+    }
+
+    pub fn request(&self, record: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+        let Ok(dict) = record.cast::<PyDict>() else {
+            // Not a dict: a pandas Series is a row; anything else is refused
+            // by the request converter with its type named.
+            if record.hasattr("items").unwrap_or(false) && record.hasattr("index").unwrap_or(false)
+            {
+                return self.row(record);
+            }
+            return convert::request(record);
+        };
+        let keys: Vec<String> = dict
+            .keys()
+            .iter()
+            .filter_map(|k| {
+                k.cast::<PyString>()
+                    .ok()
+                    .map(|s| s.to_string_lossy().into_owned())
+            })
+            .collect();
+        if dict.is_empty() || is_sectioned(keys.iter().map(String::as_str)) {
+            convert::request(record)
+        } else {
+            self.row(record)
+        }
+    }
+
+    fn row(&self, record: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+        let (cells, problems) = convert::row_cells(record)?;
+        let mut reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        reader.request_reporting(cells, problems)
+    }
+}
+
+/// `kapture_crm.from_row`: one flat row into a request, validated; returns
+/// the request as it would go on the wire.
+#[pyfunction]
+#[pyo3(signature = (row, columns=None, date_format=None))]
+pub fn from_row<'py>(
+    py: Python<'py>,
+    row: &Bound<'py, PyAny>,
+    columns: Option<&Bound<'py, PyAny>>,
+    date_format: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let options = options(columns, date_format).into_py_result()?;
+    let (cells, problems) = convert::row_cells(row).into_py_result()?;
+    let request = RowReader::new(options)
+        .and_then(|mut reader| reader.request_reporting(cells, problems))
+        .into_py_result()?;
+    let value = serde_json::to_value(&request)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    convert::to_python(py, &value)
+}

@@ -1,0 +1,266 @@
+//! Dates as a spreadsheet writes them (`28/02/1990`, `28-Feb-1990 10:30`)
+//! into the layouts the vendor's examples use (`1990-02-28`,
+//! `2026-03-12 10:30:00`), by a `strftime`-style format the user gives.
+
+/// Directives of a date format; any other character stands for itself.
+/// `%d %m %H %M %S` take one or two digits (Excel drops leading zeros).
+const DIRECTIVES: &str = "%d %m %Y %y %b %B %H %M %S %I %p %%";
+
+/// A parsed `date_format`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateFormat {
+    spec: String,
+    parts: Vec<Part>,
+    has_time: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Literal(char),
+    Day,
+    Month,
+    Year4,
+    Year2,
+    MonthName,
+    Hour,
+    Hour12,
+    AmPm,
+    Minute,
+    Second,
+}
+
+/// A calendar date with an optional time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateTime {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub time: Option<(u32, u32, u32)>,
+}
+
+impl DateTime {
+    /// `YYYY-MM-DD`, or `YYYY-MM-DD hh:mm:ss` when it has a time and
+    /// `with_time`.
+    pub fn vendor_text(&self, with_time: bool) -> String {
+        let date = format!("{:04}-{:02}-{:02}", self.year, self.month, self.day);
+        match self.time {
+            Some((h, m, s)) if with_time => format!("{date} {h:02}:{m:02}:{s:02}"),
+            _ => date,
+        }
+    }
+
+    /// A checked date: `None` for 31 February and the like.
+    pub fn new(year: i32, month: u32, day: u32, time: Option<(u32, u32, u32)>) -> Option<Self> {
+        let real_day = (1..=12).contains(&month) && day >= 1 && day <= days_in(year, month);
+        let real_time = time.is_none_or(|(h, m, s)| h < 24 && m < 60 && s < 60);
+        (real_day && real_time && (1..=9999).contains(&year)).then_some(DateTime {
+            year,
+            month,
+            day,
+            time,
+        })
+    }
+}
+
+fn days_in(year: i32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+impl DateFormat {
+    /// `Err` names the directive that is not understood.
+    pub fn parse(spec: &str) -> Result<DateFormat, String> {
+        let mut parts = Vec::new();
+        let mut chars = spec.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                parts.push(Part::Literal(c));
+                continue;
+            }
+            let part = match chars.next() {
+                Some('d') => Part::Day,
+                Some('m') => Part::Month,
+                Some('Y') => Part::Year4,
+                Some('y') => Part::Year2,
+                Some('b' | 'B') => Part::MonthName,
+                Some('H') => Part::Hour,
+                Some('I') => Part::Hour12,
+                Some('p') => Part::AmPm,
+                Some('M') => Part::Minute,
+                Some('S') => Part::Second,
+                Some('%') => Part::Literal('%'),
+                other => {
+                    let shown = other.map_or("%".to_string(), |o| format!("%{o}"));
+                    return Err(format!(
+                        "date format {spec:?}: {shown} is not understood (use {DIRECTIVES})"
+                    ));
+                }
+            };
+            parts.push(part);
+        }
+        let has = |p: Part| parts.contains(&p);
+        if !(has(Part::Day) && has(Part::Month) || has(Part::MonthName))
+            || !(has(Part::Year4) || has(Part::Year2))
+        {
+            return Err(format!(
+                "date format {spec:?} needs a day, a month and a year, e.g. %d/%m/%Y"
+            ));
+        }
+        let has_time = has(Part::Hour) || has(Part::Hour12);
+        Ok(DateFormat {
+            spec: spec.into(),
+            parts,
+            has_time,
+        })
+    }
+
+    /// The format as the user wrote it.
+    pub fn spec(&self) -> &str {
+        &self.spec
+    }
+
+    /// The date `text` holds, if it fits the format exactly.
+    pub fn read(&self, text: &str) -> Option<DateTime> {
+        let mut rest = text;
+        let (mut year, mut month, mut day) = (None, None, None);
+        let (mut hour, mut minute, mut second, mut pm) = (None, 0, 0, None);
+        for part in &self.parts {
+            match part {
+                Part::Literal(c) => {
+                    // A space in the format matches any run of spaces.
+                    if *c == ' ' {
+                        let trimmed = rest.trim_start();
+                        if trimmed.len() == rest.len() {
+                            return None;
+                        }
+                        rest = trimmed;
+                    } else {
+                        rest = rest.strip_prefix(*c)?;
+                    }
+                }
+                Part::Day => day = Some(digits(&mut rest, 1, 2)?),
+                Part::Month => month = Some(digits(&mut rest, 1, 2)?),
+                Part::Year4 => year = Some(digits(&mut rest, 4, 4)? as i32),
+                Part::Year2 => {
+                    // As Python's strptime: 69-99 are 1969-1999.
+                    let y = digits(&mut rest, 2, 2)? as i32;
+                    year = Some(if y >= 69 { 1900 + y } else { 2000 + y });
+                }
+                Part::MonthName => {
+                    let letters: String =
+                        rest.chars().take_while(char::is_ascii_alphabetic).collect();
+                    let lower = letters.to_ascii_lowercase();
+                    let index = MONTHS
+                        .iter()
+                        .position(|m| lower.len() >= 3 && (*m == lower || m[..3] == lower))?;
+                    month = Some(index as u32 + 1);
+                    rest = &rest[letters.len()..];
+                }
+                Part::Hour | Part::Hour12 => hour = Some(digits(&mut rest, 1, 2)?),
+                Part::AmPm => {
+                    let lower = rest.get(..2)?.to_ascii_lowercase();
+                    pm = Some(match lower.as_str() {
+                        "am" => false,
+                        "pm" => true,
+                        _ => return None,
+                    });
+                    rest = &rest[2..];
+                }
+                Part::Minute => minute = digits(&mut rest, 1, 2)?,
+                Part::Second => second = digits(&mut rest, 1, 2)?,
+            }
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+        let hour = match (hour, pm) {
+            (Some(h), Some(pm)) if (1..=12).contains(&h) => Some(h % 12 + if pm { 12 } else { 0 }),
+            (_, Some(_)) => return None,
+            (h, None) => h,
+        };
+        DateTime::new(year?, month?, day?, hour.map(|h| (h, minute, second)))
+    }
+
+    /// True when the format reads a time of day too.
+    pub fn has_time(&self) -> bool {
+        self.has_time
+    }
+}
+
+/// `min..=max` ASCII digits off the front of `rest`.
+fn digits(rest: &mut &str, min: usize, max: usize) -> Option<u32> {
+    let count = rest
+        .bytes()
+        .take(max)
+        .take_while(u8::is_ascii_digit)
+        .count();
+    if count < min {
+        return None;
+    }
+    let value = rest[..count].parse().ok()?;
+    *rest = &rest[count..];
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(spec: &str, text: &str) -> Option<String> {
+        let format = DateFormat::parse(spec).unwrap();
+        format.read(text).map(|d| d.vendor_text(true))
+    }
+
+    #[test]
+    fn day_first_dates_become_the_vendor_layout() {
+        assert_eq!(
+            read("%d/%m/%Y", "28/02/1990").as_deref(),
+            Some("1990-02-28")
+        );
+        assert_eq!(read("%d/%m/%Y", "1/2/1990").as_deref(), Some("1990-02-01"));
+        assert_eq!(read("%d-%b-%y", "05-Mar-91").as_deref(), Some("1991-03-05"));
+        assert_eq!(
+            read("%d/%m/%Y %H:%M", "12/03/2026 9:30").as_deref(),
+            Some("2026-03-12 09:30:00")
+        );
+        assert_eq!(
+            read("%m/%d/%Y %I:%M %p", "03/12/2026 9:30 PM").as_deref(),
+            Some("2026-03-12 21:30:00")
+        );
+    }
+
+    #[test]
+    fn what_does_not_fit_is_none() {
+        assert_eq!(read("%d/%m/%Y", "31/02/1990"), None);
+        assert_eq!(read("%d/%m/%Y", "1990-02-28"), None);
+        assert_eq!(read("%d/%m/%Y", "28/02/1990x"), None);
+        assert_eq!(read("%d/%m/%Y", ""), None);
+        assert_eq!(read("%d/%m/%Y %H:%M", "12/03/2026 24:00"), None);
+    }
+
+    #[test]
+    fn bad_formats_are_refused() {
+        assert!(DateFormat::parse("%d/%m").unwrap_err().contains("year"));
+        assert!(DateFormat::parse("%d/%q/%Y").unwrap_err().contains("%q"));
+        assert!(DateFormat::parse("%d/%m/%Y%").unwrap_err().contains('%'));
+    }
+}

@@ -1,0 +1,382 @@
+//! Flat rows (a spreadsheet line, a pandas record, a JS object of columns)
+//! into requests: the one row mapper behind `kapture import`, Python's
+//! `from_row` / `add_customers` and Node's `fromRow` / `addCustomers`.
+//!
+//! Headers are matched once per header row ([`headers`]); each cell is then
+//! trimmed (no-break spaces too), left out when empty, and converted for its
+//! field: yes/no for true/false fields, a `date_format` for dates, a JSON
+//! object for `additional_fields`. A phone that arrived as a decimal number
+//! is refused (it may have lost digits). A contact filled from the row but
+//! given neither phone nor email gets the customer's, as the vendor's own
+//! example does. What cannot be converted is reported with the rest of the
+//! request's problems, each naming its column.
+
+pub mod dates;
+pub mod headers;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, FieldError};
+use crate::model::AddCustomerRequest;
+use crate::parse::{is_bool_field, is_object_field, quote, request_from_json_reporting};
+
+pub use dates::{DateFormat, DateTime};
+pub use headers::{ALIASES, Column, Segment};
+
+pub(crate) const SECTIONS: [&str; 3] = ["customer_info", "contact_info", "enquiry_info"];
+
+/// How rows are read: the same options in every front end.
+#[derive(Debug, Clone, Default)]
+pub struct RowOptions {
+    /// Header -> field renames (`"Mobile No" -> "phone"`); the field is
+    /// matched like a header, so `dob` finds `contact_info.0.dob`.
+    pub columns: Vec<(String, String)>,
+    /// `strftime`-style layout of the date cells (`%d/%m/%Y`).
+    pub date_format: Option<String>,
+    /// Headers that are not data (the CLI's failures file adds `row` and
+    /// `error`); compared ignoring case.
+    pub ignore: Vec<String>,
+}
+
+/// One cell: JSON (`null` = empty; a string is trimmed) or a calendar date
+/// a binding recognised (a Python `datetime`, a pandas `Timestamp`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Json(Value),
+    Date(DateTime),
+}
+
+impl From<Value> for Cell {
+    fn from(value: Value) -> Self {
+        Cell::Json(value)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Cell::Json(Value::String(text.into()))
+    }
+}
+
+/// Surrounding whitespace off, Unicode's (no-break spaces included) plus
+/// the zero-width space and a stray byte-order mark.
+pub fn trim(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'))
+}
+
+/// True when a record is already in the vendor's shape (a key is a section
+/// name): it is used as it is, not mapped as a flat row.
+pub fn is_sectioned<'a>(mut keys: impl Iterator<Item = &'a str>) -> bool {
+    keys.any(|key| SECTIONS.contains(&key))
+}
+
+/// Fields whose text is a phone number: a decimal number there has lost
+/// its digits (or may have).
+const PHONE_FIELDS: [&str; 3] = ["phone", "contact_person_phone", "additional_contact_phone"];
+/// Fields `date_format` applies to, and whether they carry a time.
+const DATE_FIELDS: [(&str, bool); 2] = [("dob", false), ("next_follow_up_date", true)];
+
+/// The columns of one header row, ready to map any number of rows.
+#[derive(Debug, Clone)]
+pub struct RowMapper {
+    headers: Vec<String>,
+    columns: Vec<Option<Column>>,
+    date_format: Option<DateFormat>,
+}
+
+impl RowMapper {
+    /// `Err` is [`Error::Validation`]: one problem per header that matches
+    /// nothing (its path is the header) or fills a field another one fills,
+    /// and a `date_format` that is not understood.
+    pub fn new(headers: &[String], options: &RowOptions) -> Result<RowMapper, Error> {
+        let mut problems = Vec::new();
+        let date_format = match options.date_format.as_deref().map(DateFormat::parse) {
+            Some(Ok(format)) => Some(format),
+            Some(Err(problem)) => {
+                problems.push(FieldError::new("date_format", problem));
+                None
+            }
+            None => None,
+        };
+        let columns = match headers::columns(headers, &options.columns, &options.ignore) {
+            Ok(columns) => columns,
+            Err(more) => {
+                problems.extend(more);
+                Vec::new()
+            }
+        };
+        if problems.is_empty() {
+            Ok(RowMapper {
+                headers: headers.to_vec(),
+                columns,
+                date_format,
+            })
+        } else {
+            Err(Error::Validation(problems))
+        }
+    }
+
+    /// The header row it was built from.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// Where each header goes (`None`: not data).
+    pub fn columns(&self) -> &[Option<Column>] {
+        &self.columns
+    }
+
+    /// The request of one row, cells in header order: every problem of the
+    /// row at once, each naming its column.
+    pub fn request(&self, cells: Vec<Cell>) -> Result<AddCustomerRequest, Error> {
+        let (value, problems) = self.to_json(cells);
+        request_from_json_reporting(&value, problems).map_err(|error| match error {
+            Error::Validation(problems) => Error::Validation(self.name_columns(problems)),
+            other => other,
+        })
+    }
+
+    /// The vendor-shaped JSON of one row and the problems met building it
+    /// (their fields are left out of the JSON).
+    pub fn to_json(&self, cells: Vec<Cell>) -> (Value, Vec<FieldError>) {
+        let mut problems = Vec::new();
+        if cells.len() != self.columns.len() {
+            problems.push(FieldError::new(
+                "",
+                format!(
+                    "the row has {} fields, the header has {}",
+                    cells.len(),
+                    self.columns.len()
+                ),
+            ));
+        }
+        let mut root = Value::Object(Map::new());
+        for (column, cell) in self.columns.iter().zip(cells) {
+            let Some(column) = column else { continue };
+            match self.cell(column, cell) {
+                Ok(Some(value)) => insert(&mut root, &column.path, value),
+                Ok(None) => {}
+                Err(problem) => problems.push(FieldError::new(column.error_path(), problem)),
+            }
+        }
+        fill_contacts(&mut root);
+        (root, problems)
+    }
+
+    /// One cell for its column: `Ok(None)` leaves the field out.
+    fn cell(&self, column: &Column, cell: Cell) -> Result<Option<Value>, String> {
+        let (section, field) = (column.section, column.field.as_str());
+        let date_field = DATE_FIELDS.iter().find(|(f, _)| *f == field);
+        let value = match cell {
+            Cell::Date(date) => {
+                let with_time = date_field.is_some_and(|(_, t)| *t)
+                    && date.time.is_some_and(|t| t != (0, 0, 0));
+                return Ok(Some(Value::String(date.vendor_text(with_time))));
+            }
+            Cell::Json(value) => value,
+        };
+        let text = match value {
+            Value::Null => return Ok(None),
+            Value::String(text) => text,
+            Value::Number(n) if !(n.is_i64() || n.is_u64()) && PHONE_FIELDS.contains(&field) => {
+                return Err(format!(
+                    "column {:?} holds the decimal number {n}: the phone was read as a number \
+                     and may have lost digits; read the column as text (pandas: \
+                     dtype={{{:?}: str}})",
+                    column.header, column.header
+                ));
+            }
+            other => return Ok(Some(other)),
+        };
+        let text = trim(&text);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if is_bool_field(section, field) {
+            return Ok(Some(match text.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "1" => Value::Bool(true),
+                "false" | "no" | "n" | "0" => Value::Bool(false),
+                _ => Value::String(text.into()),
+            }));
+        }
+        if is_object_field(section, field) && column.path.len() == 2 {
+            // The whole `additional_fields` object as JSON text.
+            return Ok(Some(
+                serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into())),
+            ));
+        }
+        if let (Some((_, with_time)), Some(format)) = (date_field, &self.date_format) {
+            return match format.read(text) {
+                Some(date) => Ok(Some(Value::String(
+                    date.vendor_text(*with_time && format.has_time()),
+                ))),
+                None => Err(format!(
+                    "{} in column {:?} is not a date of the format {}",
+                    quote(text),
+                    column.header,
+                    format.spec()
+                )),
+            };
+        }
+        Ok(Some(Value::String(text.into())))
+    }
+
+    /// Adds `(column "Mobile No")` to problems at a column's field that do
+    /// not name it already.
+    fn name_columns(&self, problems: Vec<FieldError>) -> Vec<FieldError> {
+        problems
+            .into_iter()
+            .map(|mut problem| {
+                let column = self
+                    .columns
+                    .iter()
+                    .flatten()
+                    .find(|c| c.error_path() == problem.path);
+                if let Some(column) = column {
+                    let named = format!("column {:?}", column.header);
+                    if !problem.message.contains(&named) {
+                        problem.message = format!("{} ({named})", problem.message);
+                    }
+                }
+                problem
+            })
+            .collect()
+    }
+}
+
+/// A flat row as (header, cell) pairs: `from_row` of the bindings.
+pub fn from_row(
+    row: Vec<(String, Cell)>,
+    options: &RowOptions,
+) -> Result<AddCustomerRequest, Error> {
+    let (headers, cells): (Vec<String>, Vec<Cell>) = row.into_iter().unzip();
+    RowMapper::new(&headers, options)?.request(cells)
+}
+
+/// Rows one after another, the mapper rebuilt only when the headers change
+/// (records of a list usually share their keys).
+#[derive(Debug, Default)]
+pub struct RowReader {
+    options: RowOptions,
+    mapper: Option<RowMapper>,
+}
+
+impl RowReader {
+    /// `Err` when the options themselves are wrong (a bad `date_format`),
+    /// before any row.
+    pub fn new(options: RowOptions) -> Result<RowReader, Error> {
+        if let Some(Err(problem)) = options.date_format.as_deref().map(DateFormat::parse) {
+            return Err(Error::Validation(vec![FieldError::new(
+                "date_format",
+                problem,
+            )]));
+        }
+        Ok(RowReader {
+            options,
+            mapper: None,
+        })
+    }
+
+    pub fn request(&mut self, row: Vec<(String, Cell)>) -> Result<AddCustomerRequest, Error> {
+        self.request_reporting(row, Vec::new())
+    }
+
+    /// [`RowReader::request`] for a binding that met problems of its own
+    /// converting the row's values (each at its header): reported with the
+    /// rest.
+    pub fn request_reporting(
+        &mut self,
+        row: Vec<(String, Cell)>,
+        earlier: Vec<FieldError>,
+    ) -> Result<AddCustomerRequest, Error> {
+        let result = self.map(row);
+        if earlier.is_empty() {
+            return result;
+        }
+        let mut problems = earlier;
+        if let Err(Error::Validation(more)) = result {
+            problems.extend(more);
+        }
+        Err(Error::Validation(problems))
+    }
+
+    fn map(&mut self, row: Vec<(String, Cell)>) -> Result<AddCustomerRequest, Error> {
+        let same = self.mapper.as_ref().is_some_and(|m| {
+            m.headers().len() == row.len() && m.headers().iter().zip(&row).all(|(h, (k, _))| h == k)
+        });
+        let cells = if same {
+            row.into_iter().map(|(_, cell)| cell).collect()
+        } else {
+            let (headers, cells): (Vec<String>, Vec<Cell>) = row.into_iter().unzip();
+            self.mapper = Some(RowMapper::new(&headers, &self.options)?);
+            cells
+        };
+        match &self.mapper {
+            Some(mapper) => mapper.request(cells),
+            None => Err(Error::Internal {
+                message: "row mapper missing".into(),
+                outcome_unknown: false,
+            }),
+        }
+    }
+}
+
+/// A contact the row filled (a `contact_info.0.dob` column, say) with
+/// neither phone nor email gets the customer's: the vendor requires one of
+/// them in each contact, and its own example repeats the customer's phone.
+fn fill_contacts(root: &mut Value) {
+    let Some(top) = root.as_object_mut() else {
+        return;
+    };
+    let customer = top.get("customer_info").and_then(Value::as_object);
+    let phone = customer.and_then(|c| c.get("phone")).cloned();
+    let email = customer.and_then(|c| c.get("email_id")).cloned();
+    let Some(Value::Array(contacts)) = top.get_mut("contact_info") else {
+        return;
+    };
+    for contact in contacts.iter_mut().filter_map(Value::as_object_mut) {
+        let has = |key: &str| contact.get(key).is_some_and(|v| !v.is_null());
+        if contact.is_empty() || has("contact_person_phone") || has("contact_person_email") {
+            continue;
+        }
+        if let Some(phone) = &phone {
+            contact.insert("contact_person_phone".into(), phone.clone());
+        }
+        if let Some(email) = &email {
+            contact.insert("contact_person_email".into(), email.clone());
+        }
+    }
+}
+
+fn insert(root: &mut Value, path: &[Segment], value: Value) {
+    let mut node = root;
+    for (i, segment) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        node = match segment {
+            Segment::Key(key) => {
+                let Value::Object(map) = node else { return };
+                if last {
+                    map.insert(key.clone(), value);
+                    return;
+                }
+                let next_is_index = matches!(path.get(i + 1), Some(Segment::Index(_)));
+                map.entry(key.clone()).or_insert_with(|| {
+                    if next_is_index {
+                        Value::Array(Vec::new())
+                    } else {
+                        Value::Object(Map::new())
+                    }
+                })
+            }
+            Segment::Index(index) => {
+                let Value::Array(items) = node else { return };
+                // Contacts by index: a gap (only contact_info.2 filled) is
+                // an empty contact the validation then names.
+                while items.len() <= *index {
+                    items.push(Value::Object(Map::new()));
+                }
+                &mut items[*index]
+            }
+        };
+    }
+}
