@@ -172,6 +172,20 @@ export interface AddCustomersOptions {
   rate?: number
   /** Called after each result. */
   onProgress?: (progress: BulkProgress) => void
+  /** Header -> field renames for flat records, e.g. `{ Cell: 'phone' }`. */
+  columns?: Record<string, string>
+  /** Layout of date cells in flat records, e.g. `'%d/%m/%Y'`. */
+  dateFormat?: string
+}
+
+/** A flat record: spreadsheet columns and their cells. */
+export type Row = Record<string, string | number | boolean | null | undefined>
+
+export interface RowOptions {
+  /** Header -> field renames, e.g. `{ Cell: 'phone', Born: 'dob' }`. */
+  columns?: Record<string, string>
+  /** Layout of the dob and next_follow_up_date cells, e.g. `'%d/%m/%Y'`. */
+  dateFormat?: string
 }
 
 /**
@@ -194,7 +208,7 @@ export class Client {
   readonly endpoint: string
   addCustomer(request: AddCustomerRequest): Promise<AddCustomerResponse>
   addCustomers(
-    records: Iterable<AddCustomerRequest> | AsyncIterable<AddCustomerRequest>,
+    records: Iterable<AddCustomerRequest | Row> | AsyncIterable<AddCustomerRequest | Row>,
     options?: AddCustomersOptions,
   ): BulkRun
 }
@@ -252,4 +266,6 @@ export class Sandbox {
 export function toWire(request: AddCustomerRequest): Required<AddCustomerRequest>
 /** Checks a request without sending it; throws ValidationError. */
 export function validate(request: AddCustomerRequest): void
+/** One flat row (spreadsheet columns) into a validated request, as it would be sent; throws ValidationError. */
+export function fromRow(row: Row, options?: RowOptions): Required<AddCustomerRequest>
 export const version: string

@@ -6,6 +6,7 @@ const errors = require('./lib/errors.js')
 const { Client } = require('./lib/client.js')
 const { Sandbox } = require('./lib/sandbox.js')
 const { BulkRun } = require('./lib/bulk.js')
+const { fromRow } = require('./lib/rows.js')
 
 /** The request exactly as it would be sent; throws ValidationError. */
 function toWire(request) {
@@ -28,6 +29,7 @@ module.exports = {
   BulkRun,
   toWire,
   validate,
+  fromRow,
   version: native.version(),
   KaptureError: errors.KaptureError,
   ValidationError: errors.ValidationError,

@@ -7,6 +7,7 @@ export const {
   BulkRun,
   toWire,
   validate,
+  fromRow,
   version,
   KaptureError,
   ValidationError,

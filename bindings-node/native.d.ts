@@ -43,7 +43,7 @@ export declare class NativeClient {
    * checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
    * fault: the engine panics after that many outcomes.
    */
-  bulk(concurrency: number | undefined | null, ordered: boolean, rate?: number | undefined | null, testPanicAfter?: number | undefined | null): NativeBulk
+  bulk(concurrency: number | undefined | null, ordered: boolean, rate?: number | undefined | null, testPanicAfter?: number | undefined | null, rowOptionsJson?: string | undefined | null): NativeBulk
 }
 
 export declare class NativeSandbox {
@@ -90,6 +90,12 @@ export interface ClientOptions {
  * `lib/errors.js` (checked by the tests).
  */
 export declare function errorCodes(): Array<string>
+
+/**
+ * One flat row (JSON text of an object) into a validated request; returns
+ * the request as it would go on the wire, as JSON text.
+ */
+export declare function fromRow(rowJson: string, optionsJson?: string | undefined | null): string
 
 /**
  * How deep a request may nest (the core's limit); `lib/client.js` checks it

@@ -839,6 +839,7 @@ module.exports.NativeBulk = nativeBinding.NativeBulk
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.fromRow = nativeBinding.fromRow
 module.exports.maxDepth = nativeBinding.maxDepth
 module.exports.toWire = nativeBinding.toWire
 module.exports.version = nativeBinding.version

@@ -3,6 +3,7 @@ const util = require('node:util')
 const native = require('../native.js')
 const { translate, ValidationError } = require('./errors.js')
 const { BulkRun } = require('./bulk.js')
+const { rowOptions } = require('./rows.js')
 
 // The core's nesting limit: deeper values are refused here, before
 // JSON.stringify recurses (and overflows the stack on 20,000 levels).
@@ -90,15 +91,24 @@ class Client {
    * pace also drops by itself on 429/503 and recovers). Returns a run that is both an
    * async iterable (`for await`, bounded memory) and a promise of the array
    * of results; either way one result per input, in input order:
-   * `{ ok: true, response }` or `{ ok: false, error }`. Should the engine
+   * `{ ok: true, response }` or `{ ok: false, error }`. Records may be
+   * requests in the vendor's shape or flat rows (`{ 'Customer Name': ... }`),
+   * mapped with `columns` and `dateFormat` as `fromRow` maps them. Should the engine
    * fail, each record still owed gets an InternalError result and the run
    * then rejects/throws one.
    */
-  addCustomers(records, { concurrency, rate, onProgress, _testPanicAfter } = {}) {
-    // Defaults and checks are the core's (concurrency 8).
+  addCustomers(records, { concurrency, rate, onProgress, columns, dateFormat, _testPanicAfter } = {}) {
+    // Defaults and checks are the core's (concurrency 8). Flat records
+    // (spreadsheet rows) are mapped by the core as `fromRow` maps them.
     let run
     try {
-      run = this.#native.bulk(concurrency ?? null, true, rate ?? null, _testPanicAfter ?? null)
+      run = this.#native.bulk(
+        concurrency ?? null,
+        true,
+        rate ?? null,
+        _testPanicAfter ?? null,
+        rowOptions({ columns, dateFormat }),
+      )
     } catch (error) {
       throw translate(error)
     }

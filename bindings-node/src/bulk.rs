@@ -9,19 +9,21 @@ use kapture_crm::bulk::{BulkOptions, Run};
 use napi_derive::napi;
 use serde_json::json;
 
-use crate::convert::request;
 use crate::error::{guarded, payload, to_napi};
+use crate::rows::record;
+use kapture_crm::rows::Records;
 
 #[napi]
 pub struct NativeBulk {
     run: Arc<Run>,
+    records: Records,
 }
 
 impl NativeBulk {
-    pub fn start(client: Client, options: BulkOptions) -> napi::Result<Self> {
+    pub fn start(client: Client, options: BulkOptions, records: Records) -> napi::Result<Self> {
         let (run, engine) = Run::start(&client, options, None).map_err(|e| to_napi(&e))?;
         napi::bindgen_prelude::spawn(engine);
-        Ok(Self { run })
+        Ok(Self { run, records })
     }
 }
 
@@ -35,7 +37,7 @@ impl NativeBulk {
         }
         let fed = self
             .run
-            .try_feed(request(&record_json))
+            .try_feed(record(&self.records, &record_json))
             .map_err(|e| to_napi(&e))?;
         Ok(fed.is_ok())
     }
@@ -44,13 +46,8 @@ impl NativeBulk {
     #[napi(catch_unwind)]
     pub async fn feed(&self, record_json: String) -> napi::Result<()> {
         let run = self.run.clone();
-        guarded(async move {
-            run.feed(request(&record_json))
-                .await
-                .map(drop)
-                .map_err(|e| to_napi(&e))
-        })
-        .await
+        let input = record(&self.records, &record_json);
+        guarded(async move { run.feed(input).await.map(drop).map_err(|e| to_napi(&e)) }).await
     }
 
     /// No more records.

@@ -116,9 +116,13 @@ impl NativeClient {
         ordered: bool,
         rate: Option<f64>,
         test_panic_after: Option<u32>,
+        row_options_json: Option<String>,
     ) -> napi::Result<NativeBulk> {
         let mut options = BulkOptions::new(concurrency, ordered, rate).map_err(|e| to_napi(&e))?;
         options.fault_panic_after = test_panic_after.map(|n| n as usize);
-        NativeBulk::start(self.client.clone(), options)
+        let records = crate::rows::options(row_options_json.as_deref())
+            .and_then(kapture_crm::rows::Records::new)
+            .map_err(|e| to_napi(&e))?;
+        NativeBulk::start(self.client.clone(), options, records)
     }
 }

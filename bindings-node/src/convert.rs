@@ -7,7 +7,12 @@ use kapture_crm::{AddCustomerRequest, Error, FieldError};
 /// serde_json's own nesting limit (128) refuses absurd depths before the
 /// core's (64) names the path.
 pub fn request(json: &str) -> Result<AddCustomerRequest, Error> {
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+    AddCustomerRequest::from_json(&parse(json)?)
+}
+
+/// JSON text into a value; `Err` is a validation error.
+pub fn parse(json: &str) -> Result<serde_json::Value, Error> {
+    serde_json::from_str(json).map_err(|e| {
         let what = if e.to_string().contains("recursion limit") {
             format!(
                 "nested deeper than {} levels; a request is never that deep",
@@ -17,6 +22,5 @@ pub fn request(json: &str) -> Result<AddCustomerRequest, Error> {
             format!("not a JSON object: {e}")
         };
         Error::Validation(vec![FieldError::new("", what)])
-    })?;
-    AddCustomerRequest::from_json(&value)
+    })
 }

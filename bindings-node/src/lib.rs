@@ -7,9 +7,12 @@ mod bulk;
 mod client;
 mod convert;
 mod error;
+mod rows;
 mod sandbox;
 
 use napi_derive::napi;
+
+pub use rows::from_row;
 
 /// The SDK's version (the crate's, kept equal to package.json's).
 #[napi(catch_unwind)]

@@ -12,7 +12,17 @@ import {
   type BulkResult,
   type ContactInfo,
   type FieldProblem,
+  type Row,
+  fromRow,
 } from '../index.mjs'
+
+export async function typedRows(client: Client): Promise<string> {
+  const row: Row = { 'Customer Name': 'Asha', 'Mobile No': 9845012345, Individual: true, City: null }
+  const request: Required<AddCustomerRequest> = fromRow(row, { columns: { Cell: 'phone' }, dateFormat: '%d/%m/%Y' })
+  const results: BulkResult[] = await client.addCustomers([row, request], { columns: { Born: 'dob' }, dateFormat: '%d/%m/%Y' })
+  void results
+  return String(request.customer_info.customer_name ?? '')
+}
 
 export async function typedCalls(client: Client): Promise<number | undefined> {
   const contact: ContactInfo = { first_name: 'Asha', matchEmailPhone: true, contact_person_phone: 9380491387 }

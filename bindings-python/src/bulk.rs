@@ -15,8 +15,9 @@ use pyo3::types::PyTuple;
 use crate::aio;
 use crate::convert;
 use crate::error::{exception, to_pyerr};
-use crate::rows::Records;
+use crate::rows::record;
 use crate::runtime::runtime;
+use kapture_crm::rows::Records;
 
 #[pyclass(frozen, module = "kapture_crm._native")]
 pub struct BulkRun {
@@ -72,10 +73,10 @@ impl BulkRun {
 
     /// Feeds one record; call only when `has_room()`. A record that does not
     /// convert or validate is fed as its error: it becomes its outcome.
-    fn feed_nowait(&self, record: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn feed_nowait(&self, input: &Bound<'_, PyAny>) -> PyResult<()> {
         match self
             .run
-            .try_feed(self.records.request(record))
+            .try_feed(record(&self.records, input))
             .map_err(to_pyerr)?
         {
             Ok(_) => Ok(()),
@@ -90,9 +91,9 @@ impl BulkRun {
     fn feed_async<'py>(
         &self,
         py: Python<'py>,
-        record: &Bound<'py, PyAny>,
+        input: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let input = self.records.request(record);
+        let input = record(&self.records, input);
         let run = self.run.clone();
         aio::spawn(
             py,

@@ -176,7 +176,7 @@ impl NativeClient {
         let mut options = BulkOptions::new(concurrency, ordered, rate).into_py_result()?;
         options.fault_panic_after = _panic_after;
         let records = rows::options(columns, date_format)
-            .and_then(rows::Records::new)
+            .and_then(kapture_crm::rows::Records::new)
             .into_py_result()?;
         BulkRun::start(self.client()?, options, records)
     }

@@ -1,9 +1,7 @@
 //! Flat rows (spreadsheet records, pandas rows) through the core's row
 //! mapper (`kapture_crm::rows`): `from_row`, and the records of a bulk run.
 
-use std::sync::Mutex;
-
-use kapture_crm::rows::{RowOptions, RowReader, is_sectioned};
+use kapture_crm::rows::{Records, RowOptions, RowReader, is_sectioned};
 use kapture_crm::{AddCustomerRequest, Error, FieldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -45,54 +43,34 @@ fn invalid(path: &str, message: &str) -> Error {
     Error::Validation(vec![FieldError::new(path, message)])
 }
 
-/// Records of a bulk run: one in the vendor's shape is used as it is; a flat
-/// one (a spreadsheet row) goes through the row mapper, rebuilt only when
-/// the keys change.
-pub struct Records {
-    reader: Mutex<RowReader>,
-}
-
-impl Records {
-    pub fn new(options: RowOptions) -> Result<Records, Error> {
-        Ok(Records {
-            reader: Mutex::new(RowReader::new(options)?),
-        })
-    }
-
-    pub fn request(&self, record: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
-        let Ok(dict) = record.cast::<PyDict>() else {
-            // Not a dict: a pandas Series is a row; anything else is refused
-            // by the request converter with its type named.
-            if record.hasattr("items").unwrap_or(false) && record.hasattr("index").unwrap_or(false)
-            {
-                return self.row(record);
-            }
-            return convert::request(record);
-        };
-        let keys: Vec<String> = dict
-            .keys()
-            .iter()
-            .filter_map(|k| {
-                k.cast::<PyString>()
-                    .ok()
-                    .map(|s| s.to_string_lossy().into_owned())
-            })
-            .collect();
-        if dict.is_empty() || is_sectioned(keys.iter().map(String::as_str)) {
-            convert::request(record)
-        } else {
-            self.row(record)
+/// A bulk run's record into a request, by the core's rules: a dict in the
+/// vendor's shape as it is (converted as a request), a flat one (or a
+/// pandas Series) through the row mapper.
+pub fn record(records: &Records, record: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+    let flat = match record.cast::<PyDict>() {
+        Ok(dict) => {
+            let keys: Vec<String> = dict
+                .keys()
+                .iter()
+                .filter_map(|k| {
+                    k.cast::<PyString>()
+                        .ok()
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
+                .collect();
+            !dict.is_empty() && !is_sectioned(keys.iter().map(String::as_str))
         }
+        // A pandas Series is a row; anything else is refused by the
+        // request converter, its type named.
+        Err(_) => {
+            record.hasattr("items").unwrap_or(false) && record.hasattr("index").unwrap_or(false)
+        }
+    };
+    if !flat {
+        return convert::request(record);
     }
-
-    fn row(&self, record: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
-        let (cells, problems) = convert::row_cells(record)?;
-        let mut reader = self
-            .reader
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        reader.request_reporting(cells, problems)
-    }
+    let (cells, problems) = convert::row_cells(record)?;
+    records.row(cells, problems)
 }
 
 /// `kapture_crm.from_row`: one flat row into a request, validated; returns

@@ -152,3 +152,13 @@ def test_bad_options_and_rows_are_validation_errors() -> None:
     assert "no column has that header" in str(caught.value)
     with pytest.raises(kapture_crm.ValidationError):
         kapture_crm.from_row(["not", "a", "row"])  # type: ignore[arg-type]
+
+
+def test_the_readme_pandas_example_runs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    block = readme.split("<!-- pandas-example", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(root)
+    exec(compile(block, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.strip().endswith("9 customers added"), printed

@@ -54,6 +54,13 @@ pub struct Options {
     pub journal: Option<PathBuf>,
 }
 
+impl Options {
+    /// The input's rows, read in its dialect through the row mapper.
+    fn open_rows(&self) -> Result<Rows, String> {
+        Rows::open(&self.input, self.format, &self.dialect, &self.rows)
+    }
+}
+
 /// What travels with a row while its request is in flight.
 struct InFlight {
     number: u64,
@@ -183,12 +190,7 @@ impl Shared {
 /// Checks, before anything is sent, that every row the journal knows is
 /// unchanged in the file.
 fn verify(past: &Past, options: &Options) -> Result<(), String> {
-    let rows = Rows::open(
-        &options.input,
-        options.format,
-        &options.dialect,
-        &options.rows,
-    )?;
+    let rows = options.open_rows()?;
     let mut last = 0;
     for row in rows {
         let row = row?;
@@ -270,12 +272,7 @@ pub async fn run(
     if !past.is_empty() {
         verify(&past, &options)?;
     }
-    let rows = Rows::open(
-        &options.input,
-        options.format,
-        &options.dialect,
-        &options.rows,
-    )?;
+    let rows = options.open_rows()?;
     // Counted once: sizes the duplicate table and the progress bar.
     let total_rows = rows::count_rows(&options.input, options.format, &options.dialect);
     if total_rows == Some(0) {

@@ -343,6 +343,32 @@ fn section_holding(key: &str) -> Option<&'static str> {
         .find(|section| field_names(section).contains(&key))
 }
 
+/// A request (as JSON) without what is left at the vendor's defaults (`""`,
+/// `false`, `{}`, `[]`): the fields a caller actually set. A contact left
+/// entirely at its defaults stays, as `{}`, to keep the others' indexes.
+pub fn without_defaults(value: &Value) -> Option<Value> {
+    match value {
+        Value::Object(map) => {
+            let kept: Map<String, Value> = map
+                .iter()
+                .filter_map(|(k, v)| without_defaults(v).map(|v| (k.clone(), v)))
+                .collect();
+            (!kept.is_empty()).then_some(Value::Object(kept))
+        }
+        Value::Array(items) => (!items.is_empty()).then(|| {
+            Value::Array(
+                items
+                    .iter()
+                    .map(|v| without_defaults(v).unwrap_or_else(|| Value::Object(Map::new())))
+                    .collect(),
+            )
+        }),
+        Value::String(s) if s.is_empty() => None,
+        Value::Bool(false) | Value::Null => None,
+        other => Some(other.clone()),
+    }
+}
+
 /// How a value reads in an error message: `the string "yes"`, `the number 3`.
 pub(crate) fn describe(value: &Value) -> String {
     match value {

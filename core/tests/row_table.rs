@@ -2,37 +2,15 @@
 //! mapper: the CLI, Python and Node run the same table.
 
 use kapture_crm::Error;
+use kapture_crm::parse::without_defaults;
 use kapture_crm::rows::{Cell, RowOptions, from_row};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 fn table() -> Vec<Value> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/rows/table.json");
     let text = std::fs::read_to_string(path).expect("the shared row table");
     let table: Value = serde_json::from_str(&text).expect("valid JSON");
     table["cases"].as_array().expect("cases").clone()
-}
-
-/// The request without the fields left at the vendor's defaults.
-fn sparse(value: &Value) -> Option<Value> {
-    match value {
-        Value::Object(map) => {
-            let kept: Map<String, Value> = map
-                .iter()
-                .filter_map(|(k, v)| sparse(v).map(|v| (k.clone(), v)))
-                .collect();
-            (!kept.is_empty()).then_some(Value::Object(kept))
-        }
-        Value::Array(items) => {
-            let kept: Vec<Value> = items
-                .iter()
-                .map(|v| sparse(v).unwrap_or_else(|| Value::Object(Map::new())))
-                .collect();
-            (!items.is_empty()).then_some(Value::Array(kept))
-        }
-        Value::String(s) if s.is_empty() => None,
-        Value::Bool(false) | Value::Null => None,
-        other => Some(other.clone()),
-    }
 }
 
 fn options(case: &Value) -> RowOptions {
@@ -71,7 +49,7 @@ fn every_row_of_the_shared_table_maps_as_expected() {
         let result = from_row(row, &options(&case));
         if let Some(expected) = case.get("request") {
             let request = result.unwrap_or_else(|e| panic!("{name}: {e}"));
-            let actual = sparse(&serde_json::to_value(request).expect("serializes"));
+            let actual = without_defaults(&serde_json::to_value(request).expect("serializes"));
             assert_eq!(actual.as_ref(), Some(expected), "{name}");
         } else {
             let Err(Error::Validation(problems)) = result else {

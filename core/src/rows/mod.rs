@@ -321,6 +321,49 @@ impl RowReader {
     }
 }
 
+/// The records of a bulk run, from any binding: one in the vendor's shape
+/// ([`is_sectioned`]) is used as it is; a flat one goes through a
+/// [`RowReader`]. Shared by the threads that feed a run.
+#[derive(Debug)]
+pub struct Records {
+    reader: std::sync::Mutex<RowReader>,
+}
+
+impl Records {
+    /// `Err` when the options are wrong (a bad `date_format`).
+    pub fn new(options: RowOptions) -> Result<Records, Error> {
+        Ok(Records {
+            reader: std::sync::Mutex::new(RowReader::new(options)?),
+        })
+    }
+
+    /// A record as JSON: sectioned, flat (an object of column -> value), or
+    /// anything else (refused by the request's own checks).
+    pub fn json(&self, value: Value) -> Result<AddCustomerRequest, Error> {
+        match value {
+            Value::Object(map)
+                if !map.is_empty() && !is_sectioned(map.keys().map(String::as_str)) =>
+            {
+                self.row(
+                    map.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
+                    Vec::new(),
+                )
+            }
+            other => AddCustomerRequest::from_json(&other),
+        }
+    }
+
+    /// A flat record, with the problems its binding met converting it.
+    pub fn row(
+        &self,
+        row: Vec<(String, Cell)>,
+        earlier: Vec<FieldError>,
+    ) -> Result<AddCustomerRequest, Error> {
+        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        reader.request_reporting(row, earlier)
+    }
+}
+
 /// A contact the row filled (a `contact_info.0.dob` column, say) with
 /// neither phone nor email gets the customer's: the vendor requires one of
 /// them in each contact, and its own example repeats the customer's phone.
