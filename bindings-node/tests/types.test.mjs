@@ -37,3 +37,21 @@ test('tsc catches a misspelt field', () => {
     spawnSync('rm', ['-f', file])
   }
 })
+
+test('index.d.ts lists exactly the fields of the Rust model, section by section', async () => {
+  // index.d.ts is a hand-kept copy of the model: a field added to the Rust
+  // model and not here (or left here after removal) fails this test.
+  const { readFileSync } = await import('node:fs')
+  const { toWire } = await import('../index.mjs')
+  const dts = readFileSync(path.join(here, '..', 'index.d.ts'), 'utf8')
+  const fields = (name) => {
+    const body = dts.match(new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`))
+    assert.ok(body, name)
+    return [...body[1].matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]).sort()
+  }
+  const wire = toWire({ customer_info: { customer_name: 'A', phone: '9845012345' }, contact_info: [{}] })
+  assert.deepEqual(fields('AddCustomerRequest'), Object.keys(wire).sort())
+  assert.deepEqual(fields('CustomerInfo'), Object.keys(wire.customer_info).sort())
+  assert.deepEqual(fields('ContactInfo'), Object.keys(wire.contact_info[0]).sort())
+  assert.deepEqual(fields('EnquiryInfo'), Object.keys(wire.enquiry_info).sort())
+})

@@ -8,6 +8,7 @@
 //! the hook, as fork's rules require.
 
 use std::ptr;
+#[cfg(unix)]
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
@@ -17,8 +18,10 @@ use tokio::runtime::Runtime;
 
 static RUNTIME: AtomicPtr<Runtime> = AtomicPtr::new(ptr::null_mut());
 static BUILDING: AtomicBool = AtomicBool::new(false);
+#[cfg(unix)]
 static HOOK: Once = Once::new();
 
+#[cfg(unix)]
 extern "C" fn forget_runtime_in_child() {
     RUNTIME.store(ptr::null_mut(), Ordering::SeqCst);
     BUILDING.store(false, Ordering::SeqCst);
@@ -26,6 +29,8 @@ extern "C" fn forget_runtime_in_child() {
 
 /// The process's runtime.
 pub fn runtime() -> PyResult<&'static Runtime> {
+    // Windows has no fork: nothing to forget there.
+    #[cfg(unix)]
     HOOK.call_once(|| {
         // SAFETY: registers a plain function that only stores to atomics.
         unsafe {

@@ -43,3 +43,18 @@ def test_mypy_catches_a_misspelt_field(tmp_path: Path) -> None:
     result = mypy(wrong)
     assert result.returncode != 0
     assert '"email"' in result.stdout
+
+
+def test_the_typed_dicts_list_exactly_the_fields_of_the_rust_model() -> None:
+    """types.py is a hand-kept copy of the model: a field added to the Rust
+    model and not here (or left here after removal) fails this test."""
+    from kapture_crm import types
+
+    wire = kapture_crm.to_wire({"customer_info": {"customer_name": "A", "phone": "9845012345"}, "contact_info": [{}]})
+    assert set(types.AddCustomerRequest.__annotations__) == set(wire)
+    for section, typed in (
+        ("customer_info", types.CustomerInfo),
+        ("enquiry_info", types.EnquiryInfo),
+    ):
+        assert set(typed.__annotations__) == set(wire[section]), section
+    assert set(types.ContactInfo.__annotations__) == set(wire["contact_info"][0])

@@ -2,7 +2,7 @@
 //! retries that never create a duplicate customer.
 
 use std::fmt;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use serde_json::Value;
@@ -50,7 +50,6 @@ impl Client {
     }
 
     pub(crate) fn from_config(config: Config) -> Result<Self, Error> {
-        install_crypto_provider();
         let mut authorization = HeaderValue::from_str(&config.token.header_value())
             .map_err(|_| Error::Config("the token is not a valid header value".into()))?;
         authorization.set_sensitive(true);
@@ -68,22 +67,8 @@ impl Client {
             // would see the token in clear text.
             http = http.no_proxy();
         }
-        if let Some(path) = &config.ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::Config(format!("ca_file {}: cannot read it: {e}", path.display()))
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .ok()
-                .filter(|certs| !certs.is_empty())
-                .ok_or_else(|| {
-                    Error::Config(format!(
-                        "ca_file {}: expected PEM certificates (-----BEGIN CERTIFICATE-----)",
-                        path.display()
-                    ))
-                })?;
-            http = http.tls_certs_merge(certs);
-        }
         let http = http
+            .tls_backend_preconfigured(crate::tls::client_config(config.ca_file.as_deref())?)
             .build()
             .map_err(|e| Error::Config(format!("cannot set up HTTP: {}", chain(&e))))?;
         Ok(Self {
@@ -259,14 +244,4 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// reqwest is built without a default rustls provider (for a lighter build);
-/// ring is installed once per process. Another provider installed first by
-/// the application is kept.
-fn install_crypto_provider() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }

@@ -1,21 +1,4 @@
-//! Client for the Kapture CRM Add Customer API.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), kapture_crm::Error> {
-//! use kapture_crm::{AddCustomerRequest, Client};
-//!
-//! let client = Client::builder().token("your-token").subdomain("acme").build()?;
-//! let reply = client
-//!     .add_customer(&AddCustomerRequest::with_phone("ABC", "9380491387"))
-//!     .await?;
-//! println!("customer {:?}", reply.customer_id());
-//! # Ok(()) }
-//! ```
-//!
-//! Requests are validated before any I/O ([`validate`]); untyped JSON goes
-//! through [`AddCustomerRequest::from_json`], which reports every problem with
-//! its field path. Only failures that cannot have reached the vendor are
-//! retried, so a retry never creates a second customer.
+#![doc = include_str!("../README.md")]
 
 pub mod blocking;
 pub mod bulk;
@@ -33,6 +16,7 @@ pub mod retry;
 pub mod rows;
 pub mod settings;
 mod suggest;
+mod tls;
 pub mod validate;
 
 pub use client::Client;

@@ -1,0 +1,140 @@
+//! TLS per client: the OS verifier plus `ca_file`'s roots, against a real
+//! HTTPS server on 127.0.0.1 whose certificate a CA made here signs; and no
+//! process-wide rustls provider installed by the crate (its own test
+//! binary, so the process-wide state is this file's alone).
+
+use std::sync::Arc;
+
+use kapture_crm::{AddCustomerRequest, Client, Error};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+const REPLY: &str = r#"{"status":"success","message":"Customer Added successfully !","customer":{"customer_id":7}}"#;
+
+/// A CA (its PEM) and an HTTPS server for `localhost` signed by it, that
+/// answers every request with a success reply; returns its port.
+async fn https_server() -> (String, u16) {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "kapture-crm test CA");
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![cert.der().clone()],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
+    .unwrap();
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A failed handshake (the client refused the certificate) ends here.
+                let Ok(mut tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then the body by its Content-Length.
+                loop {
+                    let Ok(n) = tls.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request);
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if request.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{REPLY}",
+                    REPLY.len()
+                );
+                let _ = tls.write_all(response.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (ca.pem(), port)
+}
+
+#[tokio::test]
+async fn ca_file_roots_are_trusted_per_client_and_no_process_provider_is_installed() {
+    let (ca_pem, port) = https_server().await;
+    let dir = std::env::temp_dir().join(format!("kapture-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca_pem).unwrap();
+    let request = AddCustomerRequest::with_phone("Asha", "9845012345");
+    let url = format!("https://localhost:{port}");
+
+    // Trusted through ca_file (on top of the OS trust store).
+    let trusted = Client::builder()
+        .token("t0k3n")
+        .base_url(&url)
+        .ca_file(&ca_file)
+        .build()
+        .unwrap();
+    let reply = trusted.add_customer(&request).await.unwrap();
+    assert_eq!(reply.customer_id(), Some(7));
+
+    // Without it the OS trust store does not know the CA: refused at the
+    // handshake, before anything was sent.
+    let untrusted = Client::builder()
+        .token("t0k3n")
+        .base_url(&url)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let err = untrusted.add_customer(&request).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Connection { .. }) && !err.outcome_unknown(),
+        "{err:?}"
+    );
+
+    // Nothing process-wide was installed: the application's own install
+    // succeeds (it panicked when the crate installed ring for everyone),
+    // and the clients keep working after it.
+    assert!(
+        rustls::crypto::CryptoProvider::get_default().is_none(),
+        "the crate installed a process-wide provider"
+    );
+    rustls::crypto::ring::default_provider()
+        .install_default()
+        .unwrap();
+    assert_eq!(
+        trusted.add_customer(&request).await.unwrap().customer_id(),
+        Some(7)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
