@@ -100,6 +100,42 @@ export interface AddCustomerResponse {
   [field: string]: unknown
 }
 
+/** A contact of a looked-up customer (the vendor's camelCase keys). */
+export interface CustomerContact {
+  id?: number
+  leadId?: number
+  contactPerson?: string
+  phone?: string
+  email?: string
+  [key: string]: unknown
+}
+
+/** A customer as Get Customer returns it (`findCustomer`): the documented keys; every other field the server sent is kept. */
+export interface Customer {
+  id?: number
+  cmId?: number
+  name?: string
+  isOrganization?: boolean
+  address?: string
+  city?: string
+  state?: string
+  country?: string
+  pinCode?: string
+  customerCode?: string
+  remarks?: string
+  generationDate?: string
+  currentStatus?: string
+  contacts?: CustomerContact[]
+  [key: string]: unknown
+}
+
+export interface CustomerLookupOptions {
+  /** Kapture's customer id. */
+  customerId?: number | string
+  phone?: string
+  email?: string
+}
+
 export interface FieldProblem {
   /** Dotted path: `customer_info.email_id`, `contact_info[0].dob`. */
   path: string
@@ -207,6 +243,8 @@ export class Client {
   /** The Add Customer URL this client sends to. */
   readonly endpoint: string
   addCustomer(request: AddCustomerRequest): Promise<AddCustomerResponse>
+  /** Get Customer: the customer, or null when Kapture has none. */
+  findCustomer(lookup: CustomerLookupOptions): Promise<Customer | null>
   addCustomers(
     records: Iterable<AddCustomerRequest | Row> | AsyncIterable<AddCustomerRequest | Row>,
     options?: AddCustomersOptions,
@@ -244,6 +282,8 @@ export interface StoredCustomer {
 
 export interface SandboxStats {
   add_update_requests: number
+  /** Get Customer requests (findCustomer). */
+  lookup_requests: number
   faults_injected: Record<string, number>
   customers: number
 }

@@ -39,6 +39,12 @@ export declare class NativeClient {
    */
   addCustomer(requestJson: string): Promise<string>
   /**
+   * Get Customer: `{"customer_id", "phone", "email"}` (JSON text from
+   * `lib/client.js`); resolves with the customer as JSON text, or null
+   * when there is no such customer.
+   */
+  findCustomer(lookupJson: string): Promise<string | null>
+  /**
    * A bulk run on the core's engine. `concurrency` and `rate` are
    * checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
    * fault: the engine panics after that many outcomes.

@@ -87,6 +87,32 @@ class Client {
   }
 
   /**
+   * Looks a customer up (Kapture's Get Customer) by `customerId` (a number
+   * or a string of digits), `phone` or `email`: resolves with the customer,
+   * or null when Kapture has none. The way to settle an `outcomeUnknown`
+   * add before sending it again. A read: timeouts, resets and 5xx are retried.
+   */
+  async findCustomer({ customerId, phone, email } = {}) {
+    if (customerId != null && !(typeof customerId === 'string' || Number.isSafeInteger(customerId))) {
+      throw new ValidationError(`customerId: expected Kapture's customer id (digits), got ${typeof customerId}`, {
+        errors: [{ path: 'customer_id', message: 'expected an integer or a string of digits' }],
+      })
+    }
+    const text = JSON.stringify({
+      customer_id: customerId == null ? null : String(customerId),
+      phone: phone ?? null,
+      email: email ?? null,
+    })
+    let found
+    try {
+      found = await this.#native.findCustomer(text)
+    } catch (error) {
+      throw translate(error)
+    }
+    return found == null ? null : JSON.parse(found)
+  }
+
+  /**
    * Many customers, `concurrency` at a time, at most `rate` per second (the
    * pace also drops by itself on 429/503 and recovers). Returns a run that is both an
    * async iterable (`for await`, bounded memory) and a promise of the array

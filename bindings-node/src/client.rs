@@ -106,6 +106,26 @@ impl NativeClient {
         .await
     }
 
+    /// Get Customer: `{"customer_id", "phone", "email"}` (JSON text from
+    /// `lib/client.js`); resolves with the customer as JSON text, or null
+    /// when there is no such customer.
+    #[napi(catch_unwind)]
+    pub async fn find_customer(&self, lookup_json: String) -> napi::Result<Option<String>> {
+        let client = self.client.clone();
+        guarded(async move {
+            let lookup = crate::convert::lookup(&lookup_json).map_err(|e| to_napi(&e))?;
+            let found = client
+                .find_customer(&lookup)
+                .await
+                .map_err(|e| to_napi(&e))?;
+            found
+                .map(|customer| serde_json::to_string(customer.as_json()))
+                .transpose()
+                .map_err(|e| crate::error::internal(&e.to_string()))
+        })
+        .await
+    }
+
     /// A bulk run on the core's engine. `concurrency` and `rate` are
     /// checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
     /// fault: the engine panics after that many outcomes.

@@ -10,6 +10,29 @@ pub fn request(json: &str) -> Result<AddCustomerRequest, Error> {
     AddCustomerRequest::from_json(&parse(json)?)
 }
 
+/// `findCustomer`'s options (JSON text: `customer_id`, `phone`, `email`,
+/// each a string or null) as a core lookup, validated by the core.
+pub fn lookup(json: &str) -> Result<kapture_crm::CustomerLookup, Error> {
+    let value = parse(json)?;
+    let field = |key: &str| -> Result<Option<String>, Error> {
+        match &value[key] {
+            serde_json::Value::Null => Ok(None),
+            serde_json::Value::String(text) => Ok(Some(text.clone())),
+            other => Err(Error::Validation(vec![FieldError::new(
+                key,
+                format!("expected a string, got {other}"),
+            )])),
+        }
+    };
+    let lookup = kapture_crm::CustomerLookup {
+        customer_id: field("customer_id")?,
+        phone: field("phone")?,
+        email: field("email")?,
+    };
+    lookup.validate()?;
+    Ok(lookup)
+}
+
 /// JSON text into a value; `Err` is a validation error.
 pub fn parse(json: &str) -> Result<serde_json::Value, Error> {
     serde_json::from_str(json).map_err(|e| {

@@ -66,3 +66,10 @@ export async function typedSandbox(): Promise<number> {
   await sandbox.stop()
   return writes.length + new Client({ subdomain: 'acme', maxRetries: 3 }).endpoint.length
 }
+
+export async function typedLookup(client: Client): Promise<number | undefined> {
+  const found = await client.findCustomer({ phone: '9845012345' })
+  if (found === null) return undefined
+  const contacts: number = found.contacts?.length ?? 0
+  return (found.id ?? 0) + contacts
+}

@@ -160,6 +160,57 @@ impl NativeClient {
         )
     }
 
+    /// Get Customer; None when there is no such customer. The GIL is
+    /// released while waiting.
+    #[pyo3(signature = (customer_id=None, phone=None, email=None))]
+    fn find_customer<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: Option<&Bound<'py, PyAny>>,
+        phone: Option<String>,
+        email: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
+        let client = self.client()?;
+        let runtime = runtime()?;
+        let found = py
+            .detach(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    runtime.block_on(client.find_customer(&lookup))
+                }))
+            })
+            .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
+            .into_py_result()?;
+        match found {
+            Some(customer) => Ok(convert::object_to_python(py, customer.as_json())?.into_any()),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The same, as an awaitable of the running asyncio loop.
+    #[pyo3(signature = (customer_id=None, phone=None, email=None))]
+    fn find_customer_async<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: Option<&Bound<'py, PyAny>>,
+        phone: Option<String>,
+        email: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
+        let client = self.client()?;
+        aio::spawn(
+            py,
+            async move { client.find_customer(&lookup).await },
+            |py, result| match result {
+                Ok(Some(customer)) => convert::object_to_python(py, customer.as_json())
+                    .map(|d| d.into_any().unbind())
+                    .map_err(|e| e.into_value(py).into_any()),
+                Ok(None) => Ok(py.None()),
+                Err(error) => Err(exception(py, &error).unbind()),
+            },
+        )
+    }
+
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
     /// `_panic_after` is a test fault: the engine panics after that many
     /// outcomes.

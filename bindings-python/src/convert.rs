@@ -193,6 +193,44 @@ fn scalar(
     None
 }
 
+/// `find_customer`'s arguments as a core lookup (validated by the core);
+/// the customer id may be an int or a string of digits.
+pub fn lookup(
+    customer_id: Option<&Bound<'_, PyAny>>,
+    phone: Option<String>,
+    email: Option<String>,
+) -> Result<kapture_crm::CustomerLookup, Error> {
+    let customer_id = match customer_id.filter(|id| !id.is_none()) {
+        None => None,
+        Some(id) if id.cast::<PyBool>().is_ok() => {
+            return Err(Error::Validation(vec![FieldError::new(
+                "customer_id",
+                "expected Kapture's customer id (an int or a string of digits), got a bool",
+            )]));
+        }
+        Some(id) => match (id.cast::<PyInt>(), id.cast::<PyString>()) {
+            (Ok(int), _) => Some(int.to_string()),
+            (_, Ok(text)) => Some(text.to_string_lossy().into_owned()),
+            _ => {
+                return Err(Error::Validation(vec![FieldError::new(
+                    "customer_id",
+                    format!(
+                        "expected Kapture's customer id (an int or a string of digits), got {}",
+                        type_name(id)
+                    ),
+                )]));
+            }
+        },
+    };
+    let lookup = kapture_crm::CustomerLookup {
+        customer_id,
+        phone,
+        email,
+    };
+    lookup.validate()?;
+    Ok(lookup)
+}
+
 /// A row's (header, cell) pairs, and the problems met converting them.
 pub type RowCells = (Vec<(String, Cell)>, Vec<FieldError>);
 

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 use kapture_crm::settings;
-use kapture_crm::{AddCustomerRequest, Client, ClientBuilder, ClientSettings, Error};
+use kapture_crm::{
+    AddCustomerRequest, Client, ClientBuilder, ClientSettings, CustomerLookup, Error,
+};
 use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
@@ -36,6 +38,9 @@ enum Command {
     Validate(FileArgs),
     /// Add every row of a CSV or JSON-lines file; resumable.
     Import(ImportArgs),
+    /// Look a customer up (Get Customer) and print it as JSON; exit 0 found,
+    /// 1 not found, 2 error.
+    Find(FindArgs),
     /// Run the local Kapture-compatible sandbox in the foreground.
     Sandbox(SandboxArgs),
 }
@@ -135,6 +140,20 @@ struct ImportArgs {
 }
 
 #[derive(Args)]
+#[command(group(clap::ArgGroup::new("by").required(true).multiple(true).args(["phone", "email", "customer_id"])))]
+struct FindArgs {
+    #[arg(long)]
+    phone: Option<String>,
+    #[arg(long)]
+    email: Option<String>,
+    /// Kapture's customer id.
+    #[arg(long)]
+    customer_id: Option<String>,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(Args)]
 struct SandboxArgs {
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -162,6 +181,7 @@ fn main() -> ExitCode {
             Command::Add(args) => add(args).await,
             Command::Validate(args) => validate(args).await,
             Command::Import(args) => import(args).await,
+            Command::Find(args) => find(args).await,
             Command::Sandbox(args) => sandbox(args).await,
         }
     })
@@ -450,6 +470,35 @@ async fn import(args: ImportArgs) -> ExitCode {
             }
         }
         Err(e) => fail(&e),
+    }
+}
+
+async fn find(args: FindArgs) -> ExitCode {
+    let lookup = CustomerLookup {
+        customer_id: args.customer_id,
+        phone: args.phone,
+        email: args.email,
+    };
+    if let Err(e) = lookup.validate() {
+        return fail(&e.to_string());
+    }
+    let (client, _sandbox) = match client(&args.target) {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    match client.find_customer(&lookup).await {
+        Ok(Some(customer)) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(customer.as_json()).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!("kapture: no such customer");
+            ExitCode::from(1)
+        }
+        Err(e) => fail(&e.to_string()),
     }
 }
 

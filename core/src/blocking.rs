@@ -43,6 +43,14 @@ impl Client {
         self.block_on(self.inner.add_customer_json(request))
     }
 
+    /// Get Customer; `Ok(None)` when there is no such customer.
+    pub fn find_customer(
+        &self,
+        lookup: &crate::CustomerLookup,
+    ) -> Result<Option<crate::Customer>, Error> {
+        self.block_on(self.inner.find_customer(lookup))
+    }
+
     fn block_on<T>(&self, work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::Config(

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::config::{ClientBuilder, Config};
 use crate::endpoint::is_loopback;
 use crate::error::Error;
+use crate::lookup::{Customer, CustomerLookup, interpret_lookup, should_retry_lookup};
 use crate::model::AddCustomerRequest;
 use crate::response::{AddCustomerResponse, MAX_REPLY_BYTES, RawReply, interpret};
 use crate::retry::{Wait, parse_retry_after, should_retry, wait};
@@ -24,6 +25,8 @@ struct Inner {
     http: reqwest::Client,
     config: Config,
     authorization: HeaderValue,
+    /// Get Customer's URL, beside the add URL (the base URL's path kept).
+    lookup: reqwest::Url,
 }
 
 impl fmt::Debug for Client {
@@ -73,6 +76,7 @@ impl Client {
             .map_err(|e| Error::Config(format!("cannot set up HTTP: {}", chain(&e))))?;
         Ok(Self {
             inner: Arc::new(Inner {
+                lookup: crate::endpoint::lookup_url(&config.endpoint),
                 http,
                 config,
                 authorization,
@@ -116,6 +120,39 @@ impl Client {
         self.add_customer(&request).await
     }
 
+    /// Looks a customer up by Kapture's customer id, phone or email (Get
+    /// Customer): `Ok(None)` when the vendor says there is no such customer.
+    /// A read, so timeouts, resets, 5xx and 429 are retried (see
+    /// [`crate::lookup`]).
+    pub async fn find_customer(&self, lookup: &CustomerLookup) -> Result<Option<Customer>, Error> {
+        lookup.validate()?;
+        let body = bytes::Bytes::from(lookup.body().to_string());
+        let config = &self.inner.config;
+        let mut retry = 0;
+        loop {
+            let (outcome, retry_after) = match self.attempt(&self.inner.lookup, body.clone()).await
+            {
+                Ok(reply) => (
+                    interpret_lookup(&reply, config.token.bare()),
+                    reply.retry_after,
+                ),
+                Err(error) => (Err(error), None),
+            };
+            let error = match outcome {
+                Ok(found) => return Ok(found),
+                Err(error) => error,
+            };
+            if retry >= config.max_retries || !should_retry_lookup(&error) {
+                return Err(error);
+            }
+            match wait(retry, retry_after, &config.backoff, config.max_retry_after) {
+                Wait::Retry(delay) => tokio::time::sleep(delay).await,
+                Wait::GiveUp => return Err(error),
+            }
+            retry += 1;
+        }
+    }
+
     async fn send(
         &self,
         body: Vec<u8>,
@@ -125,7 +162,7 @@ impl Client {
         let body = bytes::Bytes::from(body);
         let mut retry = 0;
         loop {
-            let (outcome, retry_after) = match self.attempt(body.clone()).await {
+            let (outcome, retry_after) = match self.attempt(&config.endpoint, body.clone()).await {
                 Ok(reply) => (interpret(&reply, config.token.bare()), reply.retry_after),
                 Err(error) => (Err(error), None),
             };
@@ -148,11 +185,11 @@ impl Client {
     }
 
     /// One request and its whole reply, at most [`MAX_REPLY_BYTES`] of it.
-    async fn attempt(&self, body: bytes::Bytes) -> Result<RawReply, Error> {
+    async fn attempt(&self, url: &reqwest::Url, body: bytes::Bytes) -> Result<RawReply, Error> {
         let inner = &*self.inner;
         let mut response = inner
             .http
-            .post(inner.config.endpoint.clone())
+            .post(url.clone())
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json")

@@ -10,6 +10,20 @@ use crate::error::Error;
 /// Path of the Add Customer endpoint, appended to the base URL.
 pub const ADD_CUSTOMER_PATH: &str = "/ms/customer/customer/api/v1/add-update";
 
+/// Get Customer's URL for an add URL: the same base (its path prefix kept),
+/// then [`crate::lookup::LOOKUP_PATH`].
+pub(crate) fn lookup_url(endpoint: &Url) -> Url {
+    let mut url = endpoint.clone();
+    let base = endpoint
+        .path()
+        .strip_suffix(ADD_CUSTOMER_PATH)
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_string();
+    url.set_path(&format!("{base}{}", crate::lookup::LOOKUP_PATH));
+    url
+}
+
 pub(crate) fn subdomain_url(subdomain: &str) -> Result<Url, Error> {
     let label = subdomain.trim();
     let valid = (1..=63).contains(&label.len())
@@ -79,5 +93,25 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lookup_url_keeps_the_base_urls_path() {
+        let at = |add: &str| lookup_url(&Url::parse(add).unwrap()).to_string();
+        assert_eq!(
+            at(&format!("https://acme.kapturecrm.com{ADD_CUSTOMER_PATH}")),
+            "https://acme.kapturecrm.com/search-customer-by-customer-id.html"
+        );
+        assert_eq!(
+            at(&format!(
+                "https://proxy.example.com/kapture{ADD_CUSTOMER_PATH}"
+            )),
+            "https://proxy.example.com/kapture/search-customer-by-customer-id.html"
+        );
     }
 }

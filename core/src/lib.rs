@@ -9,6 +9,7 @@ mod error;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod lookup;
 mod model;
 pub mod parse;
 pub mod response;
@@ -22,6 +23,7 @@ pub mod validate;
 pub use client::Client;
 pub use config::ClientBuilder;
 pub use error::{ERROR_CODES, Error, FieldError, panic_text};
+pub use lookup::{Customer, CustomerLookup};
 pub use model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo, JsonObject};
 pub use response::AddCustomerResponse;
 pub use retry::Backoff;

@@ -16,9 +16,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::faults::{Fault, Faults};
-use crate::store::{Outcome, Parsed, Store};
+use crate::store::{NOT_FOUND_MESSAGE, Outcome, Parsed, Store};
 
 pub const ADD_UPDATE_PATH: &str = "/ms/customer/customer/api/v1/add-update";
+/// Get Customer, as the vendor serves it (no `/ms/...` prefix, `.html`).
+pub const LOOKUP_PATH: &str = "/search-customer-by-customer-id.html";
 const MAX_BODY: usize = 1 << 20;
 
 /// Counters of what the sandbox has seen, from `GET /sandbox/stats`.
@@ -26,6 +28,9 @@ const MAX_BODY: usize = 1 << 20;
 pub struct Stats {
     /// Requests to `add-update`, whatever became of them.
     pub add_update_requests: u64,
+    /// Requests to Get Customer (`search-customer-by-customer-id.html`).
+    #[serde(default)]
+    pub lookup_requests: u64,
     /// Faults injected, by kind.
     pub faults_injected: BTreeMap<String, u64>,
     /// Customers held.
@@ -37,6 +42,7 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     faults: Mutex<FaultState>,
     requests: AtomicU64,
+    lookups: AtomicU64,
 }
 
 struct FaultState {
@@ -63,6 +69,7 @@ impl Shared {
                 injected: BTreeMap::new(),
             }),
             requests: AtomicU64::new(0),
+            lookups: AtomicU64::new(0),
         }
     }
 
@@ -82,13 +89,20 @@ impl Shared {
     pub fn stats(&self) -> Stats {
         Stats {
             add_update_requests: self.requests.load(Ordering::Relaxed),
+            lookup_requests: self.lookups.load(Ordering::Relaxed),
             faults_injected: lock(&self.faults).injected.clone(),
             customers: lock(&self.store).len(),
         }
     }
 
-    fn next_fault(&self) -> (Fault, Faults) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
+    /// Counts the request (an add, or a lookup) and draws its fault.
+    fn next_fault(&self, lookup: bool) -> (Fault, Faults) {
+        let counter = if lookup {
+            &self.lookups
+        } else {
+            &self.requests
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
         let mut state = lock(&self.faults);
         if state.faults.is_quiet() {
             return (Fault::None, state.faults.clone());
@@ -158,6 +172,8 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Reply {
     match (request.method().clone(), path.as_str()) {
         (Method::POST, ADD_UPDATE_PATH) => add_update(request, shared).await,
         (_, ADD_UPDATE_PATH) => Ok(failed(StatusCode::METHOD_NOT_ALLOWED, "Use POST")),
+        (Method::POST, LOOKUP_PATH) => lookup(request, shared).await,
+        (_, LOOKUP_PATH) => Ok(failed(StatusCode::METHOD_NOT_ALLOWED, "Use POST")),
         (Method::GET, "/sandbox/customers") => {
             let customers = lock(&shared.store).customers();
             Ok(json_reply(StatusCode::OK, &json!(customers)))
@@ -188,8 +204,11 @@ async fn handle(request: Request<Incoming>, shared: &Shared) -> Reply {
     }
 }
 
-async fn add_update(request: Request<Incoming>, shared: &Shared) -> Reply {
-    let (fault, faults) = shared.next_fault();
+/// The fault drawn for one request: `Err` ends it now (a reply or a
+/// dropped connection); `Ok` carries the fault still to apply after the
+/// work (DropAfter, Malformed).
+async fn before_work(shared: &Shared, lookup: bool) -> Result<Fault, Reply> {
+    let (fault, faults) = shared.next_fault(lookup);
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
@@ -202,38 +221,94 @@ async fn add_update(request: Request<Incoming>, shared: &Shared) -> Reply {
         reply
     };
     match fault {
-        Fault::DropBefore => return Err(DropConnection),
-        Fault::RateLimit => {
-            return Ok(retry_after(failed(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests, please retry later",
-            )));
-        }
-        Fault::Unavailable => {
-            return Ok(retry_after(failed(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service temporarily unavailable",
-            )));
-        }
-        Fault::ServerError => {
-            return Ok(failed(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal server error",
-            ));
-        }
+        Fault::DropBefore => Err(Err(DropConnection)),
+        Fault::RateLimit => Err(Ok(retry_after(failed(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests, please retry later",
+        )))),
+        Fault::Unavailable => Err(Ok(retry_after(failed(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service temporarily unavailable",
+        )))),
+        Fault::ServerError => Err(Ok(failed(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal server error",
+        ))),
         Fault::Html => {
             let page = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>\
                         <body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>";
-            return Ok(reply(StatusCode::BAD_GATEWAY, "text/html", page.into()));
+            Err(Ok(reply(StatusCode::BAD_GATEWAY, "text/html", page.into())))
         }
-        Fault::None | Fault::DropAfter | Fault::Malformed => {}
+        Fault::None | Fault::DropAfter | Fault::Malformed => Ok(fault),
     }
+}
 
-    let authorized = request
+fn authorized(request: &Request<Incoming>, shared: &Shared) -> bool {
+    request
         .headers()
         .get(header::AUTHORIZATION)
-        .is_some_and(|v| v.as_bytes() == shared.authorization.as_bytes());
-    if !authorized {
+        .is_some_and(|v| v.as_bytes() == shared.authorization.as_bytes())
+}
+
+/// Get Customer: `[{"kapture_customer_id", "email_id", "phone"}]`; found,
+/// the vendor's "Customer Details" object; not found, its failed reply.
+/// Faults as for adds (a lookup changes nothing, so DropAfter only loses
+/// the reply).
+async fn lookup(request: Request<Incoming>, shared: &Shared) -> Reply {
+    let fault = match before_work(shared, true).await {
+        Ok(fault) => fault,
+        Err(reply) => return reply,
+    };
+    if !authorized(&request, shared) {
+        return Ok(failed(StatusCode::UNAUTHORIZED, "Invalid Auth Key"));
+    }
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(reply) => return Ok(reply),
+    };
+    let query = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Array(items)) if items.len() == 1 && items[0].is_object() => items[0].clone(),
+        _ => {
+            return Ok(failed(
+                StatusCode::BAD_REQUEST,
+                "Expected a JSON array of one object with kapture_customer_id, email_id, phone",
+            ));
+        }
+    };
+    let field = |key: &str| {
+        query[key].as_str().map(str::to_string).unwrap_or_else(|| {
+            query[key]
+                .as_u64()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        })
+    };
+    let found = lock(&shared.store).find(
+        &field("kapture_customer_id"),
+        &field("phone"),
+        &field("email_id"),
+    );
+    let answer = match found {
+        Some(details) => json!({"Customer Details": details, "status": "success"}),
+        None => json!({"Customer Details": NOT_FOUND_MESSAGE, "status": "failed"}),
+    };
+    match fault {
+        Fault::DropAfter => Err(DropConnection),
+        Fault::Malformed => {
+            let text = answer.to_string();
+            let cut = text[..text.len() / 2].to_string();
+            Ok(reply(StatusCode::OK, "application/json", cut.into()))
+        }
+        _ => Ok(json_reply(StatusCode::OK, &answer)),
+    }
+}
+
+async fn add_update(request: Request<Incoming>, shared: &Shared) -> Reply {
+    let fault = match before_work(shared, false).await {
+        Ok(fault) => fault,
+        Err(reply) => return reply,
+    };
+    if !authorized(&request, shared) {
         return Ok(failed(StatusCode::UNAUTHORIZED, "Invalid Auth Key"));
     }
     let body = match read_body(request).await {

@@ -27,6 +27,63 @@ pub struct StoredCustomer {
     pub request: Value,
 }
 
+/// A stored customer under Get Customer's names (`id`, `cmId`, `name`,
+/// `isOrganization`, `pinCode`, `customerCode`, `contacts` of `{id, leadId,
+/// contactPerson, ...}`). The contacts' phone and email keys are not
+/// documented by the vendor; the sandbox calls them `phone` and `email`.
+fn vendor_details(record: &Record) -> Value {
+    let request: Value = serde_json::from_str(&record.request).unwrap_or(Value::Null);
+    let info = &request["customer_info"];
+    let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
+    let contacts: Vec<Value> = request["contact_info"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .zip(&record.contact_ids)
+        .map(|(contact, id)| {
+            let mut person = text(contact, "contact_person_name");
+            if person.is_empty() {
+                person = format!(
+                    "{} {}",
+                    text(contact, "first_name"),
+                    text(contact, "last_name")
+                )
+                .trim()
+                .to_string();
+            }
+            serde_json::json!({
+                "id": id,
+                "leadId": record.customer_id,
+                "contactPerson": person,
+                "phone": text(contact, "contact_person_phone"),
+                "email": text(contact, "contact_person_email"),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "id": record.customer_id,
+        "cmId": record.customer_id,
+        "name": text(info, "customer_name"),
+        "isOrganization": info["organization"].as_bool().unwrap_or(false),
+        "address": text(info, "address"),
+        "city": text(info, "city"),
+        "state": text(info, "state"),
+        "country": text(info, "country"),
+        "pinCode": text(info, "pincode"),
+        "customerCode": text(info, "customer_code"),
+        "remarks": text(info, "remarks"),
+        "phone": text(info, "phone"),
+        "email": text(info, "email_id"),
+        "generationDate": "Nov 29, 2026 12:00:00 PM",
+        "currentStatus": "Open",
+        "contacts": contacts,
+    })
+}
+
+/// The vendor's reply when Get Customer finds nothing (its spelling).
+pub const NOT_FOUND_MESSAGE: &str = "Information given by you does not exist in our sytsem.";
+
 /// Held compactly: a million customers must not cost gigabytes.
 struct Record {
     customer_id: u64,
@@ -115,6 +172,31 @@ impl Store {
                 request: serde_json::from_str(&r.request).unwrap_or(Value::Null),
             })
             .collect()
+    }
+
+    /// Get Customer: the customer with this id, else this phone (by its
+    /// digits), else this email (any case), as the vendor's "Customer
+    /// Details" object.
+    pub fn find(&self, customer_id: &str, phone: &str, email: &str) -> Option<Value> {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let email = email.trim().to_lowercase();
+        let index = customer_id
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(|id| self.by_id.get(&id))
+            .or_else(|| {
+                (!digits.is_empty())
+                    .then(|| self.by_phone.get(&digits))
+                    .flatten()
+            })
+            .or_else(|| {
+                (!email.is_empty())
+                    .then(|| self.by_email.get(&email))
+                    .flatten()
+            })?;
+        let record = &self.records[*index];
+        Some(vendor_details(record))
     }
 
     /// Adds or updates the customer of one parsed request body.

@@ -31,7 +31,7 @@ from ._errors import (
 )
 from ._rows import from_row
 from ._sandbox import Sandbox
-from .types import AddCustomerRequest, AddCustomerResponse
+from .types import AddCustomerRequest, AddCustomerResponse, Customer
 
 __version__: str = _native.__version__
 
@@ -59,6 +59,7 @@ __all__ = [
     "InternalError",
     "AddCustomerRequest",
     "AddCustomerResponse",
+    "Customer",
 ]
 
 

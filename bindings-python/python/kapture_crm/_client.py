@@ -9,7 +9,7 @@ from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, Union
 from . import _native
 from ._bulk import AsyncBulkResults, BulkResults, Record
 from ._rows import Columns, records_of
-from .types import AddCustomerRequest, AddCustomerResponse
+from .types import AddCustomerRequest, AddCustomerResponse, Customer
 
 Request = Union[AddCustomerRequest, Mapping[str, Any]]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -72,6 +72,19 @@ class Client(_Base):
         parsed reply with every field the server sent. Raises a KaptureError."""
         return self._native.add_customer(request)  # type: ignore[no-any-return]
 
+    def find_customer(
+        self,
+        *,
+        customer_id: Union[int, str, None] = None,
+        phone: Optional[str] = None,
+        email: Optional[str] = None,
+    ) -> Optional[Customer]:
+        """Looks a customer up (Kapture's Get Customer) by its customer id,
+        phone or email: the customer, or None when Kapture has none. The way
+        to settle an ``outcome_unknown`` add before sending it again. A
+        read: timeouts, resets and 5xx are retried."""
+        return self._native.find_customer(customer_id, phone, email)  # type: ignore[no-any-return]
+
     def add_customers(
         self,
         records: Iterable[Record],
@@ -116,6 +129,16 @@ class AsyncClient(_Base):
 
     async def add_customer(self, request: Request) -> AddCustomerResponse:
         return await self._native.add_customer_async(request)  # type: ignore[no-any-return]
+
+    async def find_customer(
+        self,
+        *,
+        customer_id: Union[int, str, None] = None,
+        phone: Optional[str] = None,
+        email: Optional[str] = None,
+    ) -> Optional[Customer]:
+        """``Client.find_customer``, awaitable."""
+        return await self._native.find_customer_async(customer_id, phone, email)  # type: ignore[no-any-return]
 
     def add_customers(
         self,

@@ -104,6 +104,36 @@ class AddCustomerResponse(TypedDict, total=False):
     message: str
 
 
+class CustomerContact(TypedDict, total=False):
+    """A contact of a looked-up customer (the vendor's camelCase keys)."""
+
+    id: int
+    leadId: int
+    contactPerson: str
+    phone: str
+    email: str
+
+
+class Customer(TypedDict, total=False):
+    """A customer as Get Customer returns it (``find_customer``): the
+    documented keys; every other field the server sent is kept too."""
+
+    id: int
+    cmId: int
+    name: str
+    isOrganization: bool
+    address: str
+    city: str
+    state: str
+    country: str
+    pinCode: str
+    customerCode: str
+    remarks: str
+    generationDate: str
+    currentStatus: str
+    contacts: List[CustomerContact]
+
+
 class FieldProblem(TypedDict):
     path: str
     message: str

@@ -1,0 +1,56 @@
+// Issue 12: findCustomer (Get Customer) against the sandbox.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Sandbox, ValidationError, AuthenticationError, ConnectionError, Client } from '../index.mjs'
+
+test('findCustomer by phone, email or id; null for a stranger', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const client = sandbox.client()
+    const reply = await client.addCustomer({ customer_info: { customer_name: 'Asha Rao', phone: '9845012345', email_id: 'asha@example.com' } })
+    const id = reply.customer.customer_id
+    for (const lookup of [{ phone: '9845012345' }, { email: 'ASHA@example.com' }, { customerId: id }, { customerId: String(id) }]) {
+      const found = await client.findCustomer(lookup)
+      assert.equal(found.id, id)
+      assert.equal(found.name, 'Asha Rao')
+    }
+    assert.equal(await client.findCustomer({ phone: '9000000000' }), null)
+    assert.equal(sandbox.stats().lookup_requests, 5)
+    assert.equal(sandbox.stats().add_update_requests, 1)
+  } finally {
+    await sandbox.stop()
+  }
+})
+
+test('findCustomer validates before sending; a bad key is an AuthenticationError', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const client = sandbox.client()
+    await assert.rejects(client.findCustomer({}), ValidationError)
+    await assert.rejects(client.findCustomer({ customerId: '12a', phone: '12' }), (e) => {
+      assert.ok(e instanceof ValidationError)
+      assert.deepEqual(e.errors.map((p) => p.path), ['customer_id', 'phone'])
+      return true
+    })
+    await assert.rejects(client.findCustomer({ customerId: 1.5 }), ValidationError)
+    assert.equal(sandbox.stats().lookup_requests, 0)
+    const wrong = new Client({ token: 'wrong', baseUrl: sandbox.url })
+    await assert.rejects(wrong.findCustomer({ phone: '9845012345' }), AuthenticationError)
+  } finally {
+    await sandbox.stop()
+  }
+})
+
+test('findCustomer settles an unknown outcome (the README recipe)', async () => {
+  const sandbox = await Sandbox.start({ faults: { drop_after: 1 } })
+  try {
+    const client = sandbox.client({ maxRetries: 0 })
+    const request = { customer_info: { customer_name: 'Asha', phone: '9845012345' } }
+    await assert.rejects(client.addCustomer(request), (e) => e instanceof ConnectionError && e.outcomeUnknown)
+    sandbox.setFaults({})
+    assert.ok(await client.findCustomer({ phone: '9845012345' }), 'processed: do not send it again')
+    assert.equal(sandbox.customers()[0].writes, 1)
+  } finally {
+    await sandbox.stop()
+  }
+})

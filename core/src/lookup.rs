@@ -1,0 +1,278 @@
+//! Get Customer: look a customer up by Kapture's customer id, phone or
+//! email (`POST <base>/search-customer-by-customer-id.html`, a one-element
+//! JSON array), the way to settle an "outcome unknown" add.
+//!
+//! A lookup is a read, so its retry policy is not the add's: timeouts,
+//! resets, 5xx and 429 are retried (up to `max_retries`, with the same
+//! backoff and `Retry-After` handling), whatever was sent.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, FieldError};
+use crate::formats::{is_email, is_phone};
+use crate::response::{RawReply, clean, interpret};
+
+/// Path of the Get Customer endpoint, after the base URL's own path.
+pub const LOOKUP_PATH: &str = "/search-customer-by-customer-id.html";
+
+/// What to look a customer up by: any of Kapture's customer id, a phone, an
+/// email (at least one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerLookup {
+    pub customer_id: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+impl CustomerLookup {
+    pub fn by_customer_id(id: impl ToString) -> Self {
+        Self {
+            customer_id: Some(id.to_string()),
+            ..Self::default()
+        }
+    }
+
+    pub fn by_phone(phone: impl Into<String>) -> Self {
+        Self {
+            phone: Some(phone.into()),
+            ..Self::default()
+        }
+    }
+
+    pub fn by_email(email: impl Into<String>) -> Self {
+        Self {
+            email: Some(email.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The rules of the add fields: digits for the id, a phone's and an
+    /// email's shape; at least one given. Every problem at once.
+    pub fn validate(&self) -> Result<(), Error> {
+        fn given(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let mut problems = Vec::new();
+        if let Some(id) = given(&self.customer_id)
+            && !id.bytes().all(|b| b.is_ascii_digit())
+        {
+            problems.push(FieldError::new(
+                "customer_id",
+                format!("expected Kapture's customer id (digits), got {id:?}"),
+            ));
+        }
+        if let Some(phone) = given(&self.phone)
+            && !is_phone(phone)
+        {
+            problems.push(FieldError::new(
+                "phone",
+                format!("expected a phone number (6 to 15 digits), got {phone:?}"),
+            ));
+        }
+        if let Some(email) = given(&self.email)
+            && !is_email(email)
+        {
+            problems.push(FieldError::new(
+                "email",
+                format!("expected an email address, got {email:?}"),
+            ));
+        }
+        if given(&self.customer_id).is_none()
+            && given(&self.phone).is_none()
+            && given(&self.email).is_none()
+        {
+            problems.push(FieldError::new(
+                "",
+                "give a customer id, a phone or an email to look a customer up by",
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation(problems))
+        }
+    }
+
+    /// The vendor's body: `[{"kapture_customer_id", "email_id", "phone"}]`,
+    /// what is not given left empty.
+    pub fn body(&self) -> Value {
+        let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or_default().to_string();
+        json!([{
+            "kapture_customer_id": text(&self.customer_id),
+            "email_id": text(&self.email),
+            "phone": text(&self.phone),
+        }])
+    }
+}
+
+/// A customer as Get Customer returns it: every field the server sent
+/// (`as_json`), with typed accessors for the documented ones (the vendor's
+/// camelCase keys).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    body: Map<String, Value>,
+}
+
+fn number(value: Option<&Value>) -> Option<u64> {
+    match value? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl Customer {
+    pub fn from_json(body: Map<String, Value>) -> Self {
+        Self { body }
+    }
+
+    /// Kapture's customer id (`id`).
+    pub fn id(&self) -> Option<u64> {
+        number(self.body.get("id"))
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.text("name")
+    }
+
+    pub fn customer_code(&self) -> Option<&str> {
+        self.text("customerCode")
+    }
+
+    /// Any documented text field by its vendor key (`city`, `pinCode`,
+    /// `generationDate`, `currentStatus`...).
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.body.get(key).and_then(Value::as_str)
+    }
+
+    pub fn is_organization(&self) -> Option<bool> {
+        self.body.get("isOrganization").and_then(Value::as_bool)
+    }
+
+    /// The contacts (`id`, `leadId`, `contactPerson`, phone, email...).
+    pub fn contacts(&self) -> Vec<&Map<String, Value>> {
+        self.body
+            .get("contacts")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(Value::as_object).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every field the server sent.
+    pub fn as_json(&self) -> &Map<String, Value> {
+        &self.body
+    }
+}
+
+/// The vendor's words for "no such customer" (its spelling of "system" varies).
+fn is_not_found(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.contains("does not exist") || text.contains("not found")
+}
+
+/// A Get Customer reply: found, not found (`Ok(None)`), or the error (a bad
+/// key is `Authentication`, as for adds; another failed reply is `Api` with
+/// the vendor's text).
+pub(crate) fn interpret_lookup(reply: &RawReply, secret: &str) -> Result<Option<Customer>, Error> {
+    let details = serde_json::from_slice::<Value>(&reply.body)
+        .ok()
+        .and_then(|v| v.as_object()?.get("Customer Details").cloned());
+    if ((200..300).contains(&reply.status) || reply.status == 404)
+        && let Some(Value::String(text)) = &details
+    {
+        if is_not_found(text) {
+            return Ok(None);
+        }
+        if !text.to_ascii_lowercase().contains("auth key") {
+            return Err(Error::Api {
+                status: reply.status,
+                message: clean(text, secret, 300, false),
+                body: clean(&String::from_utf8_lossy(&reply.body), secret, 2000, true),
+            });
+        }
+    }
+    // Success, auth failures, rate limits and server errors read as adds do.
+    let response = interpret(reply, secret)?;
+    match response.as_json().get("Customer Details") {
+        Some(Value::Object(customer)) => Ok(Some(Customer::from_json(customer.clone()))),
+        _ => Err(Error::UnexpectedResponse {
+            status: reply.status,
+            message: "a success reply without a \"Customer Details\" object".into(),
+            body: clean(&String::from_utf8_lossy(&reply.body), secret, 2000, true),
+        }),
+    }
+}
+
+/// Whether a failed lookup is tried again: a read may be repeated after
+/// anything transient.
+pub(crate) fn should_retry_lookup(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Timeout { .. }
+            | Error::Connection { .. }
+            | Error::Server { .. }
+            | Error::RateLimited { .. }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_are_validated_before_any_io() {
+        assert!(CustomerLookup::by_phone("9845012345").validate().is_ok());
+        let Err(Error::Validation(problems)) = CustomerLookup::default().validate() else {
+            panic!("an empty lookup must fail")
+        };
+        assert_eq!(problems.len(), 1);
+        let bad = CustomerLookup {
+            customer_id: Some("12a".into()),
+            phone: Some("12".into()),
+            email: Some("nope".into()),
+        };
+        let Err(Error::Validation(problems)) = bad.validate() else {
+            panic!()
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["customer_id", "phone", "email"]);
+        assert_eq!(
+            CustomerLookup::by_email("a@b.co").body(),
+            json!([{"kapture_customer_id": "", "email_id": "a@b.co", "phone": ""}])
+        );
+    }
+
+    fn reply(status: u16, body: &str) -> RawReply {
+        RawReply {
+            status,
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_vendors_replies() {
+        let found = interpret_lookup(
+            &reply(200, r#"{"Customer Details": {"id": 191121684, "name": "Asha", "contacts": [{"id": 5, "leadId": 191121684}], "extra": 1}, "status": "success"}"#),
+            "t",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(found.id(), Some(191_121_684));
+        assert_eq!(found.name(), Some("Asha"));
+        assert_eq!(found.contacts().len(), 1);
+        assert_eq!(found.as_json()["extra"], 1);
+        let missing = r#"{"Customer Details": "Information given by you does not exist in our sytsem.", "status": "failed"}"#;
+        assert_eq!(interpret_lookup(&reply(200, missing), "t").unwrap(), None);
+        let bad_key = r#"{"message": "Invalid Auth Key", "status": "failed"}"#;
+        assert!(matches!(
+            interpret_lookup(&reply(200, bad_key), "t"),
+            Err(Error::Authentication { .. })
+        ));
+        let other = r#"{"Customer Details": "Something else went wrong", "status": "failed"}"#;
+        assert!(matches!(
+            interpret_lookup(&reply(200, other), "t"),
+            Err(Error::Api { message, .. }) if message == "Something else went wrong"
+        ));
+    }
+}

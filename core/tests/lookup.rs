@@ -1,0 +1,125 @@
+//! Issue 12, Get Customer: `Client::find_customer` against the sandbox,
+//! which serves the vendor's path and shapes with the same faults as adds.
+
+use std::time::Duration;
+
+use kapture_crm::{AddCustomerRequest, Backoff, Client, CustomerLookup, Error, blocking};
+use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
+
+async fn sandbox(faults: Faults) -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        faults,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn client(sandbox: &Sandbox, retries: u32) -> Client {
+    Client::builder()
+        .token(sandbox.token())
+        .base_url(sandbox.url())
+        .max_retries(retries)
+        .backoff(Backoff {
+            initial: Duration::from_millis(1),
+            max: Duration::from_millis(5),
+        })
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_customer_is_found_by_phone_email_or_id_and_a_stranger_is_none() {
+    let sandbox = sandbox(Faults::default()).await;
+    let client = client(&sandbox, 2);
+    let mut request = AddCustomerRequest::with_phone("Asha Rao", "+91 98450 12345");
+    request.customer_info.email_id = "Asha@Example.com".into();
+    request.customer_info.city = "Pune".into();
+    let added = client.add_customer(&request).await.unwrap();
+    let id = added.customer_id().unwrap() as u64;
+
+    for lookup in [
+        CustomerLookup::by_phone("919845012345"),
+        CustomerLookup::by_email("asha@example.com"),
+        CustomerLookup::by_customer_id(id),
+    ] {
+        let found = client.find_customer(&lookup).await.unwrap().expect("found");
+        assert_eq!(found.id(), Some(id), "{lookup:?}");
+        assert_eq!(found.name(), Some("Asha Rao"));
+        assert_eq!(found.text("city"), Some("Pune"));
+        assert!(found.as_json().contains_key("generationDate"));
+    }
+    let stranger = CustomerLookup::by_phone("9000000000");
+    assert_eq!(client.find_customer(&stranger).await.unwrap(), None);
+    assert_eq!(sandbox.customers()[0].writes, 1, "a lookup writes nothing");
+}
+
+#[tokio::test]
+async fn bad_lookups_fail_before_io_and_a_bad_key_is_authentication() {
+    let sandbox = sandbox(Faults::default()).await;
+    let client = client(&sandbox, 0);
+    let err = client
+        .find_customer(&CustomerLookup::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err}");
+    let wrong = Client::builder()
+        .token("not-the-token")
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let err = wrong
+        .find_customer(&CustomerLookup::by_phone("9845012345"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
+    assert_eq!(sandbox.stats().add_update_requests, 0);
+}
+
+#[tokio::test]
+async fn a_lookup_is_a_read_retried_through_drops_and_5xx() {
+    let sandbox = sandbox(Faults::default()).await;
+    let client = client(&sandbox, 20);
+    client
+        .add_customer(&AddCustomerRequest::with_phone("Asha", "9845012345"))
+        .await
+        .unwrap();
+    sandbox
+        .set_faults(Faults {
+            seed: 11,
+            drop_after: 0.3,
+            unavailable: 0.2,
+            server_error: 0.2,
+            retry_after: None,
+            ..Faults::default()
+        })
+        .unwrap();
+    for _ in 0..10 {
+        let found = client
+            .find_customer(&CustomerLookup::by_phone("9845012345"))
+            .await
+            .unwrap();
+        assert!(found.is_some());
+    }
+    let injected: u64 = sandbox.stats().faults_injected.values().sum();
+    assert!(injected > 0, "the faults were exercised");
+}
+
+#[test]
+fn the_blocking_client_finds_too() {
+    let sandbox = Sandbox::start_background(SandboxConfig::default()).unwrap();
+    let client = blocking::Client::new(
+        Client::builder()
+            .token(sandbox.token())
+            .base_url(sandbox.url()),
+    )
+    .unwrap();
+    client
+        .add_customer(&AddCustomerRequest::with_email("Ravi", "ravi@example.com"))
+        .unwrap();
+    let found = client
+        .find_customer(&CustomerLookup::by_email("ravi@example.com"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.name(), Some("Ravi"));
+}
