@@ -171,6 +171,9 @@ export class ConfigError extends KaptureError {}
 export class ApiError extends KaptureError {
   readonly status: number
   readonly body: string
+  /** The ids a "Lead already exists, Customer ID :N, ..." refusal names; null otherwise. */
+  readonly existingCustomerId: number | null
+  readonly existingContactId: number | null
 }
 export class AuthenticationError extends ApiError {}
 export class RateLimitError extends ApiError {

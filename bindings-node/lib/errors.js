@@ -35,6 +35,9 @@ class ApiError extends KaptureError {
     this.status = props.status ?? 0
     /** The reply body, cut to 4 KiB. */
     this.body = props.body ?? ''
+    /** The ids a "Lead already exists, Customer ID :N, ..." refusal names; null otherwise. */
+    this.existingCustomerId = props.existingCustomerId ?? null
+    this.existingContactId = props.existingContactId ?? null
   }
 }
 

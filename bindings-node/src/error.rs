@@ -31,6 +31,11 @@ pub fn payload(error: &Error) -> Value {
         Error::RateLimited { retry_after, .. } => {
             out["retryAfter"] = json!(retry_after.map(|d| d.as_secs_f64()));
         }
+        Error::Api { .. } => {
+            // "Lead already exists, Customer ID :N, ...": the ids it names.
+            out["existingCustomerId"] = json!(error.existing_customer_id());
+            out["existingContactId"] = json!(error.existing_contact_id());
+        }
         _ => {}
     }
     // What the vendor said, or the transport's own words: the error's cause.

@@ -124,3 +124,13 @@ test('the token is in no inspect output, JSON or error', async () => {
     await server.close()
   }
 })
+
+test('an already-exists refusal names its ids (issue 12)', async () => {
+  const body = '{"message": "Lead already exists, Customer ID :45759542, Enquiry ID :10934634, Contact ID : 49560612", "status": "failed"}'
+  const e = await errorFrom(step.json(200, body))
+  assert.ok(e instanceof kapture.ApiError)
+  assert.equal(e.existingCustomerId, 45759542)
+  assert.equal(e.existingContactId, 49560612)
+  const other = await errorFrom(step.json(200, '{"message": "Name, Email Id, and Phone Number required", "status": "failed"}'))
+  assert.equal(other.existingCustomerId, null)
+})

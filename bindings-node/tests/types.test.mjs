@@ -49,7 +49,7 @@ test('index.d.ts lists exactly the fields of the Rust model, section by section'
     assert.ok(body, name)
     return [...body[1].matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]).sort()
   }
-  const wire = toWire({ customer_info: { customer_name: 'A', phone: '9845012345' }, contact_info: [{}] })
+  const wire = toWire({ customer_info: { customer_name: 'A', phone: '9845012345' }, contact_info: [{ contact_person_phone: '9845012345' }] })
   assert.deepEqual(fields('AddCustomerRequest'), Object.keys(wire).sort())
   assert.deepEqual(fields('CustomerInfo'), Object.keys(wire.customer_info).sort())
   assert.deepEqual(fields('ContactInfo'), Object.keys(wire.contact_info[0]).sort())

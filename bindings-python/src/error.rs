@@ -58,6 +58,11 @@ fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
     if let Some(status) = error.status() {
         attrs.set_item("status_code", status)?;
     }
+    if let Error::Api { .. } = error {
+        // "Lead already exists, Customer ID :N, ...": the ids it names.
+        attrs.set_item("existing_customer_id", error.existing_customer_id())?;
+        attrs.set_item("existing_contact_id", error.existing_contact_id())?;
+    }
     if let Some(body) = error.body() {
         attrs.set_item("body", body)?;
     }

@@ -193,3 +193,18 @@ def test_token_in_no_repr_or_message(scripted: Any) -> None:
         assert_no_token(error)
     with kapture_crm.Sandbox(token=TOKEN) as sandbox:
         assert TOKEN not in repr(sandbox) and TOKEN not in repr(sandbox.client())
+
+
+def test_an_already_exists_refusal_names_its_ids(scripted: Any) -> None:
+    """Issue 12: the vendor's "Lead already exists" reply keeps the ids it names."""
+    body = (
+        '{"message": "Lead already exists, Customer ID :45759542, Enquiry ID :10934634, '
+        'Contact ID : 49560612", "status": "failed"}'
+    )
+    e = error_from(scripted, Step(200, body))
+    assert type(e) is kapture_crm.APIError
+    assert (e.existing_customer_id, e.existing_contact_id) == (45759542, 49560612)
+    again = pickle.loads(pickle.dumps(e))
+    assert (again.existing_customer_id, again.existing_contact_id) == (45759542, 49560612)
+    other = error_from(scripted, Step(200, '{"message": "Name, Email Id, and Phone Number required", "status": "failed"}'))
+    assert isinstance(other, kapture_crm.APIError) and other.existing_customer_id is None

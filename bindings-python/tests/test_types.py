@@ -50,7 +50,9 @@ def test_the_typed_dicts_list_exactly_the_fields_of_the_rust_model() -> None:
     model and not here (or left here after removal) fails this test."""
     from kapture_crm import types
 
-    wire = kapture_crm.to_wire({"customer_info": {"customer_name": "A", "phone": "9845012345"}, "contact_info": [{}]})
+    wire = kapture_crm.to_wire(
+        {"customer_info": {"customer_name": "A", "phone": "9845012345"}, "contact_info": [{"contact_person_phone": "9845012345"}]}
+    )
     assert set(types.AddCustomerRequest.__annotations__) == set(wire)
     for section, typed in (
         ("customer_info", types.CustomerInfo),

@@ -147,6 +147,34 @@ pub const ERROR_CODES: &[&str] = &[
 ];
 
 impl Error {
+    /// Kapture's id of the customer a "Lead already exists, Customer ID :N,
+    /// ..." refusal names (an `Api` error): the record exists already.
+    pub fn existing_customer_id(&self) -> Option<u64> {
+        self.existing_id("customer id")
+    }
+
+    /// The contact id such a refusal names.
+    pub fn existing_contact_id(&self) -> Option<u64> {
+        self.existing_id("contact id")
+    }
+
+    fn existing_id(&self, label: &str) -> Option<u64> {
+        let Error::Api { message, .. } = self else {
+            return None;
+        };
+        let lower = message.to_ascii_lowercase();
+        if !lower.contains("already exist") {
+            return None;
+        }
+        let after = &lower[lower.find(label)? + label.len()..];
+        let digits: String = after
+            .trim_start_matches([' ', ':', '#'])
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    }
+
     /// True when the request may have been processed although the call
     /// failed: check the CRM before sending it again.
     pub fn outcome_unknown(&self) -> bool {
@@ -286,6 +314,25 @@ fn unknown_text(outcome_unknown: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_already_exists_refusal_names_its_ids() {
+        let error = Error::Api {
+            status: 200,
+            message: "Lead already exists, Customer ID :45759542, Enquiry ID :10934634, \
+                      Contact ID : 49560612"
+                .into(),
+            body: String::new(),
+        };
+        assert_eq!(error.existing_customer_id(), Some(45_759_542));
+        assert_eq!(error.existing_contact_id(), Some(49_560_612));
+        let other = Error::Api {
+            status: 200,
+            message: "Name, Email Id, and Phone Number required".into(),
+            body: String::new(),
+        };
+        assert_eq!(other.existing_customer_id(), None);
+    }
 
     /// Issue 9, case 4: a panic around a call that may have sent is unknown.
     #[test]

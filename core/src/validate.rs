@@ -11,18 +11,29 @@ pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let customer = &request.customer_info;
 
-    // The vendor's rule: "name and phone, or name and email".
-    if customer.customer_name.trim().is_empty() {
+    // An update names the customer by Kapture's id (the vendor's Update
+    // Customer): name, phone and email become optional.
+    let id = customer.customer_id.trim();
+    if !id.is_empty() && !id.bytes().all(|b| b.is_ascii_digit()) {
         errors.push(FieldError::new(
-            "customer_info.customer_name",
-            "is required and must not be blank",
+            "customer_info.customer_id",
+            format!("expected Kapture's customer id (digits), got {}", quote(id)),
         ));
     }
-    if customer.phone.trim().is_empty() && customer.email_id.trim().is_empty() {
-        errors.push(FieldError::new(
-            "customer_info.phone",
-            "a phone or an email_id is required with the customer_name (both are blank)",
-        ));
+    // The vendor's rule for an add: "name and phone, or name and email".
+    if id.is_empty() {
+        if customer.customer_name.trim().is_empty() {
+            errors.push(FieldError::new(
+                "customer_info.customer_name",
+                "is required and must not be blank",
+            ));
+        }
+        if customer.phone.trim().is_empty() && customer.email_id.trim().is_empty() {
+            errors.push(FieldError::new(
+                "customer_info.phone",
+                "a phone or an email_id is required with the customer_name (both are blank)",
+            ));
+        }
     }
     phone(&mut errors, "customer_info.phone", &customer.phone);
     email(&mut errors, "customer_info.email_id", &customer.email_id);
@@ -34,6 +45,16 @@ pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
 
     for (i, contact) in request.contact_info.iter().enumerate() {
         let path = |field: &str| format!("contact_info[{i}].{field}");
+        // The vendor marks one of them mandatory in each contact entry.
+        if contact.contact_person_phone.trim().is_empty()
+            && contact.contact_person_email.trim().is_empty()
+        {
+            errors.push(FieldError::new(
+                format!("contact_info[{i}]"),
+                "each contact needs a contact_person_phone or a contact_person_email (the \
+                 vendor requires one of them)",
+            ));
+        }
         phone(
             &mut errors,
             &path("contact_person_phone"),

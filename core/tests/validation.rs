@@ -64,7 +64,7 @@ fn minimal_request_has_the_documented_shape() {
 fn contact_fields_keep_wire_names() {
     let request = AddCustomerRequest::from_json(&json!({
         "customer_info": {"customer_name": "A", "email_id": "a@b.co"},
-        "contact_info": [{"first_name": "X", "matchEmailPhone": true}],
+        "contact_info": [{"first_name": "X", "matchEmailPhone": true, "contact_person_phone": "9380491387"}],
         "enquiry_info": {"subStatus": "Hot"}
     }))
     .unwrap();
@@ -85,7 +85,7 @@ fn unknown_key_suggests_the_documented_one() {
     );
     let message = only_problem(json!({
         "customer_info": {"customer_name": "A", "phone": "9380491387"},
-        "contact_info": [{"contact_person_emial": "a@b.co"}]
+        "contact_info": [{"contact_person_emial": "a@b.co", "contact_person_phone": "9380491387"}]
     }));
     assert_eq!(
         message,
@@ -264,11 +264,11 @@ fn phones_are_checked_in_customer_and_contacts() {
 #[test]
 fn dates_follow_the_accepted_layouts() {
     let mut request = minimal();
-    request["contact_info"] = json!([{"dob": "1990-02-28"}]);
+    request["contact_info"] = json!([{"dob": "1990-02-28", "contact_person_phone": "9380491387"}]);
     request["enquiry_info"] = json!({"next_follow_up_date": "2026-12-01 09:30:00"});
     AddCustomerRequest::from_json(&request).unwrap();
 
-    request["contact_info"] = json!([{"dob": "28/02/1990"}]);
+    request["contact_info"] = json!([{"dob": "28/02/1990", "contact_person_phone": "9380491387"}]);
     request["enquiry_info"] = json!({"next_follow_up_date": "2026-02-30"});
     let errors = problems(request);
     assert_eq!(
@@ -325,6 +325,7 @@ fn typed_requests_are_validated_too() {
     let mut request = AddCustomerRequest::with_email("A", "not-an-email");
     request.contact_info.push(Default::default());
     request.contact_info[0].dob = "1990-1-1".into();
+    request.contact_info[0].contact_person_phone = "9380491387".into();
     let Err(Error::Validation(errors)) = request.validate() else {
         panic!("accepted")
     };
@@ -371,4 +372,25 @@ fn case_10_deep_nesting_is_refused_not_a_stack_overflow() {
             None => break,
         }
     }
+}
+
+/// Issue 12: the vendor's rule for each contact entry, and the update rules.
+#[test]
+fn each_contact_needs_a_phone_or_an_email_and_an_update_needs_only_the_id() {
+    let errors = problems(json!({
+        "customer_info": {"customer_name": "A", "phone": "9380491387"},
+        "contact_info": [{"first_name": "Ravi"}, {"contact_person_email": "r@b.co"}]
+    }));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].path, "contact_info[0]");
+
+    // An update: the id alone (and the changed fields) is enough.
+    let update = AddCustomerRequest::from_json(&json!({
+        "customer_info": {"customer_id": "191690263", "city": "Pune"}
+    }))
+    .unwrap();
+    assert_eq!(update.customer_info.customer_id, "191690263");
+    let errors = problems(json!({"customer_info": {"customer_id": "19x", "phone": "12"}}));
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["customer_info.customer_id", "customer_info.phone"]);
 }

@@ -90,14 +90,35 @@ class ConfigError(KaptureError):
 
 class APIError(KaptureError):
     """Kapture answered with a refusal. ``message`` is Kapture's own message,
-    ``status_code`` the HTTP status, ``body`` the reply (cut to 4 KiB)."""
+    ``status_code`` the HTTP status, ``body`` the reply (cut to 4 KiB).
+    A refusal saying the record already exists ("Lead already exists,
+    Customer ID :N, ...") names its ids in ``existing_customer_id`` and
+    ``existing_contact_id`` (None otherwise)."""
 
     code = "api"
 
-    def __init__(self, text: str, *, status_code: int = 0, body: str = "", **kw: Any) -> None:
-        super().__init__(text, status_code=status_code, body=body, **kw)
+    def __init__(
+        self,
+        text: str,
+        *,
+        status_code: int = 0,
+        body: str = "",
+        existing_customer_id: Optional[int] = None,
+        existing_contact_id: Optional[int] = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(
+            text,
+            status_code=status_code,
+            body=body,
+            existing_customer_id=existing_customer_id,
+            existing_contact_id=existing_contact_id,
+            **kw,
+        )
         self.status_code: int = status_code
         self.body: str = body
+        self.existing_customer_id: Optional[int] = existing_customer_id
+        self.existing_contact_id: Optional[int] = existing_contact_id
 
 
 class AuthenticationError(APIError):
