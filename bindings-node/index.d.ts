@@ -246,6 +246,8 @@ export class Client {
   /** The Add Customer URL this client sends to. */
   readonly endpoint: string
   addCustomer(request: AddCustomerRequest): Promise<AddCustomerResponse>
+  /** Update Customer by Kapture's id: name, phone and email become optional. */
+  updateCustomer(customerId: number | string, request: AddCustomerRequest): Promise<AddCustomerResponse>
   /** Get Customer: the customer, or null when Kapture has none. */
   findCustomer(lookup: CustomerLookupOptions): Promise<Customer | null>
   addCustomers(
@@ -269,6 +271,8 @@ export interface Faults {
 }
 
 export interface SandboxStartOptions {
+  /** false: every add without a customer id makes a new customer (the same-phone-or-email merge is the sandbox's assumption, not the vendor's). */
+  merge?: boolean
   /** A spec (`"rate_limit=0.1,seed=7"`) or an object. */
   faults?: Faults | string
   token?: string

@@ -39,6 +39,12 @@ export declare class NativeClient {
    */
   addCustomer(requestJson: string): Promise<string>
   /**
+   * Update Customer: the request (JSON text) with Kapture's customer id
+   * set, validated by the update rules; resolves with the reply as JSON
+   * text.
+   */
+  updateCustomer(customerId: string, requestJson: string): Promise<string>
+  /**
    * Get Customer: `{"customer_id", "phone", "email"}` (JSON text from
    * `lib/client.js`); resolves with the customer as JSON text, or null
    * when there is no such customer.
@@ -114,6 +120,8 @@ export interface SandboxOptions {
   faults?: string
   token?: string
   port?: number
+  /** False turns off the same-phone-or-email merge rule (ours, not the vendor's). */
+  merge?: boolean
 }
 
 /**

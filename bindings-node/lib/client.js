@@ -87,6 +87,28 @@ class Client {
   }
 
   /**
+   * Updates the customer Kapture knows by `customerId` (a number or a string
+   * of digits): the add URL with `customer_info.customer_id` set; name,
+   * phone and email become optional. Not retried when the outcome is
+   * unknown: an update is not safe to repeat.
+   */
+  async updateCustomer(customerId, request) {
+    if (!(typeof customerId === 'string' || Number.isSafeInteger(customerId))) {
+      throw new ValidationError(`customerId: expected Kapture's customer id (digits), got ${typeof customerId}`, {
+        errors: [{ path: 'customer_info.customer_id', message: 'expected an integer or a string of digits' }],
+      })
+    }
+    const text = encode(request)
+    let reply
+    try {
+      reply = await this.#native.updateCustomer(String(customerId), text)
+    } catch (error) {
+      throw translate(error)
+    }
+    return JSON.parse(reply)
+  }
+
+  /**
    * Looks a customer up (Kapture's Get Customer) by `customerId` (a number
    * or a string of digits), `phone` or `email`: resolves with the customer,
    * or null when Kapture has none. The way to settle an `outcomeUnknown`

@@ -21,9 +21,9 @@ class Sandbox {
   }
 
   /** @param {object} [options] faults (spec string or object), token, port. */
-  static async start({ faults, token, port } = {}) {
+  static async start({ faults, token, port, merge } = {}) {
     try {
-      return new Sandbox(new native.NativeSandbox({ faults: faultsText(faults), token, port }))
+      return new Sandbox(new native.NativeSandbox({ faults: faultsText(faults), token, port, merge }))
     } catch (error) {
       throw translate(error)
     }

@@ -106,6 +106,31 @@ impl NativeClient {
         .await
     }
 
+    /// Update Customer: the request (JSON text) with Kapture's customer id
+    /// set, validated by the update rules; resolves with the reply as JSON
+    /// text.
+    #[napi(catch_unwind)]
+    pub async fn update_customer(
+        &self,
+        customer_id: String,
+        request_json: String,
+    ) -> napi::Result<String> {
+        let client = self.client.clone();
+        guarded(async move {
+            let mut value = crate::convert::parse(&request_json).map_err(|e| to_napi(&e))?;
+            kapture_crm::parse::set_customer_id(&mut value, &customer_id);
+            let request =
+                kapture_crm::AddCustomerRequest::from_json(&value).map_err(|e| to_napi(&e))?;
+            let reply = client
+                .update_customer(&customer_id, &request)
+                .await
+                .map_err(|e| to_napi(&e))?;
+            serde_json::to_string(reply.as_json())
+                .map_err(|e| crate::error::internal(&e.to_string()))
+        })
+        .await
+    }
+
     /// Get Customer: `{"customer_id", "phone", "email"}` (JSON text from
     /// `lib/client.js`); resolves with the customer as JSON text, or null
     /// when there is no such customer.

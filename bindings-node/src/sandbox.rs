@@ -15,6 +15,8 @@ pub struct SandboxOptions {
     pub faults: Option<String>,
     pub token: Option<String>,
     pub port: Option<u32>,
+    /// False turns off the same-phone-or-email merge rule (ours, not the vendor's).
+    pub merge: Option<bool>,
 }
 
 fn faults(text: &str) -> Result<Faults, Error> {
@@ -53,8 +55,8 @@ impl NativeSandbox {
 impl NativeSandbox {
     #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<SandboxOptions>) -> napi::Result<Self> {
-        let (faults_text, token, port) = options
-            .map(|o| (o.faults, o.token, o.port))
+        let (faults_text, token, port, merge) = options
+            .map(|o| (o.faults, o.token, o.port, o.merge))
             .unwrap_or_default();
         let port = u16::try_from(port.unwrap_or(0))
             .map_err(|_| to_napi(&Error::Config("port must be 0 to 65535".into())))?;
@@ -66,6 +68,7 @@ impl NativeSandbox {
             port,
             token,
             faults,
+            no_merge: merge == Some(false),
         })
         .map_err(|e| to_napi(&Error::Config(format!("cannot start the sandbox: {e}"))))?;
         Ok(Self {

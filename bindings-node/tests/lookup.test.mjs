@@ -54,3 +54,29 @@ test('findCustomer settles an unknown outcome (the README recipe)', async () => 
     await sandbox.stop()
   }
 })
+
+test('updateCustomer by id; a sandbox without merge shows a double send', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const client = sandbox.client()
+    const reply = await client.addCustomer({ customer_info: { customer_name: 'Asha', phone: '9845012345', city: 'Pune' } })
+    const id = reply.customer.customer_id
+    const updated = await client.updateCustomer(id, { customer_info: { city: 'Goa' } })
+    assert.equal(updated.customer.customer_id, id)
+    assert.equal(sandbox.customers()[0].request.customer_info.city, 'Goa')
+    await assert.rejects(client.updateCustomer('999999999', { customer_info: { city: 'Goa' } }), /does not exist/)
+    await assert.rejects(client.updateCustomer('12ab', { customer_info: { city: 'Goa' } }), ValidationError)
+  } finally {
+    await sandbox.stop()
+  }
+  const plain = await Sandbox.start({ merge: false })
+  try {
+    const client = plain.client()
+    const request = { customer_info: { customer_name: 'Asha', phone: '9845012345' } }
+    await client.addCustomer(request)
+    await client.addCustomer(request)
+    assert.equal(plain.customers().length, 2)
+  } finally {
+    await plain.stop()
+  }
+})

@@ -160,6 +160,50 @@ impl NativeClient {
         )
     }
 
+    /// Update Customer by Kapture's id; the GIL is released while waiting.
+    fn update_customer<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: &Bound<'py, PyAny>,
+        request: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = convert::customer_id(customer_id).into_py_result()?;
+        let request = convert::update(request, &id).into_py_result()?;
+        let client = self.client()?;
+        let runtime = runtime()?;
+        let reply = py
+            .detach(|| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    runtime.block_on(client.update_customer(&id, &request))
+                }))
+            })
+            .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
+            .into_py_result()?;
+        Ok(convert::object_to_python(py, reply.as_json())?.into_any())
+    }
+
+    /// The same, as an awaitable of the running asyncio loop.
+    fn update_customer_async<'py>(
+        &self,
+        py: Python<'py>,
+        customer_id: &Bound<'py, PyAny>,
+        request: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = convert::customer_id(customer_id).into_py_result()?;
+        let request = convert::update(request, &id).into_py_result()?;
+        let client = self.client()?;
+        aio::spawn(
+            py,
+            async move { client.update_customer(&id, &request).await },
+            |py, result| match result {
+                Ok(reply) => convert::object_to_python(py, reply.as_json())
+                    .map(|d| d.into_any().unbind())
+                    .map_err(|e| e.into_value(py).into_any()),
+                Err(error) => Err(exception(py, &error).unbind()),
+            },
+        )
+    }
+
     /// Get Customer; None when there is no such customer. The GIL is
     /// released while waiting.
     #[pyo3(signature = (customer_id=None, phone=None, email=None))]

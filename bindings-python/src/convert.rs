@@ -29,6 +29,18 @@ pub fn request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
     request_from_json_reporting(&value, problems)
 }
 
+/// An update's request dict, with Kapture's customer id set, validated by
+/// the update rules.
+pub fn update(object: &Bound<'_, PyAny>, customer_id: &str) -> Result<AddCustomerRequest, Error> {
+    if object.cast::<PyDict>().is_err() {
+        return request(object);
+    }
+    let mut problems = Vec::new();
+    let mut value = to_json(object, "", &mut problems);
+    kapture_crm::parse::set_customer_id(&mut value, customer_id);
+    request_from_json_reporting(&value, problems)
+}
+
 /// A Python value into JSON; what cannot be converted becomes `null` and a
 /// problem at its path.
 pub fn to_json(object: &Bound<'_, PyAny>, path: &str, problems: &mut Vec<FieldError>) -> Value {
@@ -193,6 +205,28 @@ fn scalar(
     None
 }
 
+/// Kapture's customer id from Python: an int, or a string (its digits are
+/// checked by the core).
+pub fn customer_id(id: &Bound<'_, PyAny>) -> Result<String, Error> {
+    let wrong = || {
+        Error::Validation(vec![FieldError::new(
+            "customer_id",
+            format!(
+                "expected Kapture's customer id (an int or a string of digits), got {}",
+                type_name(id)
+            ),
+        )])
+    };
+    if id.cast::<PyBool>().is_ok() {
+        return Err(wrong());
+    }
+    match (id.cast::<PyInt>(), id.cast::<PyString>()) {
+        (Ok(int), _) => Ok(int.to_string()),
+        (_, Ok(text)) => Ok(text.to_string_lossy().into_owned()),
+        _ => Err(wrong()),
+    }
+}
+
 /// `find_customer`'s arguments as a core lookup (validated by the core);
 /// the customer id may be an int or a string of digits.
 pub fn lookup(
@@ -202,25 +236,7 @@ pub fn lookup(
 ) -> Result<kapture_crm::CustomerLookup, Error> {
     let customer_id = match customer_id.filter(|id| !id.is_none()) {
         None => None,
-        Some(id) if id.cast::<PyBool>().is_ok() => {
-            return Err(Error::Validation(vec![FieldError::new(
-                "customer_id",
-                "expected Kapture's customer id (an int or a string of digits), got a bool",
-            )]));
-        }
-        Some(id) => match (id.cast::<PyInt>(), id.cast::<PyString>()) {
-            (Ok(int), _) => Some(int.to_string()),
-            (_, Ok(text)) => Some(text.to_string_lossy().into_owned()),
-            _ => {
-                return Err(Error::Validation(vec![FieldError::new(
-                    "customer_id",
-                    format!(
-                        "expected Kapture's customer id (an int or a string of digits), got {}",
-                        type_name(id)
-                    ),
-                )]));
-            }
-        },
+        Some(id) => Some(self::customer_id(id)?),
     };
     let lookup = kapture_crm::CustomerLookup {
         customer_id,

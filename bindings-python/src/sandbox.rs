@@ -52,17 +52,19 @@ impl NativeSandbox {
 #[pymethods]
 impl NativeSandbox {
     #[new]
-    #[pyo3(signature = (faults=None, *, token=None, port=0))]
+    #[pyo3(signature = (faults=None, *, token=None, port=0, merge=true))]
     fn new(
         py: Python<'_>,
         faults: Option<&Bound<'_, PyAny>>,
         token: Option<String>,
         port: u16,
+        merge: bool,
     ) -> PyResult<Self> {
         let config = SandboxConfig {
             port,
             token,
             faults: self::faults(faults)?,
+            no_merge: !merge,
         };
         let sandbox = py
             .detach(|| Sandbox::start_background(config))

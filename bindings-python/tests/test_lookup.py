@@ -66,3 +66,24 @@ def test_async_find_customer() -> None:
                 assert await client.find_customer(email="nobody@example.com") is None
 
     asyncio.run(main())
+
+
+def test_update_customer_by_id_and_a_sandbox_without_merge() -> None:
+    with kapture_crm.Sandbox() as sandbox, sandbox.client() as client:
+        reply = client.add_customer({"customer_info": {"customer_name": "Asha", "phone": "9845012345", "city": "Pune"}})
+        customer_id = reply["customer"]["customer_id"]
+        updated = client.update_customer(customer_id, {"customer_info": {"city": "Goa"}})
+        assert updated["customer"]["customer_id"] == customer_id
+        stored = sandbox.customers()[0]
+        assert (stored["writes"], stored["request"]["customer_info"]["city"]) == (2, "Goa")
+        with pytest.raises(kapture_crm.APIError, match="does not exist"):
+            client.update_customer("999999999", {"customer_info": {"city": "Goa"}})
+        with pytest.raises(kapture_crm.ValidationError):
+            client.update_customer("12ab", {"customer_info": {"city": "Goa"}})
+        with pytest.raises(kapture_crm.ValidationError):
+            client.update_customer(True, {"customer_info": {"city": "Goa"}})  # type: ignore[arg-type]
+    with kapture_crm.Sandbox(merge=False) as sandbox, sandbox.client() as client:
+        request = {"customer_info": {"customer_name": "Asha", "phone": "9845012345"}}
+        client.add_customer(request)
+        client.add_customer(request)
+        assert len(sandbox.customers()) == 2

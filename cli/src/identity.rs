@@ -11,6 +11,12 @@ use crate::rows::fnv;
 pub fn identity_keys(request: &AddCustomerRequest, country_code: &str) -> Vec<(u64, &'static str)> {
     let info = &request.customer_info;
     let mut keys = Vec::new();
+    // An update names its customer by Kapture's id: two rows updating one
+    // customer are duplicates too.
+    let id = info.customer_id.trim();
+    if !id.is_empty() {
+        keys.push((fnv(&[b"id", id.as_bytes()]), "customer_id"));
+    }
     let code = info.customer_code.trim();
     if !code.is_empty() {
         keys.push((fnv(&[b"code", code.as_bytes()]), "customer_code"));

@@ -162,6 +162,10 @@ struct SandboxArgs {
     /// e.g. rate_limit=0.1,unavailable=0.1,drop_after=0.02,seed=7
     #[arg(long)]
     faults: Option<String>,
+    /// Every add without a customer id makes a new customer (the
+    /// same-phone-or-email merge is the sandbox's assumption, not Kapture's).
+    #[arg(long)]
+    no_merge: bool,
 }
 
 /// Exit codes: 0 all done; 1 some rows failed or are unknown; 2 usage or
@@ -511,6 +515,7 @@ async fn sandbox(args: SandboxArgs) -> ExitCode {
         port: args.port,
         token: args.token,
         faults,
+        no_merge: args.no_merge,
     })
     .await
     {

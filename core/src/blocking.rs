@@ -43,6 +43,15 @@ impl Client {
         self.block_on(self.inner.add_customer_json(request))
     }
 
+    /// Update Customer by Kapture's customer id.
+    pub fn update_customer(
+        &self,
+        customer_id: &str,
+        request: &AddCustomerRequest,
+    ) -> Result<AddCustomerResponse, Error> {
+        self.block_on(self.inner.update_customer(customer_id, request))
+    }
+
     /// Get Customer; `Ok(None)` when there is no such customer.
     pub fn find_customer(
         &self,

@@ -113,6 +113,29 @@ impl Client {
         self.send(body, observer).await
     }
 
+    /// Updates the customer Kapture knows by `customer_id` (digits): the
+    /// vendor's Update Customer, the same URL as adds with
+    /// `customer_info.customer_id` set. Name, phone and email become
+    /// optional (each still checked when given). Retried like an add: an
+    /// update is not safe to repeat (a contact without a `contact_id` is
+    /// added again on every send), so an ambiguous failure is returned with
+    /// `outcome_unknown`.
+    pub async fn update_customer(
+        &self,
+        customer_id: &str,
+        request: &AddCustomerRequest,
+    ) -> Result<AddCustomerResponse, Error> {
+        let mut request = request.clone();
+        request.customer_info.customer_id = customer_id.trim().to_string();
+        if request.customer_info.customer_id.is_empty() {
+            return Err(Error::Validation(vec![crate::FieldError::new(
+                "customer_info.customer_id",
+                "an update needs Kapture's customer id",
+            )]));
+        }
+        self.add_customer(&request).await
+    }
+
     /// [`add_customer`](Self::add_customer) for untyped JSON, the vendor's
     /// shape: every problem is reported (see [`crate::parse`]).
     pub async fn add_customer_json(&self, request: &Value) -> Result<AddCustomerResponse, Error> {

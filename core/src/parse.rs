@@ -369,6 +369,26 @@ pub fn without_defaults(value: &Value) -> Option<Value> {
     }
 }
 
+/// Makes an untyped request an update of Kapture's customer `customer_id`
+/// (sets `customer_info.customer_id`), before it is parsed and validated by
+/// the update rules. A value that is not an object is left for the parser
+/// to refuse.
+pub fn set_customer_id(value: &mut Value, customer_id: &str) {
+    let Value::Object(top) = value else { return };
+    let info = top
+        .entry("customer_info")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if info.is_null() {
+        *info = Value::Object(Map::new());
+    }
+    if let Value::Object(info) = info {
+        info.insert(
+            "customer_id".into(),
+            Value::String(customer_id.trim().into()),
+        );
+    }
+}
+
 /// How a value reads in an error message: `the string "yes"`, `the number 3`.
 pub(crate) fn describe(value: &Value) -> String {
     match value {

@@ -123,3 +123,57 @@ fn the_blocking_client_finds_too() {
         .unwrap();
     assert_eq!(found.name(), Some("Ravi"));
 }
+
+/// Issue 12, update by id: the id alone and the changed fields; an unknown
+/// id is refused and stores nothing.
+#[tokio::test]
+async fn update_customer_by_id_changes_only_that_customer() {
+    let sandbox = sandbox(Faults::default()).await;
+    let client = client(&sandbox, 0);
+    let mut request = AddCustomerRequest::with_phone("Asha", "9845012345");
+    request.customer_info.city = "Pune".into();
+    let id = client
+        .add_customer(&request)
+        .await
+        .unwrap()
+        .customer_id()
+        .unwrap();
+
+    let mut change = AddCustomerRequest::default();
+    change.customer_info.city = "Goa".into();
+    let reply = client
+        .update_customer(&id.to_string(), &change)
+        .await
+        .unwrap();
+    assert_eq!(reply.customer_id(), Some(id));
+    let stored = &sandbox.customers()[0];
+    assert_eq!((stored.writes, sandbox.customers().len()), (2, 1));
+    assert_eq!(stored.request["customer_info"]["city"], "Goa");
+    assert_eq!(stored.request["customer_info"]["customer_name"], "Asha");
+
+    let err = client
+        .update_customer("999999999", &change)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Api { .. }), "{err:?}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    let err = client.update_customer("12ab", &change).await.unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert_eq!(sandbox.customers().len(), 1);
+}
+
+/// Without the sandbox's merge rule a double send shows as two customers.
+#[tokio::test]
+async fn without_merge_a_double_send_is_two_customers() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        no_merge: true,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = client(&sandbox, 0);
+    let request = AddCustomerRequest::with_phone("Asha", "9845012345");
+    client.add_customer(&request).await.unwrap();
+    client.add_customer(&request).await.unwrap();
+    assert_eq!(sandbox.customers().len(), 2);
+}

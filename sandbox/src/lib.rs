@@ -27,16 +27,24 @@
 //!
 //! # What the vendor leaves undocumented, decided here
 //!
-//! - **add-update**: a request whose `phone` (compared by its digits) or
+//! - **A `customer_id`** (the vendor's Update Customer: its own example
+//!   sends the id with `"update": false`) updates that customer whatever the
+//!   `update` flag says; the id is checked before the name rule, so an update
+//!   may carry only the id and the changed fields (merged over the stored
+//!   request). An unknown id gets
+//!   `{"message": "Customer does not exist for customer_id N", "status": "failed"}`
+//!   and stores nothing. (The vendor documents that the id makes an update;
+//!   the message and the merge are ours.)
+//! - **Same phone or email** (our assumption, not the vendor's): a request
+//!   without a customer id whose `phone` (compared by its digits) or
 //!   `email_id` (compared without case) matches a stored customer *updates*
 //!   that customer: the stored request is replaced, `writes` goes up by one,
 //!   and the reply carries the existing `customer_id` with
 //!   `"action_event": "UPDATE_CUSTOMER"` and "Customer Updated successfully !".
 //!   So a client that sends the same customer twice never makes two
-//!   customers here, but `writes` shows it did.
-//! - **`update: true` with a `customer_id`** updates that customer whatever
-//!   its phone and email; an unknown `customer_id` gets
-//!   `{"message": "Customer not found for customer_id N", "status": "failed"}`.
+//!   customers here, but `writes` shows it did. `SandboxConfig::no_merge`
+//!   (`--no-merge`, Python `merge=False`, Node `{ merge: false }`) turns it
+//!   off: every such add makes a new customer.
 //! - **Contacts**: each entry of `contact_info` gets a new contact id, unless
 //!   its `contact_id` is already one of this customer's; the reply's
 //!   `contact_id` is the first contact's. Without contacts the reply has no
@@ -81,6 +89,10 @@ pub struct SandboxConfig {
     /// The token clients must send; `None` makes up a random one.
     pub token: Option<String>,
     pub faults: Faults,
+    /// Turn off the same-phone-or-email merge rule (ours, not the
+    /// vendor's): every add makes a new customer, so tests see a double
+    /// send as two customers.
+    pub no_merge: bool,
 }
 
 /// A running sandbox. It stops when dropped.
@@ -175,7 +187,7 @@ impl Sandbox {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
-        let shared = Arc::new(server::Shared::new(&token, config.faults));
+        let shared = Arc::new(server::Shared::new(&token, config.faults, config.no_merge));
         Ok((
             listener,
             Parts {

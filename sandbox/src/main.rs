@@ -85,6 +85,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<SandboxConfig>
                     .parse::<Faults>()
                     .map_err(|e| format!("--faults: {e}"))?;
             }
+            "--no-merge" => config.no_merge = true,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }

@@ -59,10 +59,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(token: &str, faults: Faults) -> Self {
+    pub fn new(token: &str, faults: Faults, no_merge: bool) -> Self {
         Self {
             authorization: format!("Basic {token}"),
-            store: Mutex::new(Store::new()),
+            store: Mutex::new(if no_merge {
+                Store::without_merge()
+            } else {
+                Store::new()
+            }),
             faults: Mutex::new(FaultState {
                 rng: fastrand::Rng::with_seed(faults.seed),
                 faults,

@@ -72,6 +72,14 @@ class Client(_Base):
         parsed reply with every field the server sent. Raises a KaptureError."""
         return self._native.add_customer(request)  # type: ignore[no-any-return]
 
+    def update_customer(self, customer_id: Union[int, str], request: Request) -> AddCustomerResponse:
+        """Updates the customer Kapture knows by ``customer_id`` (an int or a
+        string of digits): the vendor's Update Customer, the add URL with
+        ``customer_info.customer_id`` set. Name, phone and email become
+        optional. Not retried when the outcome is unknown: an update is not
+        safe to repeat (a contact without a ``contact_id`` is added again)."""
+        return self._native.update_customer(customer_id, request)  # type: ignore[no-any-return]
+
     def find_customer(
         self,
         *,
@@ -129,6 +137,10 @@ class AsyncClient(_Base):
 
     async def add_customer(self, request: Request) -> AddCustomerResponse:
         return await self._native.add_customer_async(request)  # type: ignore[no-any-return]
+
+    async def update_customer(self, customer_id: Union[int, str], request: Request) -> AddCustomerResponse:
+        """``Client.update_customer``, awaitable."""
+        return await self._native.update_customer_async(customer_id, request)  # type: ignore[no-any-return]
 
     async def find_customer(
         self,

@@ -25,8 +25,13 @@ class Sandbox:
     ``server_error``, ``drop_before``, ``drop_after``, ``malformed``, ``html``.
     """
 
-    def __init__(self, faults: Optional[Faults] = None, *, token: Optional[str] = None, port: int = 0) -> None:
-        self._native = _native.Sandbox(faults, token=token, port=port)
+    def __init__(
+        self, faults: Optional[Faults] = None, *, token: Optional[str] = None, port: int = 0, merge: bool = True
+    ) -> None:
+        """``merge=False`` turns off the sandbox's same-phone-or-email rule
+        (an assumption of ours, not the vendor's): every add without a
+        customer id then makes a new customer, so a double send shows."""
+        self._native = _native.Sandbox(faults, token=token, port=port, merge=merge)
 
     @property
     def url(self) -> str:
