@@ -46,6 +46,9 @@ pub struct Options {
     pub resume: bool,
     pub retry_unknown: bool,
     pub allow_duplicates: bool,
+    /// After sending, look up the rows whose outcome is unknown and send
+    /// again only those Kapture does not have (`crate::reconcile`).
+    pub reconcile: bool,
     /// Seconds between progress lines on stderr (0: none).
     pub progress_every: f64,
     /// Where the journal goes (default: next to the input). A run against an
@@ -56,7 +59,7 @@ pub struct Options {
 
 impl Options {
     /// The input's rows, read in its dialect through the row mapper.
-    fn open_rows(&self) -> Result<Rows, String> {
+    pub(crate) fn open_rows(&self) -> Result<Rows, String> {
         Rows::open(&self.input, self.format, &self.dialect, &self.rows)
     }
 }
@@ -68,25 +71,26 @@ struct InFlight {
     cells: Vec<String>,
 }
 
-/// State shared by the feeder, the engine's hook and the outcomes.
-struct Shared {
-    journal: Option<Arc<Journal>>,
+/// State shared by the feeder, the engine's hook, the outcomes and the
+/// reconciliation.
+pub(crate) struct Shared {
+    pub(crate) journal: Option<Arc<Journal>>,
     /// Group commit of "sending" lines (with the journal).
     sending: Option<SendingLog>,
     failures: Mutex<Failures>,
-    summary: Mutex<Summary>,
+    pub(crate) summary: Mutex<Summary>,
     /// Rows fed to the engine, by the engine's index.
     in_flight: Mutex<HashMap<usize, InFlight>>,
     /// Set after an authentication failure: nothing more is sent.
     stop_sending: AtomicBool,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Shared {
-    fn journal(
+    pub(crate) fn journal(
         &self,
         row: u64,
         hash: u64,
@@ -99,7 +103,7 @@ impl Shared {
         }
     }
 
-    fn fail(
+    pub(crate) fn fail(
         &self,
         number: u64,
         hash: u64,
@@ -304,6 +308,7 @@ pub async fn run(
         stop_sending: AtomicBool::new(false),
     });
 
+    let reconcile_with = client.clone().filter(|_| options.reconcile && !dry_run);
     let engine = match client.filter(|_| !dry_run) {
         Some(client) => {
             let (run, engine) = Run::start(
@@ -372,6 +377,15 @@ pub async fn run(
     }
     feeder.await.map_err(|e| format!("internal error: {e}"))??;
 
+    let stopped = lock(&shared.summary).stopped.is_some();
+    if let Some(client) = reconcile_with.filter(|_| !stopped && !stop.load(Ordering::SeqCst)) {
+        // At least one attempt's timeout after the last send, so a request
+        // the server is still processing is not missed.
+        let wait = client.config().timeout;
+        let done = crate::reconcile::reconcile(&client, &options, &shared, wait).await?;
+        lock(&shared.summary).reconciled = Some(done);
+    }
+
     if let Some(journal) = &shared.journal {
         journal.sync()?;
     }
@@ -390,7 +404,7 @@ pub async fn run(
 }
 
 /// One line for the failures file: validation problems joined, else the error.
-fn reason(error: &Error) -> String {
+pub(crate) fn reason(error: &Error) -> String {
     match error {
         Error::Validation(problems) => problems
             .iter()

@@ -10,6 +10,7 @@ pub mod import;
 pub mod journal;
 pub mod lock;
 pub mod progress;
+pub mod reconcile;
 pub mod rows;
 pub mod seen;
 pub mod summary;

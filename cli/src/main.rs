@@ -67,6 +67,10 @@ struct Target {
     /// Retries of what cannot have reached Kapture (0 to 100).
     #[arg(long, default_value_t = CLI_MAX_RETRIES as f64)]
     max_retries: f64,
+    /// Seconds one attempt may take (default 30); --reconcile waits this
+    /// long after the last send before looking rows up.
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
 }
 
 #[derive(Args)]
@@ -128,8 +132,12 @@ struct ImportArgs {
     #[arg(long)]
     no_resume: bool,
     /// Send again rows whose outcome is unknown (check the CRM first).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "reconcile")]
     retry_unknown: bool,
+    /// After sending, look up every row whose outcome is unknown (by phone,
+    /// else email): found ones are recorded as added, the others sent again.
+    #[arg(long)]
+    reconcile: bool,
     /// Send rows with the same customer_code, phone or email as an earlier row.
     #[arg(long)]
     allow_duplicates: bool,
@@ -226,6 +234,13 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
     };
     let retries =
         settings::max_retries("--max-retries", target.max_retries).map_err(|e| e.to_string())?;
+    let builder = match target.timeout {
+        Some(seconds) => builder.timeout(
+            settings::duration("--timeout", seconds, settings::Unit::Seconds)
+                .map_err(|e| e.to_string())?,
+        ),
+        None => builder,
+    };
     let client = builder
         .max_retries(retries)
         .user_agent(concat!("kapture-cli/", env!("CARGO_PKG_VERSION")))
@@ -417,6 +432,7 @@ async fn import(args: ImportArgs) -> ExitCode {
             dry_run: args.dry_run,
             resume: !args.no_resume,
             retry_unknown: args.retry_unknown,
+            reconcile: args.reconcile,
             allow_duplicates: args.allow_duplicates,
             progress_every: 2.0,
             journal: args.target.sandbox.then(|| {

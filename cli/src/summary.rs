@@ -27,6 +27,8 @@ pub struct Summary {
     pub stopped: Option<String>,
     /// Journal lines of earlier runs that could not be read (skipped).
     pub damaged_journal_lines: u64,
+    /// `--reconcile`: unknown rows found by lookup, and re-sent.
+    pub reconciled: Option<crate::reconcile::Reconciled>,
     pub failures_file: Option<PathBuf>,
     pub journal_file: Option<PathBuf>,
 }
@@ -70,6 +72,13 @@ impl Summary {
                 ""
             };
             writeln!(out, "    {code}: {n}{what}")?;
+        }
+        if let Some(r) = &self.reconciled {
+            writeln!(
+                out,
+                "  reconciled:  {} found, {} re-sent (unknown rows looked up; found ones were not sent again)",
+                r.found, r.resent
+            )?;
         }
         writeln!(out, "  unknown:     {}", self.unknown.len())?;
         if self.not_sent > 0 {

@@ -1,0 +1,144 @@
+//! `kapture import --reconcile`: rows whose outcome is unknown (from earlier
+//! runs, and from this one once it has finished sending) are looked up with
+//! Kapture's Get Customer, by their phone, else their email (else the
+//! customer id of an update). Found: the row is journaled as added, "found
+//! by lookup", and not sent. Not found: it is sent again. A lookup that
+//! itself fails leaves the row unknown.
+//!
+//! The one risk: "not found" trusts the vendor's lookup. If it misses a
+//! customer that exists, the re-send writes a second time.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use kapture_crm::{AddCustomerRequest, Client, CustomerLookup};
+use serde_json::json;
+
+use crate::import::{Options, Shared, lock, reason};
+use crate::journal::State;
+
+/// How a reconciliation ended, for the summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Unknown rows found by lookup (not sent again).
+    pub found: u64,
+    /// Unknown rows not found, sent again and added.
+    pub resent: u64,
+}
+
+/// The lookup for a row: its phone, else its email, else its customer id.
+fn lookup_for(request: &AddCustomerRequest) -> Option<CustomerLookup> {
+    let info = &request.customer_info;
+    let given = |v: &str| !v.trim().is_empty();
+    if given(&info.phone) {
+        Some(CustomerLookup::by_phone(info.phone.trim()))
+    } else if given(&info.email_id) {
+        Some(CustomerLookup::by_email(info.email_id.trim()))
+    } else if given(&info.customer_id) {
+        Some(CustomerLookup::by_customer_id(info.customer_id.trim()))
+    } else {
+        None
+    }
+}
+
+/// Settles the unknown rows of `shared`'s summary; `wait` first, so a
+/// request the server is still processing is not missed.
+pub(crate) async fn reconcile(
+    client: &Client,
+    options: &Options,
+    shared: &Shared,
+    wait: Duration,
+) -> Result<Reconciled, String> {
+    let unknown: Vec<u64> = lock(&shared.summary).unknown.clone();
+    let mut done = Reconciled::default();
+    if unknown.is_empty() {
+        return Ok(done);
+    }
+    tokio::time::sleep(wait).await;
+    // The rows again, from the file (its rows were checked unchanged).
+    let wanted: HashSet<u64> = unknown.iter().copied().collect();
+    let mut rows = HashMap::new();
+    for row in options.open_rows()? {
+        let row = row?;
+        if wanted.contains(&row.number) {
+            rows.insert(row.number, row);
+        }
+    }
+    for number in unknown {
+        let Some(row) = rows.remove(&number) else {
+            continue;
+        };
+        let Ok(request) = &row.request else { continue };
+        let Some(lookup) = lookup_for(request) else {
+            continue;
+        };
+        let found = match client.find_customer(&lookup).await {
+            Ok(found) => found,
+            Err(_) => continue, // the lookup failed: the row stays unknown
+        };
+        let settled = match found {
+            Some(customer) => {
+                shared.journal(
+                    number,
+                    row.hash,
+                    State::Added,
+                    json!({"customer_id": customer.id(), "found_by": "lookup"}),
+                )?;
+                done.found += 1;
+                true
+            }
+            None => {
+                // Durable before the request leaves, as every send is.
+                shared.journal(number, row.hash, State::Sending, json!({"reconcile": true}))?;
+                if let Some(journal) = &shared.journal {
+                    journal.sync()?;
+                }
+                match client.add_customer(request).await {
+                    Ok(reply) => {
+                        shared.journal(
+                            number,
+                            row.hash,
+                            State::Added,
+                            json!({"customer_id": reply.customer_id(), "resent": true}),
+                        )?;
+                        done.resent += 1;
+                        true
+                    }
+                    Err(error) if error.existing_customer_id().is_some() => {
+                        // "Lead already exists, Customer ID :N": it was there.
+                        shared.journal(
+                            number,
+                            row.hash,
+                            State::Added,
+                            json!({"customer_id": error.existing_customer_id(), "found_by": "already exists"}),
+                        )?;
+                        done.found += 1;
+                        true
+                    }
+                    Err(error) if error.outcome_unknown() => {
+                        shared.journal(
+                            number,
+                            row.hash,
+                            State::Unknown,
+                            json!({"error": error.to_string()}),
+                        )?;
+                        false
+                    }
+                    Err(error) => {
+                        let mut summary = lock(&shared.summary);
+                        summary.unknown.retain(|n| *n != number);
+                        drop(summary);
+                        shared.fail(number, row.hash, &row.cells, error.code(), &reason(&error))?;
+                        continue;
+                    }
+                }
+            }
+        };
+        if settled {
+            let mut summary = lock(&shared.summary);
+            summary.unknown.retain(|n| *n != number);
+            summary.added += 1;
+        }
+    }
+    Ok(done)
+}
