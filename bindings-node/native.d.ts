@@ -93,6 +93,14 @@ export interface ClientOptions {
   retryUnknownOutcome?: boolean
   /** Sent before `kapture-crm/<version>` in `User-Agent`. */
   userAgent?: string
+  /**
+   * Instead of a token: Kapture's user name and password (sent as
+   * `Basic base64(username:password)`).
+   */
+  username?: string
+  password?: string
+  /** Extra headers on every request (`x-api-key`...); values never shown. */
+  defaultHeaders?: Record<string, string>
   /** PEM file of extra CA certificates. */
   caFile?: string
 }

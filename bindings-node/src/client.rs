@@ -29,6 +29,12 @@ pub struct ClientOptions {
     pub retry_unknown_outcome: Option<bool>,
     /// Sent before `kapture-crm/<version>` in `User-Agent`.
     pub user_agent: Option<String>,
+    /// Instead of a token: Kapture's user name and password (sent as
+    /// `Basic base64(username:password)`).
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// Extra headers on every request (`x-api-key`...); values never shown.
+    pub default_headers: Option<std::collections::HashMap<String, String>>,
     /// PEM file of extra CA certificates.
     pub ca_file: Option<String>,
 }
@@ -43,6 +49,12 @@ fn builder(options: ClientOptions) -> Result<ClientBuilder, Error> {
     };
     ClientSettings {
         token: options.token,
+        username: options.username,
+        password: options.password,
+        default_headers: options
+            .default_headers
+            .map(|headers| headers.into_iter().collect())
+            .unwrap_or_default(),
         subdomain: options.subdomain,
         base_url: options.base_url,
         timeout: millis("timeoutMs", options.timeout_ms)?,
@@ -77,6 +89,9 @@ impl NativeClient {
             retry_unknown_outcome: None,
             user_agent: None,
             ca_file: None,
+            username: None,
+            password: None,
+            default_headers: None,
         });
         let client = builder(options)
             .and_then(ClientBuilder::build)

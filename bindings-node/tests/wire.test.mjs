@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Client, KaptureError, ValidationError, toWire, validate, version } from '../index.mjs'
+import { Client, ConfigError, KaptureError, ValidationError, toWire, validate, version } from '../index.mjs'
 import { scripted, step, vendorRequest, TOKEN, MINIMAL, VENDOR_RESPONSE_TEXT } from './helpers.mjs'
 
 test('the vendor example goes out exactly and the reply comes back whole', async () => {
@@ -100,6 +100,29 @@ test('validation reports every problem and sends nothing', async () => {
     assert.throws(() => validate(undefined), ValidationError)
     assert.throws(() => validate({ customer_info: { customer_name: 'A', phone: 10n } }), ValidationError)
     assert.equal(server.count, 0)
+  } finally {
+    await server.close()
+  }
+})
+
+test('username and password make the Basic token; a token with ":" is refused (issue 12)', async () => {
+  const server = await scripted(step.success())
+  try {
+    await new Client({ username: 'asha', password: 'p@ss:word', baseUrl: server.url }).addCustomer(MINIMAL)
+    assert.equal(server.requests[0].headers.authorization, 'Basic YXNoYTpwQHNzOndvcmQ=')
+    assert.throws(() => new Client({ token: 'asha:secret', baseUrl: server.url }), (e) => e instanceof ConfigError && /username/.test(e.message) && !e.message.includes('secret'))
+    assert.throws(() => new Client({ token: 't', username: 'a', password: 'b', baseUrl: server.url }), /not both/)
+  } finally {
+    await server.close()
+  }
+})
+
+test('defaultHeaders are sent; Authorization is not overridable (issue 12)', async () => {
+  const server = await scripted(step.success())
+  try {
+    await new Client({ token: TOKEN, baseUrl: server.url, defaultHeaders: { 'x-api-key': 'k-123' } }).addCustomer(MINIMAL)
+    assert.equal(server.requests[0].headers['x-api-key'], 'k-123')
+    assert.throws(() => new Client({ token: TOKEN, baseUrl: server.url, defaultHeaders: { Authorization: 'Basic x' } }), ConfigError)
   } finally {
     await server.close()
   }

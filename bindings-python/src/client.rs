@@ -60,7 +60,8 @@ impl NativeClient {
     #[new]
     #[pyo3(signature = (
         token=None, *, subdomain=None, base_url=None, timeout=None, connect_timeout=None,
-        max_retries=None, retry_unknown_outcome=None, user_agent=None, ca_file=None
+        max_retries=None, retry_unknown_outcome=None, user_agent=None, ca_file=None,
+        username=None, password=None, default_headers=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -73,6 +74,9 @@ impl NativeClient {
         retry_unknown_outcome: Option<bool>,
         user_agent: Option<String>,
         ca_file: Option<std::path::PathBuf>,
+        username: Option<String>,
+        password: Option<String>,
+        default_headers: Option<std::collections::BTreeMap<String, String>>,
     ) -> PyResult<Self> {
         let seconds = |name, value: Option<f64>| {
             value
@@ -82,6 +86,9 @@ impl NativeClient {
         let settings = || -> Result<ClientBuilder, Error> {
             ClientSettings {
                 token,
+                username,
+                password,
+                default_headers: default_headers.unwrap_or_default().into_iter().collect(),
                 subdomain,
                 base_url,
                 timeout: seconds("timeout", timeout)?,

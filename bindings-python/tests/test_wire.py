@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Dict
 
+import pytest
+
 import kapture_crm
 from conftest import TOKEN, Step
 
@@ -88,3 +90,32 @@ def test_validate_and_to_wire_send_nothing(scripted: Any) -> None:
         assert e.errors[0]["path"] == "customer_info.phone"
     else:
         raise AssertionError("accepted a 2-digit phone")
+
+
+def test_username_and_password_make_the_basic_token_and_a_colon_token_is_refused(
+    scripted: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: a Kapture user's token is base64(user:password)."""
+    server = scripted(Step.success(), Step.success())
+    client = kapture_crm.Client(username="asha", password="p@ss:word", base_url=server.url)
+    client.add_customer({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}})
+    assert server.requests[0].headers["authorization"] == "Basic YXNoYTpwQHNzOndvcmQ="
+    assert "p@ss" not in repr(client)
+    with pytest.raises(kapture_crm.ConfigError, match="username") as caught:
+        kapture_crm.Client("asha:secret", base_url=server.url)
+    assert "secret" not in str(caught.value)
+    with pytest.raises(kapture_crm.ConfigError, match="not both"):
+        kapture_crm.Client("tok", username="asha", password="x", base_url=server.url)
+    monkeypatch.setenv("KAPTURE_USERNAME", "asha")
+    monkeypatch.setenv("KAPTURE_PASSWORD", "p@ss:word")
+    kapture_crm.Client(base_url=server.url).add_customer({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}})
+    assert server.requests[1].headers["authorization"] == "Basic YXNoYTpwQHNzOndvcmQ="
+
+
+def test_default_headers_are_sent_and_authorization_is_not_overridable(scripted: Any) -> None:
+    server = scripted(Step.success())
+    client = kapture_crm.Client(TOKEN, base_url=server.url, default_headers={"x-api-key": "k-123"})
+    client.add_customer({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}})
+    assert server.requests[0].headers["x-api-key"] == "k-123"
+    with pytest.raises(kapture_crm.ConfigError, match="Authorization"):
+        kapture_crm.Client(TOKEN, base_url=server.url, default_headers={"Authorization": "Basic other"})

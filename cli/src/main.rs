@@ -55,6 +55,19 @@ struct Target {
     /// whitespace and the final newline are ignored.
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
+    /// Kapture user name, with --password-file, instead of a token
+    /// (default: KAPTURE_USERNAME).
+    #[arg(long, conflicts_with_all = ["token", "token_file"])]
+    username: Option<String>,
+    /// Read the password for --username from a file (`-` for standard
+    /// input; default: KAPTURE_PASSWORD). There is no --password flag:
+    /// other users can read a process's flags.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["token", "token_file"])]
+    password_file: Option<PathBuf>,
+    /// An extra header on every request, 'Name: value' (repeatable), e.g.
+    /// --header 'x-api-key: ...'; Authorization cannot be set this way.
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
     /// Your Kapture subdomain (default: KAPTURE_SUBDOMAIN).
     #[arg(long, conflicts_with = "base_url")]
     subdomain: Option<String>,
@@ -62,7 +75,7 @@ struct Target {
     #[arg(long)]
     base_url: Option<String>,
     /// Work against a sandbox started in this process.
-    #[arg(long, conflicts_with_all = ["token", "token_file", "subdomain", "base_url"])]
+    #[arg(long, conflicts_with_all = ["token", "token_file", "username", "password_file", "subdomain", "base_url"])]
     sandbox: bool,
     /// Retries of what cannot have reached Kapture (0 to 100).
     #[arg(long, default_value_t = CLI_MAX_RETRIES as f64)]
@@ -222,8 +235,25 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
             Some(path) => Some(read_token(path)?),
             None => target.token.clone(),
         };
+        let password = match &target.password_file {
+            Some(path) => Some(read_token(path)?),
+            None => None,
+        };
         let builder = ClientSettings {
             token,
+            username: target.username.clone(),
+            password,
+            default_headers: target
+                .headers
+                .iter()
+                .map(|h| {
+                    h.split_once(':')
+                        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+                        .ok_or_else(|| {
+                            format!("--header {:?}: expected 'Name: value'", cut_value(h))
+                        })
+                })
+                .collect::<Result<_, _>>()?,
             subdomain: target.subdomain.clone(),
             base_url: target.base_url.clone(),
             ..ClientSettings::default()
@@ -250,6 +280,16 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
             other => other.to_string(),
         })?;
     Ok((client, sandbox))
+}
+
+/// A header as the user wrote it, without its value (it may be a key).
+fn cut_value(header: &str) -> String {
+    header
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// The token from `--token-file` (`-`: standard input).

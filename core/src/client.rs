@@ -57,7 +57,19 @@ impl Client {
             .map_err(|_| Error::Config("the token is not a valid header value".into()))?;
         authorization.set_sensitive(true);
 
+        let mut extra = reqwest::header::HeaderMap::new();
+        for (name, value) in &config.default_headers.0 {
+            // Checked by the config; sensitive: never in logs or Debug.
+            if let (Ok(name), Ok(mut value)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                value.set_sensitive(true);
+                extra.append(name, value);
+            }
+        }
         let mut http = reqwest::Client::builder()
+            .default_headers(extra)
             .user_agent(config.user_agent.as_str())
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)

@@ -19,6 +19,9 @@ pub use crate::settings::{
 pub const ENV_TOKEN: &str = "KAPTURE_TOKEN";
 pub const ENV_SUBDOMAIN: &str = "KAPTURE_SUBDOMAIN";
 pub const ENV_BASE_URL: &str = "KAPTURE_BASE_URL";
+/// Kapture user name and password, instead of `KAPTURE_TOKEN`.
+pub const ENV_USERNAME: &str = "KAPTURE_USERNAME";
+pub const ENV_PASSWORD: &str = "KAPTURE_PASSWORD";
 
 /// The API token. Its `Debug` never shows it.
 #[derive(Clone)]
@@ -66,6 +69,57 @@ pub struct Config {
     pub max_retry_after: Duration,
     pub user_agent: String,
     pub ca_file: Option<PathBuf>,
+    /// Extra headers sent on every request (their values never shown).
+    pub(crate) default_headers: Headers,
+}
+
+/// Extra headers (`x-api-key: ...`): checked, and their values hidden from
+/// `Debug` (they are often keys).
+#[derive(Clone, Default)]
+pub(crate) struct Headers(pub(crate) Vec<(String, String)>);
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, _)| format!("{name}: [REDACTED]")))
+            .finish()
+    }
+}
+
+/// Header names the SDK sets itself: not overridable through
+/// `default_headers`.
+const OWN_HEADERS: [&str; 4] = ["authorization", "content-type", "accept", "content-length"];
+
+fn check_headers(headers: Vec<(String, String)>) -> Result<Headers, Error> {
+    for (name, value) in &headers {
+        let lower = name.trim().to_ascii_lowercase();
+        if OWN_HEADERS.contains(&lower.as_str()) {
+            return Err(Error::Config(format!(
+                "default_headers cannot set {name:?}: the SDK sets it (the token goes in token, \
+                 or username and password)"
+            )));
+        }
+        if reqwest::header::HeaderName::from_bytes(lower.as_bytes()).is_err() {
+            return Err(Error::Config(format!(
+                "default_headers: {name:?} is not a valid header name"
+            )));
+        }
+        // Never quote the value: it is often a key.
+        if reqwest::header::HeaderValue::from_str(value.trim()).is_err()
+            || value.chars().any(char::is_control)
+        {
+            return Err(Error::Config(format!(
+                "default_headers: the value of {name:?} is not a valid header value (control or \
+                 non-ASCII characters)"
+            )));
+        }
+    }
+    Ok(Headers(
+        headers
+            .into_iter()
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +136,9 @@ enum Target {
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     token: Option<Token>,
+    /// Kapture user name and password: the token is built from them.
+    username: Option<String>,
+    password: Option<Secret>,
     target: Option<Target>,
     timeout: Duration,
     connect_timeout: Duration,
@@ -91,6 +148,7 @@ pub struct ClientBuilder {
     max_retry_after: Duration,
     user_agent: Option<String>,
     ca_file: Option<PathBuf>,
+    default_headers: Headers,
 }
 
 impl Default for ClientBuilder {
@@ -103,6 +161,8 @@ impl ClientBuilder {
     pub fn new() -> Self {
         Self {
             token: None,
+            username: None,
+            password: None,
             target: None,
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -112,6 +172,7 @@ impl ClientBuilder {
             max_retry_after: MAX_RETRY_AFTER,
             user_agent: None,
             ca_file: None,
+            default_headers: Headers::default(),
         }
     }
 
@@ -121,6 +182,8 @@ impl ClientBuilder {
         let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let mut builder = Self::new();
         builder.token = var(ENV_TOKEN).map(Token);
+        builder.username = var(ENV_USERNAME);
+        builder.password = var(ENV_PASSWORD).map(Secret);
         builder.target = match (var(ENV_SUBDOMAIN), var(ENV_BASE_URL)) {
             (Some(_), Some(_)) => Some(Target::Conflict),
             (Some(sub), None) => Some(Target::Subdomain(sub)),
@@ -133,6 +196,20 @@ impl ClientBuilder {
     /// The API token, sent as `Authorization: Basic <token>`.
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(Token(token.into()));
+        self
+    }
+
+    /// Kapture's user name, with [`password`](Self::password), instead of a
+    /// token: sent as `Authorization: Basic base64(username:password)`, the
+    /// token Kapture's order pages describe. Not with a token.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// The password that goes with [`username`](Self::username); never shown.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(Secret(password.into()));
         self
     }
 
@@ -202,13 +279,41 @@ impl ClientBuilder {
         self
     }
 
+    /// An extra header sent on every request (one production integration
+    /// needs `x-api-key`). Names and values are checked when the client is
+    /// built; values are never logged or shown; `Authorization` (and the
+    /// other headers the SDK sets) cannot be set this way.
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.0.push((name.into(), value.into()));
+        self
+    }
+
     /// Checks every setting and builds the client.
     pub fn build(self) -> Result<crate::Client, Error> {
         crate::Client::from_config(self.into_config()?)
     }
 
     pub(crate) fn into_config(self) -> Result<Config, Error> {
-        let token = check_token(self.token)?;
+        let token = match (self.token, self.username, self.password) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                return Err(Error::Config(format!(
+                    "give a token or a username and password, not both (check {ENV_TOKEN}, \
+                     {ENV_USERNAME} and {ENV_PASSWORD})"
+                )));
+            }
+            (None, Some(username), Some(password)) => basic_token(&username, &password.0)?,
+            (None, Some(_), None) => {
+                return Err(Error::Config(format!(
+                    "a username needs its password (or set {ENV_PASSWORD})"
+                )));
+            }
+            (None, None, Some(_)) => {
+                return Err(Error::Config(format!(
+                    "a password needs its username (or set {ENV_USERNAME})"
+                )));
+            }
+            (token, None, None) => check_token(token)?,
+        };
         let endpoint = match self.target {
             Some(Target::Subdomain(sub)) => subdomain_url(&sub)?,
             Some(Target::BaseUrl(url)) => base_url(&url)?,
@@ -253,8 +358,66 @@ impl ClientBuilder {
             max_retry_after: self.max_retry_after,
             user_agent,
             ca_file: self.ca_file,
+            default_headers: check_headers(self.default_headers.0)?,
         })
     }
+}
+
+/// A password: its `Debug` never shows it.
+#[derive(Clone)]
+struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<hidden>)")
+    }
+}
+
+/// `base64(username:password)`, the Basic token of a Kapture user.
+fn basic_token(username: &str, password: &str) -> Result<Token, Error> {
+    let username = username.trim();
+    if username.is_empty() || password.is_empty() {
+        return Err(Error::Config(
+            "the username and the password must not be empty".into(),
+        ));
+    }
+    if username.contains(':') {
+        return Err(Error::Config("a username cannot contain ':'".into()));
+    }
+    if username
+        .chars()
+        .chain(password.chars())
+        .any(char::is_control)
+    {
+        return Err(Error::Config(
+            "the username or password contains control characters (a stray newline from a \
+             file?)"
+                .into(),
+        ));
+    }
+    Ok(Token(base64(format!("{username}:{password}").as_bytes())))
+}
+
+/// Standard base64 with padding (RFC 4648), for the Basic token.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn check_token(token: Option<Token>) -> Result<Token, Error> {
@@ -276,6 +439,13 @@ fn check_token(token: Option<Token>) -> Result<Token, Error> {
         return Err(Error::Config(
             "the token contains non-ASCII characters".into(),
         ));
+    }
+    // A Basic token is base64 (no ':'); Kapture's Auth Keys have none either.
+    if token.bare().contains(':') {
+        return Err(Error::Config(format!(
+            "the token contains ':', so it is an un-encoded user:password; pass username and \
+             password instead (or {ENV_USERNAME} and {ENV_PASSWORD}), or base64 it"
+        )));
     }
     Ok(token)
 }
@@ -407,6 +577,39 @@ mod tests {
         assert!(
             matches!(config(ClientBuilder::new()), Err(Error::Config(m)) if m.contains("no target"))
         );
+    }
+
+    #[test]
+    fn user_and_password_make_a_basic_token_and_a_colon_token_is_refused() {
+        let config = ClientBuilder::new()
+            .subdomain("a")
+            .username("asha")
+            .password("p@ss:word")
+            .into_config()
+            .unwrap();
+        // base64("asha:p@ss:word")
+        assert_eq!(config.token.bare(), "YXNoYTpwQHNzOndvcmQ=");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b"abc"), "YWJj");
+        assert_eq!(base64(b"a"), "YQ==");
+        let err = |b: ClientBuilder| match b.into_config() {
+            Err(Error::Config(m)) => m,
+            other => panic!("expected a config error, got {other:?}"),
+        };
+        let m = err(ClientBuilder::new().subdomain("a").token("asha:secret"));
+        assert!(m.contains("username") && !m.contains("secret"), "{m}");
+        let m = err(ClientBuilder::new()
+            .subdomain("a")
+            .token("t")
+            .username("u")
+            .password("p"));
+        assert!(m.contains("not both"), "{m}");
+        assert!(err(ClientBuilder::new().subdomain("a").username("u")).contains("password"));
+        let debug = format!(
+            "{:?}",
+            ClientBuilder::new().username("u").password("hunter2")
+        );
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 
     #[test]

@@ -95,6 +95,9 @@ pub fn rate(value: f64) -> Result<f64, Error> {
 #[derive(Debug, Clone, Default)]
 pub struct ClientSettings {
     pub token: Option<String>,
+    /// Instead of a token: Kapture's user name and password.
+    pub username: Option<String>,
+    pub password: Option<String>,
     pub subdomain: Option<String>,
     pub base_url: Option<String>,
     pub timeout: Option<Duration>,
@@ -103,6 +106,8 @@ pub struct ClientSettings {
     pub retry_unknown_outcome: Option<bool>,
     pub user_agent: Option<String>,
     pub ca_file: Option<PathBuf>,
+    /// Extra headers on every request (`x-api-key`...).
+    pub default_headers: Vec<(String, String)>,
 }
 
 impl ClientSettings {
@@ -113,6 +118,15 @@ impl ClientSettings {
         let mut builder = ClientBuilder::from_env();
         if let Some(token) = self.token {
             builder = builder.token(token);
+        }
+        for (name, value) in self.default_headers {
+            builder = builder.default_header(name, value);
+        }
+        if let Some(username) = self.username {
+            builder = builder.username(username);
+        }
+        if let Some(password) = self.password {
+            builder = builder.password(password);
         }
         match (self.subdomain, self.base_url) {
             (Some(_), Some(_)) => {

@@ -205,3 +205,34 @@ async fn extra_ca_file_is_loaded_and_checked() {
         "{not_pem}"
     );
 }
+
+/// Issue 12: extra headers on every request, checked; never Authorization;
+/// their values hidden from Debug.
+#[tokio::test]
+async fn default_headers_are_sent_and_checked() {
+    let server = Scripted::start(vec![Step::success()]).await;
+    let client = client_for(&server)
+        .default_header("X-Api-Key", "k-123-secret")
+        .default_header("x-api-type", "customer")
+        .build()
+        .unwrap();
+    assert!(!format!("{:?}", client.config()).contains("k-123-secret"));
+    client.add_customer_json(&vendor_request()).await.unwrap();
+    let request = &server.requests()[0];
+    assert_eq!(request.header("x-api-key"), Some("k-123-secret"));
+    assert_eq!(request.header("x-api-type"), Some("customer"));
+    for (name, value) in [
+        ("Authorization", "Basic x"),
+        ("bad name", "v"),
+        ("x-ok", "line\nbreak"),
+    ] {
+        let err = client_for(&server)
+            .default_header(name, value)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Config(m) if !m.contains("Basic x")),
+            "{err}"
+        );
+    }
+}

@@ -28,9 +28,14 @@ class _Base:
         retry_unknown_outcome: Optional[bool] = None,
         user_agent: Optional[str] = None,
         ca_file: Optional[PathLike] = None,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
     ) -> None:
-        # Missing values come from KAPTURE_TOKEN, KAPTURE_SUBDOMAIN and
-        # KAPTURE_BASE_URL, or the core's defaults (30 s, 5 s, 2 retries);
+        # Missing values come from KAPTURE_TOKEN (or KAPTURE_USERNAME and
+        # KAPTURE_PASSWORD), KAPTURE_SUBDOMAIN and KAPTURE_BASE_URL, or the
+        # core's defaults (30 s, 5 s, 2 retries); a token containing ':' is an
+        # un-encoded user:password and refused (pass username= and password=);
         # every rule is the core's, checked here before any I/O.
         self._native = _native.Client(
             token,
@@ -42,6 +47,9 @@ class _Base:
             retry_unknown_outcome=retry_unknown_outcome,
             user_agent=user_agent,
             ca_file=os.fspath(ca_file) if ca_file is not None else None,
+            username=username,
+            password=password,
+            default_headers=dict(default_headers) if default_headers is not None else None,
         )
         self._settings = f"timeout={self._native.timeout!r}, max_retries={self._native.max_retries!r}"
 

@@ -24,6 +24,9 @@ class Client:
         retry_unknown_outcome: Optional[bool] = None,
         user_agent: Optional[str] = None,
         ca_file: Optional[str] = None,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
     ) -> Self: ...
     def add_customer(self, request: Any) -> Any: ...
     def add_customer_async(self, request: Any) -> Any: ...
