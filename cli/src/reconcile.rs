@@ -82,7 +82,7 @@ pub(crate) async fn reconcile(
                     number,
                     row.hash,
                     State::Added,
-                    json!({"customer_id": customer.id(), "found_by": "lookup"}),
+                    json!({"customer_id": customer.id, "found_by": "lookup"}),
                 )?;
                 done.found += 1;
                 true

@@ -23,7 +23,7 @@ pub mod validate;
 pub use client::Client;
 pub use config::ClientBuilder;
 pub use error::{ERROR_CODES, Error, FieldError, panic_text};
-pub use lookup::{Customer, CustomerLookup};
+pub use lookup::{Customer, CustomerContact, CustomerLookup};
 pub use model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo, JsonObject};
 pub use response::AddCustomerResponse;
 pub use retry::Backoff;

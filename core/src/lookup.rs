@@ -105,12 +105,53 @@ impl CustomerLookup {
     }
 }
 
-/// A customer as Get Customer returns it: every field the server sent
-/// (`as_json`), with typed accessors for the documented ones (the vendor's
-/// camelCase keys).
-#[derive(Debug, Clone, PartialEq)]
+/// A customer as Get Customer returns it: the documented fields typed
+/// (serde names are the vendor's camelCase keys), every field the server
+/// sent kept in [`as_json`](Self::as_json). Read leniently: an id may come
+/// as a number or as digits, a text field as a number; what does not fit is
+/// `None` (and still in `as_json`).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Customer {
+    /// Kapture's customer id.
+    pub id: Option<u64>,
+    #[serde(rename = "cmId")]
+    pub cm_id: Option<u64>,
+    pub name: Option<String>,
+    #[serde(rename = "isOrganization")]
+    pub is_organization: Option<bool>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country: Option<String>,
+    #[serde(rename = "pinCode")]
+    pub pin_code: Option<String>,
+    #[serde(rename = "customerCode")]
+    pub customer_code: Option<String>,
+    pub remarks: Option<String>,
+    /// As the vendor writes it ("May 2, 2024 4:15:42 PM").
+    #[serde(rename = "generationDate")]
+    pub generation_date: Option<String>,
+    #[serde(rename = "currentStatus")]
+    pub current_status: Option<String>,
+    pub contacts: Vec<CustomerContact>,
+    #[serde(skip)]
     body: Map<String, Value>,
+}
+
+/// One contact of a looked-up customer.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct CustomerContact {
+    /// The contact id.
+    pub id: Option<u64>,
+    /// The customer id it belongs to.
+    #[serde(rename = "leadId")]
+    pub lead_id: Option<u64>,
+    #[serde(rename = "contactPerson")]
+    pub contact_person: Option<String>,
+    /// Every field the server sent for it (its phone and email among them:
+    /// their keys are not documented).
+    #[serde(skip)]
+    pub fields: Map<String, Value>,
 }
 
 fn number(value: Option<&Value>) -> Option<u64> {
@@ -121,41 +162,54 @@ fn number(value: Option<&Value>) -> Option<u64> {
     }
 }
 
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 impl Customer {
     pub fn from_json(body: Map<String, Value>) -> Self {
-        Self { body }
+        let get = |key: &str| body.get(key);
+        let contacts = get("contacts")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_object)
+                    .map(|c| CustomerContact {
+                        id: number(c.get("id")),
+                        lead_id: number(c.get("leadId")),
+                        contact_person: text(c.get("contactPerson")),
+                        fields: c.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            id: number(get("id")),
+            cm_id: number(get("cmId")),
+            name: text(get("name")),
+            is_organization: get("isOrganization").and_then(Value::as_bool),
+            address: text(get("address")),
+            city: text(get("city")),
+            state: text(get("state")),
+            country: text(get("country")),
+            pin_code: text(get("pinCode")),
+            customer_code: text(get("customerCode")),
+            remarks: text(get("remarks")),
+            generation_date: text(get("generationDate")),
+            current_status: text(get("currentStatus")),
+            contacts,
+            body,
+        }
     }
 
-    /// Kapture's customer id (`id`).
-    pub fn id(&self) -> Option<u64> {
-        number(self.body.get("id"))
-    }
-
-    pub fn name(&self) -> Option<&str> {
-        self.text("name")
-    }
-
-    pub fn customer_code(&self) -> Option<&str> {
-        self.text("customerCode")
-    }
-
-    /// Any documented text field by its vendor key (`city`, `pinCode`,
-    /// `generationDate`, `currentStatus`...).
+    /// Any field by the vendor's key, as text (documented or not).
     pub fn text(&self, key: &str) -> Option<&str> {
         self.body.get(key).and_then(Value::as_str)
-    }
-
-    pub fn is_organization(&self) -> Option<bool> {
-        self.body.get("isOrganization").and_then(Value::as_bool)
-    }
-
-    /// The contacts (`id`, `leadId`, `contactPerson`, phone, email...).
-    pub fn contacts(&self) -> Vec<&Map<String, Value>> {
-        self.body
-            .get("contacts")
-            .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_object).collect())
-            .unwrap_or_default()
     }
 
     /// Every field the server sent.
@@ -258,9 +312,9 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!(found.id(), Some(191_121_684));
-        assert_eq!(found.name(), Some("Asha"));
-        assert_eq!(found.contacts().len(), 1);
+        assert_eq!(found.id, Some(191_121_684));
+        assert_eq!(found.name.as_deref(), Some("Asha"));
+        assert_eq!(found.contacts[0].lead_id, Some(191_121_684));
         assert_eq!(found.as_json()["extra"], 1);
         let missing = r#"{"Customer Details": "Information given by you does not exist in our sytsem.", "status": "failed"}"#;
         assert_eq!(interpret_lookup(&reply(200, missing), "t").unwrap(), None);
