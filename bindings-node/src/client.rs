@@ -132,10 +132,8 @@ impl NativeClient {
     ) -> napi::Result<String> {
         let client = self.client.clone();
         guarded(async move {
-            let mut value = crate::convert::parse(&request_json).map_err(|e| to_napi(&e))?;
-            kapture_crm::parse::set_customer_id(&mut value, &customer_id);
             let request =
-                kapture_crm::AddCustomerRequest::from_json(&value).map_err(|e| to_napi(&e))?;
+                crate::convert::update(&request_json, &customer_id).map_err(|e| to_napi(&e))?;
             let reply = client
                 .update_customer(&customer_id, &request)
                 .await

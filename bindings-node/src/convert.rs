@@ -24,13 +24,20 @@ pub fn lookup(json: &str) -> Result<kapture_crm::CustomerLookup, Error> {
             )])),
         }
     };
-    let lookup = kapture_crm::CustomerLookup {
+    // Validated by the core's `find_customer`, before any I/O.
+    Ok(kapture_crm::CustomerLookup {
         customer_id: field("customer_id")?,
         phone: field("phone")?,
         email: field("email")?,
-    };
-    lookup.validate()?;
-    Ok(lookup)
+    })
+}
+
+/// An update's request (JSON text) with Kapture's customer id set,
+/// validated by the update rules.
+pub fn update(json: &str, customer_id: &str) -> Result<AddCustomerRequest, Error> {
+    let mut value = parse(json)?;
+    kapture_crm::parse::set_customer_id(&mut value, customer_id);
+    AddCustomerRequest::from_json(&value)
 }
 
 /// JSON text into a value; `Err` is a validation error.

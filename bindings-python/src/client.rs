@@ -52,6 +52,31 @@ impl NativeClient {
     }
 }
 
+/// A call of the core, the GIL released while it runs; a panic becomes
+/// an `InternalError` instead of crossing into Python.
+fn wait<T: Send>(
+    py: Python<'_>,
+    work: impl std::future::Future<Output = Result<T, Error>> + Send,
+) -> PyResult<T> {
+    let runtime = runtime()?;
+    py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(work))))
+        .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
+        .into_py_result()
+}
+
+/// An awaitable's outcome: a reply object as a dict, or the exception.
+fn reply_object(
+    py: Python<'_>,
+    result: Result<serde_json::Map<String, serde_json::Value>, Error>,
+) -> aio::Delivery {
+    match result {
+        Ok(object) => convert::object_to_python(py, &object)
+            .map(|d| d.into_any().unbind())
+            .map_err(|e| e.into_value(py).into_any()),
+        Err(error) => Err(exception(py, &error).unbind()),
+    }
+}
+
 #[pymethods]
 impl NativeClient {
     /// Every setting is optional: a missing one comes from the environment
@@ -135,15 +160,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let request = convert::request(request).into_py_result()?;
         let client = self.client()?;
-        let runtime = runtime()?;
-        let reply = py
-            .detach(|| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    runtime.block_on(client.add_customer(&request))
-                }))
-            })
-            .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
-            .into_py_result()?;
+        let reply = wait(py, client.add_customer(&request))?;
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
 
@@ -158,12 +175,7 @@ impl NativeClient {
         aio::spawn(
             py,
             async move { client.add_customer(&request).await },
-            |py, result| match result {
-                Ok(reply) => convert::object_to_python(py, reply.as_json())
-                    .map(|d| d.into_any().unbind())
-                    .map_err(|e| e.into_value(py).into_any()),
-                Err(error) => Err(exception(py, &error).unbind()),
-            },
+            |py, result| reply_object(py, result.map(|reply| reply.into_json())),
         )
     }
 
@@ -177,15 +189,7 @@ impl NativeClient {
         let id = convert::customer_id(customer_id).into_py_result()?;
         let request = convert::update(request, &id).into_py_result()?;
         let client = self.client()?;
-        let runtime = runtime()?;
-        let reply = py
-            .detach(|| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    runtime.block_on(client.update_customer(&id, &request))
-                }))
-            })
-            .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
-            .into_py_result()?;
+        let reply = wait(py, client.update_customer(&id, &request))?;
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
 
@@ -202,12 +206,7 @@ impl NativeClient {
         aio::spawn(
             py,
             async move { client.update_customer(&id, &request).await },
-            |py, result| match result {
-                Ok(reply) => convert::object_to_python(py, reply.as_json())
-                    .map(|d| d.into_any().unbind())
-                    .map_err(|e| e.into_value(py).into_any()),
-                Err(error) => Err(exception(py, &error).unbind()),
-            },
+            |py, result| reply_object(py, result.map(|reply| reply.into_json())),
         )
     }
 
@@ -223,15 +222,7 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
         let client = self.client()?;
-        let runtime = runtime()?;
-        let found = py
-            .detach(|| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    runtime.block_on(client.find_customer(&lookup))
-                }))
-            })
-            .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
-            .into_py_result()?;
+        let found = wait(py, client.find_customer(&lookup))?;
         match found {
             Some(customer) => Ok(convert::object_to_python(py, customer.as_json())?.into_any()),
             None => Ok(py.None().into_bound(py)),
@@ -253,11 +244,9 @@ impl NativeClient {
             py,
             async move { client.find_customer(&lookup).await },
             |py, result| match result {
-                Ok(Some(customer)) => convert::object_to_python(py, customer.as_json())
-                    .map(|d| d.into_any().unbind())
-                    .map_err(|e| e.into_value(py).into_any()),
                 Ok(None) => Ok(py.None()),
-                Err(error) => Err(exception(py, &error).unbind()),
+                Ok(Some(customer)) => reply_object(py, Ok(customer.into_json())),
+                Err(error) => reply_object(py, Err(error)),
             },
         )
     }

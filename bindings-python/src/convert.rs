@@ -227,7 +227,7 @@ pub fn customer_id(id: &Bound<'_, PyAny>) -> Result<String, Error> {
     }
 }
 
-/// `find_customer`'s arguments as a core lookup (validated by the core);
+/// `find_customer`'s arguments as a core lookup;
 /// the customer id may be an int or a string of digits.
 pub fn lookup(
     customer_id: Option<&Bound<'_, PyAny>>,
@@ -238,13 +238,12 @@ pub fn lookup(
         None => None,
         Some(id) => Some(self::customer_id(id)?),
     };
-    let lookup = kapture_crm::CustomerLookup {
+    // Validated by the core's `find_customer`, before any I/O.
+    Ok(kapture_crm::CustomerLookup {
         customer_id,
         phone,
         email,
-    };
-    lookup.validate()?;
-    Ok(lookup)
+    })
 }
 
 /// A row's (header, cell) pairs, and the problems met converting them.

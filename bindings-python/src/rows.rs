@@ -49,16 +49,14 @@ fn invalid(path: &str, message: &str) -> Error {
 pub fn record(records: &Records, record: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
     let flat = match record.cast::<PyDict>() {
         Ok(dict) => {
-            let keys: Vec<String> = dict
-                .keys()
-                .iter()
-                .filter_map(|k| {
-                    k.cast::<PyString>()
-                        .ok()
-                        .map(|s| s.to_string_lossy().into_owned())
-                })
-                .collect();
-            !dict.is_empty() && !is_sectioned(keys.iter().map(String::as_str))
+            // Per record on a bulk run: the keys are looked at, not copied.
+            let sectioned = dict.keys().iter().any(|key| {
+                key.cast::<PyString>()
+                    .ok()
+                    .and_then(|k| k.to_cow().ok().map(|k| is_sectioned(std::iter::once(&*k))))
+                    .unwrap_or(false)
+            });
+            !dict.is_empty() && !sectioned
         }
         // A pandas Series is a row; anything else is refused by the
         // request converter, its type named.

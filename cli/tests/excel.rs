@@ -10,15 +10,6 @@ use serde_json::Value;
 mod common;
 use common::*;
 
-fn run(sandbox: &Sandbox, file: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    kapture()
-        .args(["import", file.to_str().unwrap()])
-        .args(["--token", sandbox.token(), "--base-url", sandbox.url()])
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
 fn received(sandbox: &Sandbox) -> Vec<Value> {
     let mut customers = sandbox.customers();
     customers.sort_by_key(|c| c.customer_id);
@@ -42,7 +33,7 @@ fn an_excel_export_with_semicolons_bom_and_crlf_imports_as_meant() {
     // The second row's remarks hold the delimiter: quoted, as Excel does.
     let text = text.replace("likes \"tea\"; really", "\"likes \"\"tea\"\"; really\"");
     std::fs::write(&csv, text).unwrap();
-    let out = run(&sandbox, &csv, &["--date-format", "%d/%m/%Y"]);
+    let out = import_plain(&sandbox, &csv, &["--date-format", "%d/%m/%Y"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -84,7 +75,7 @@ fn utf16_unicode_text_is_decoded_and_its_failures_file_matches_it() {
     let mut bytes = vec![0xff, 0xfe];
     bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     std::fs::write(&file, bytes).unwrap();
-    let out = run(&sandbox, &file, &[]);
+    let out = import_plain(&sandbox, &file, &[]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -125,7 +116,7 @@ fn the_failures_file_keeps_the_dialect_and_imports_again() {
         "\u{feff}Name;Phone;City\r\nAsha;9845012345;Pune\r\nBad;12345;Goa, North\r\n",
     )
     .unwrap();
-    let out = run(&sandbox, &csv, &[]);
+    let out = import_plain(&sandbox, &csv, &[]);
     assert_eq!(count(&out, "failed"), 1);
     let failures_path = dir.join("c.failed.csv");
     let failed = std::fs::read_to_string(&failures_path).unwrap();
@@ -138,7 +129,7 @@ fn the_failures_file_keeps_the_dialect_and_imports_again() {
 
     let fixed = dir.join("fixed.csv");
     std::fs::write(&fixed, failed.replace(";12345;", ";9845012399;")).unwrap();
-    let out = run(&sandbox, &fixed, &[]);
+    let out = import_plain(&sandbox, &fixed, &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -162,7 +153,7 @@ fn a_latin1_file_is_refused_with_a_hint_then_read_with_encoding() {
         b"Name,Stra\xdfe,Phone\nJos\xe9,Hauptstra\xdfe 1,9845012345\n",
     )
     .unwrap();
-    let out = run(&sandbox, &csv, &["--map", "Stra\u{df}e=address"]);
+    let out = import_plain(&sandbox, &csv, &["--map", "Stra\u{df}e=address"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(
         stderr(&out).contains("--encoding latin1"),
@@ -171,7 +162,7 @@ fn a_latin1_file_is_refused_with_a_hint_then_read_with_encoding() {
     );
     assert_eq!(sandbox.stats().add_update_requests, 0);
 
-    let out = run(
+    let out = import_plain(
         &sandbox,
         &csv,
         &["--encoding", "latin1", "--map", "Stra\u{df}e=address"],
@@ -194,7 +185,7 @@ fn a_latin1_file_is_refused_with_a_hint_then_read_with_encoding() {
         .flat_map(u16::to_le_bytes)
         .collect();
     std::fs::write(&utf16, bytes).unwrap();
-    let out = run(&sandbox, &utf16, &[]);
+    let out = import_plain(&sandbox, &utf16, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("UTF-16"), "{}", stderr(&out));
 }
@@ -206,7 +197,7 @@ fn delimiters_are_detected_or_forced() {
     let sandbox = sandbox(Faults::default());
     let piped = dir.join("p.csv");
     std::fs::write(&piped, "Name|Phone|Remarks\nAsha|9845012345|a, b; c\n").unwrap();
-    let out = run(&sandbox, &piped, &["--delimiter", "|"]);
+    let out = import_plain(&sandbox, &piped, &["--delimiter", "|"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -215,7 +206,7 @@ fn delimiters_are_detected_or_forced() {
         stderr(&out)
     );
     assert_eq!(received(&sandbox)[0]["customer_info"]["remarks"], "a, b; c");
-    let out = run(&sandbox, &piped, &["--delimiter", "ab"]);
+    let out = import_plain(&sandbox, &piped, &["--delimiter", "ab"]);
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -231,7 +222,7 @@ fn map_to_a_contact_field_and_dates_that_do_not_fit() {
         "Name,Phone,Born\nAsha,9845012345,28/02/1990\nRavi,9845012346,31/02/1990\n",
     )
     .unwrap();
-    let out = run(
+    let out = import_plain(
         &sandbox,
         &csv,
         &["--map", "Born=dob", "--date-format", "%d/%m/%Y"],
@@ -269,7 +260,7 @@ fn duplicates_compare_national_numbers() {
         "Name,Phone\nAsha,+91 98450 12345\nAsha R,098450 12345\nA Rao,9845012345\nOther,+1 98450 12345\n",
     )
     .unwrap();
-    let out = run(&sandbox, &csv, &[]);
+    let out = import_plain(&sandbox, &csv, &[]);
     assert_eq!(count(&out, "added"), 2, "{}", stdout(&out));
     assert_eq!(count(&out, "duplicate"), 2);
     let mut phones: Vec<String> = received(&sandbox)
@@ -288,7 +279,7 @@ fn duplicates_compare_national_numbers() {
     // rows 1 and 2 differ, rows 3 and 4 repeat row 2.
     let again = workdir("excel-national-1").join("c.csv");
     std::fs::copy(&csv, &again).unwrap();
-    let out = run(&sandbox, &again, &["--country-code", "+1"]);
+    let out = import_plain(&sandbox, &again, &["--country-code", "+1"]);
     assert_eq!(count(&out, "duplicate"), 2, "{}", stdout(&out));
     let failed = std::fs::read_to_string(again.with_file_name("c.failed.csv")).unwrap();
     assert!(!failed.contains("duplicate of row 1"), "{failed}");
@@ -296,7 +287,10 @@ fn duplicates_compare_national_numbers() {
         failed.contains("9845012345,3,duplicate of row 2 (same phone)"),
         "{failed}"
     );
-    assert!(stderr(&run(&sandbox, &again, &["--country-code", "x1"])).contains("--country-code"));
+    assert!(
+        stderr(&import_plain(&sandbox, &again, &["--country-code", "x1"]))
+            .contains("--country-code")
+    );
 }
 
 /// The shared row table, through `kapture import` (cells as text, as a
@@ -334,7 +328,7 @@ fn the_shared_row_table_maps_as_in_every_language() {
         let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
         if let Some(expected) = case.get("request") {
             let sandbox = sandbox(Faults::default());
-            let out = run(&sandbox, &file, &extra);
+            let out = import_plain(&sandbox, &file, &extra);
             assert_eq!(
                 out.status.code(),
                 Some(0),
@@ -378,7 +372,7 @@ fn the_excel_export_example_imports_whole() {
         &csv,
     )
     .unwrap();
-    let out = run(&sandbox, &csv, &["--date-format", "%d/%m/%Y"]);
+    let out = import_plain(&sandbox, &csv, &["--date-format", "%d/%m/%Y"]);
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -19,14 +19,11 @@ fn strict_sandbox(faults: Faults) -> Sandbox {
     .unwrap()
 }
 
+/// No retries (a dropped reply stays unknown) and a short timeout (the
+/// wait before reconciling).
 fn run(sandbox: &Sandbox, csv: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    kapture()
-        .args(["import", csv.to_str().unwrap()])
-        .args(["--token", sandbox.token(), "--base-url", sandbox.url()])
-        .args(["--max-retries", "0", "--timeout", "1"])
-        .args(extra)
-        .output()
-        .unwrap()
+    let strict = ["--max-retries", "0", "--timeout", "1"];
+    import_plain(sandbox, csv, &[&strict[..], extra].concat())
 }
 
 fn assert_each_customer_once(sandbox: &Sandbox, rows: usize) {

@@ -6,19 +6,6 @@ use kapture_crm_sandbox::Faults;
 mod common;
 use common::*;
 
-fn run(
-    sandbox: &kapture_crm_sandbox::Sandbox,
-    csv: &std::path::Path,
-    extra: &[&str],
-) -> std::process::Output {
-    kapture()
-        .args(["import", csv.to_str().unwrap()])
-        .args(["--token", sandbox.token(), "--base-url", sandbox.url()])
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
 /// Case 1: two `phone` columns imported with exit 0, the last one winning.
 #[test]
 fn case_1_two_columns_filling_one_field_are_refused_before_sending() {
@@ -30,7 +17,7 @@ fn case_1_two_columns_filling_one_field_are_refused_before_sending() {
         "customer_name,phone,Mobile No\nAsha,9380491387,9380491388\n",
     )
     .unwrap();
-    let out = run(&sandbox, &csv, &["--map", "Mobile No=phone"]);
+    let out = import_plain(&sandbox, &csv, &["--map", "Mobile No=phone"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let text = stderr(&out);
     assert!(
@@ -61,7 +48,7 @@ fn case_2_a_row_with_the_wrong_number_of_fields_fails_alone() {
         "customer_name,phone,email_id,city\nA,9380491387,a@b.co,Pune\nB,9380491388,b@b.co,Pune,extra\nC,9380491389\nD,9380491390,d@b.co,Goa\n",
     )
     .unwrap();
-    let out = run(&sandbox, &csv, &[]);
+    let out = import_plain(&sandbox, &csv, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(count(&out, "added"), 2);
     assert_eq!(count(&out, "failed"), 2);
@@ -86,7 +73,7 @@ fn case_3_no_rows_is_an_error_and_blank_rows_are_skipped() {
     for (name, text) in [("empty.csv", ""), ("header.csv", "customer_name,phone\n")] {
         let csv = dir.join(name);
         std::fs::write(&csv, text).unwrap();
-        let out = run(&sandbox, &csv, &[]);
+        let out = import_plain(&sandbox, &csv, &[]);
         assert_eq!(out.status.code(), Some(2), "{name}: {}", stdout(&out));
         assert!(stderr(&out).contains("no rows"), "{name}: {}", stderr(&out));
         let out = kapture()
@@ -101,7 +88,7 @@ fn case_3_no_rows_is_an_error_and_blank_rows_are_skipped() {
         "customer_name,phone,city\nA,9380491387,Pune\n,,\n , ,\nB,9380491388,Goa\n",
     )
     .unwrap();
-    let out = run(&sandbox, &csv, &[]);
+    let out = import_plain(&sandbox, &csv, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(count(&out, "added"), 2);
     assert_eq!(count(&out, "failed"), 0);
@@ -115,7 +102,7 @@ fn case_4_the_duplicate_count_is_printed_once() {
     let sandbox = sandbox(Faults::default());
     let csv = dir.join("c.csv");
     std::fs::write(&csv, "customer_name,phone\nA,9380491387\nB,9380491387\n").unwrap();
-    let out = run(&sandbox, &csv, &[]);
+    let out = import_plain(&sandbox, &csv, &[]);
     let text = stdout(&out);
     assert_eq!(text.matches("duplicate").count(), 1, "{text}");
     assert_eq!(count(&out, "duplicate"), 1);

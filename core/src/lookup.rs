@@ -216,6 +216,10 @@ impl Customer {
     pub fn as_json(&self) -> &Map<String, Value> {
         &self.body
     }
+
+    pub fn into_json(self) -> Map<String, Value> {
+        self.body
+    }
 }
 
 /// The vendor's words for "no such customer" (its spelling of "system" varies).

@@ -247,6 +247,30 @@ async fn before_work(shared: &Shared, lookup: bool) -> Result<Fault, Reply> {
     }
 }
 
+/// What every vendor endpoint does first: the fault drawn (before the
+/// work), the token checked, the body read. `Err` is the reply to send now.
+async fn accept(
+    request: Request<Incoming>,
+    shared: &Shared,
+    lookup: bool,
+) -> Result<(Fault, Bytes), Reply> {
+    let fault = before_work(shared, lookup).await?;
+    if !authorized(&request, shared) {
+        return Err(Ok(failed(StatusCode::UNAUTHORIZED, "Invalid Auth Key")));
+    }
+    match read_body(request).await {
+        Ok(body) => Ok((fault, body)),
+        Err(reply) => Err(Ok(reply)),
+    }
+}
+
+/// The Malformed fault: the first half of a JSON reply.
+fn half_reply(answer: &Value) -> Response<Full<Bytes>> {
+    let text = answer.to_string();
+    let cut = text[..text.len() / 2].to_string();
+    reply(StatusCode::OK, "application/json", cut.into())
+}
+
 fn authorized(request: &Request<Incoming>, shared: &Shared) -> bool {
     request
         .headers()
@@ -259,16 +283,9 @@ fn authorized(request: &Request<Incoming>, shared: &Shared) -> bool {
 /// Faults as for adds (a lookup changes nothing, so DropAfter only loses
 /// the reply).
 async fn lookup(request: Request<Incoming>, shared: &Shared) -> Reply {
-    let fault = match before_work(shared, true).await {
-        Ok(fault) => fault,
+    let (fault, body) = match accept(request, shared, true).await {
+        Ok(accepted) => accepted,
         Err(reply) => return reply,
-    };
-    if !authorized(&request, shared) {
-        return Ok(failed(StatusCode::UNAUTHORIZED, "Invalid Auth Key"));
-    }
-    let body = match read_body(request).await {
-        Ok(body) => body,
-        Err(reply) => return Ok(reply),
     };
     let query = match serde_json::from_slice::<Value>(&body) {
         Ok(Value::Array(items)) if items.len() == 1 && items[0].is_object() => items[0].clone(),
@@ -298,26 +315,15 @@ async fn lookup(request: Request<Incoming>, shared: &Shared) -> Reply {
     };
     match fault {
         Fault::DropAfter => Err(DropConnection),
-        Fault::Malformed => {
-            let text = answer.to_string();
-            let cut = text[..text.len() / 2].to_string();
-            Ok(reply(StatusCode::OK, "application/json", cut.into()))
-        }
+        Fault::Malformed => Ok(half_reply(&answer)),
         _ => Ok(json_reply(StatusCode::OK, &answer)),
     }
 }
 
 async fn add_update(request: Request<Incoming>, shared: &Shared) -> Reply {
-    let fault = match before_work(shared, false).await {
-        Ok(fault) => fault,
+    let (fault, body) = match accept(request, shared, false).await {
+        Ok(accepted) => accepted,
         Err(reply) => return reply,
-    };
-    if !authorized(&request, shared) {
-        return Ok(failed(StatusCode::UNAUTHORIZED, "Invalid Auth Key"));
-    }
-    let body = match read_body(request).await {
-        Ok(body) => body,
-        Err(reply) => return Ok(reply),
     };
     let parsed = match std::str::from_utf8(&body)
         .map_err(|e| e.to_string())
@@ -336,9 +342,7 @@ async fn add_update(request: Request<Incoming>, shared: &Shared) -> Reply {
         match fault {
             Fault::DropAfter => return Err(DropConnection),
             Fault::Malformed => {
-                let text = outcome.reply().to_string();
-                let cut = text[..text.len() / 2].to_string();
-                return Ok(reply(StatusCode::OK, "application/json", cut.into()));
+                return Ok(half_reply(&outcome.reply()));
             }
             _ => {}
         }

@@ -253,11 +253,9 @@ impl Store {
             phone,
             email,
             explicit_id,
-            update,
             contact_ids,
             body,
         } = request;
-        let _ = update; // what `update: true` changes is not documented
         // The vendor's Update Customer: a customer id names the customer,
         // whatever `update` says, and is checked before the name rule (an
         // update may carry only the id and the changed fields).
@@ -355,7 +353,6 @@ pub struct Parsed<'a> {
     /// Lower case.
     email: String,
     explicit_id: String,
-    update: bool,
     /// One entry per contact: the `contact_id` it gave, if any.
     contact_ids: Vec<Option<u64>>,
     /// The body as received, kept as the stored request.
@@ -380,8 +377,6 @@ struct Info<'a> {
     email_id: Option<&'a RawValue>,
     #[serde(borrow)]
     customer_id: Option<&'a RawValue>,
-    #[serde(borrow)]
-    update: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
@@ -419,7 +414,6 @@ impl<'a> Parsed<'a> {
                 .collect(),
             email: text(info.email_id).to_lowercase(),
             explicit_id: text(info.customer_id),
-            update: info.update.is_some_and(|raw| raw.get() == "true"),
             contact_ids,
             body,
         })

@@ -54,20 +54,20 @@ pub fn sandbox(faults: Faults) -> Sandbox {
     .unwrap()
 }
 
-pub fn import(sandbox: &Sandbox, csv: &Path, extra: &[&str]) -> Output {
+/// `kapture import FILE` against the sandbox, with the CLI's defaults.
+pub fn import_plain(sandbox: &Sandbox, file: &Path, extra: &[&str]) -> Output {
     kapture()
-        .args(["import", csv.to_str().unwrap(), "--token", sandbox.token()])
-        .args([
-            "--base-url",
-            sandbox.url(),
-            "--concurrency",
-            "32",
-            "--max-retries",
-            "3",
-        ])
+        .args(["import", file.to_str().unwrap()])
+        .args(["--token", sandbox.token(), "--base-url", sandbox.url()])
         .args(extra)
         .output()
         .unwrap()
+}
+
+/// `kapture import FILE` with more in flight and a few retries.
+pub fn import(sandbox: &Sandbox, csv: &Path, extra: &[&str]) -> Output {
+    let tuned = ["--concurrency", "32", "--max-retries", "3"];
+    import_plain(sandbox, csv, &[&tuned[..], extra].concat())
 }
 
 /// A count from the summary: `  added:       42`.
