@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,6 +28,7 @@ test('tsc --noEmit --strict passes on typed use', () => {
 test('tsc catches a misspelt field', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'kapture-ts-'))
   const file = path.join(here, `wrong-${path.basename(dir)}.ts`)
+  rmSync(dir, { recursive: true })
   writeFileSync(file, "import type { AddCustomerRequest } from '../index.mjs'\nexport const r: AddCustomerRequest = { customer_info: { customer_name: 'A', email: 'a@b.co' } }\n")
   try {
     const result = compile(file)

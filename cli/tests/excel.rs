@@ -277,7 +277,8 @@ fn duplicates_compare_national_numbers() {
 
     // With country code 1, +91 is a foreign number and +1 the local one:
     // rows 1 and 2 differ, rows 3 and 4 repeat row 2.
-    let again = workdir("excel-national-1").join("c.csv");
+    let again_dir = workdir("excel-national-1");
+    let again = again_dir.join("c.csv");
     std::fs::copy(&csv, &again).unwrap();
     let out = import_plain(&sandbox, &again, &["--country-code", "+1"]);
     assert_eq!(count(&out, "duplicate"), 2, "{}", stdout(&out));

@@ -194,7 +194,8 @@ fn duplicates_within_a_file_are_reported_not_sent() {
         "{failures}"
     );
     assert_eq!(sandbox.customers().len(), 2);
-    let allowed = workdir("dupes-allowed").join("customers.csv");
+    let allowed_dir = workdir("dupes-allowed");
+    let allowed = allowed_dir.join("customers.csv");
     std::fs::copy(&csv, &allowed).unwrap();
     let output = import(&sandbox, &allowed, &["--allow-duplicates"]);
     assert_eq!(count(&output, "skipped"), 0);

@@ -17,11 +17,34 @@ pub fn kapture() -> Command {
     command
 }
 
-pub fn workdir(name: &str) -> PathBuf {
+/// A fresh folder under the system's temp dir, removed when the test ends
+/// (CI's disk is shared: hundreds of runs' leftovers once filled it).
+pub struct Workdir(PathBuf);
+
+impl std::ops::Deref for Workdir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Workdir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn workdir(name: &str) -> Workdir {
     let dir = std::env::temp_dir().join(format!("kapture-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Workdir(dir)
 }
 
 /// `rows` customers; every row in `bad` has a 5-digit phone.
