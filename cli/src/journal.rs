@@ -385,6 +385,12 @@ mod tests {
         }
     }
 
+    impl AsRef<Path> for Temp {
+        fn as_ref(&self) -> &Path {
+            &self.0
+        }
+    }
+
     impl Drop for Temp {
         fn drop(&mut self) {
             if let Some(dir) = self.0.parent() {
