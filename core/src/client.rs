@@ -10,8 +10,10 @@ use serde_json::Value;
 use crate::config::{ClientBuilder, Config};
 use crate::endpoint::is_loopback;
 use crate::error::Error;
+use crate::log::{TARGET_HTTP, redact};
 use crate::lookup::{Customer, CustomerLookup, interpret_lookup, should_retry_lookup};
 use crate::model::AddCustomerRequest;
+use crate::options::{Progress, RequestOptions};
 use crate::response::{AddCustomerResponse, MAX_REPLY_BYTES, RawReply, interpret};
 use crate::retry::{Wait, parse_retry_after, should_retry, wait};
 
@@ -101,6 +103,25 @@ impl Client {
         &self.inner.config
     }
 
+    /// A client with `options` (timeout, max_retries) in place of this one's
+    /// settings, sharing this one's connection pool: openai-python's
+    /// `client.with_options(...)`. A `cancel` token in `options` is ignored
+    /// here; give it per call.
+    pub fn with_options(&self, options: &RequestOptions) -> Client {
+        if options.timeout.is_none() && options.max_retries.is_none() {
+            return self.clone();
+        }
+        let inner = &*self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                config: options.apply(&inner.config),
+                authorization: inner.authorization.clone(),
+                lookup: inner.lookup.clone(),
+            }),
+        }
+    }
+
     /// Validates the request, sends it, retries what is safe to retry, and
     /// returns the parsed reply. Nothing is sent when validation fails.
     pub async fn add_customer(
@@ -110,6 +131,25 @@ impl Client {
         self.add_customer_observed(request, &|_| {}).await
     }
 
+    /// [`add_customer`](Self::add_customer) with per-call `options`.
+    ///
+    /// Cancelling (through `options.cancel`, or by dropping the future) stops
+    /// the call where it is. Before the first attempt started nothing was
+    /// sent; while an attempt is on the wire the customer may or may not
+    /// have been added (the error is [`Error::Aborted`] with
+    /// `outcome_unknown`; a dropped future gives no error, and the same
+    /// holds): settle it with [`find_customer`](Self::find_customer).
+    pub async fn add_customer_with(
+        &self,
+        request: &AddCustomerRequest,
+        options: &RequestOptions,
+    ) -> Result<AddCustomerResponse, Error> {
+        let client = self.with_options(options);
+        let progress = Progress::default();
+        let work = client.add_customer_tracked(request, &|_| {}, &progress);
+        cancellable(work, options, &progress).await
+    }
+
     /// [`add_customer`](Self::add_customer), telling `observer` of every
     /// failed attempt, retried or not (the bulk engine slows down on 429/503).
     pub async fn add_customer_observed(
@@ -117,12 +157,22 @@ impl Client {
         request: &AddCustomerRequest,
         observer: &(dyn Fn(&Error) + Send + Sync),
     ) -> Result<AddCustomerResponse, Error> {
+        self.add_customer_tracked(request, observer, &Progress::default())
+            .await
+    }
+
+    async fn add_customer_tracked(
+        &self,
+        request: &AddCustomerRequest,
+        observer: &(dyn Fn(&Error) + Send + Sync),
+        progress: &Progress,
+    ) -> Result<AddCustomerResponse, Error> {
         request.validate()?;
         let body = serde_json::to_vec(request).map_err(|e| Error::Internal {
             message: format!("cannot encode the request: {e}"),
             outcome_unknown: false,
         })?;
-        self.send(body, observer).await
+        self.send(body, observer, progress).await
     }
 
     /// Updates the customer Kapture knows by `customer_id` (digits): the
@@ -137,6 +187,19 @@ impl Client {
         customer_id: &str,
         request: &AddCustomerRequest,
     ) -> Result<AddCustomerResponse, Error> {
+        self.update_customer_with(customer_id, request, &RequestOptions::default())
+            .await
+    }
+
+    /// [`update_customer`](Self::update_customer) with per-call `options`
+    /// (cancelling leaves what [`add_customer_with`](Self::add_customer_with)
+    /// says).
+    pub async fn update_customer_with(
+        &self,
+        customer_id: &str,
+        request: &AddCustomerRequest,
+        options: &RequestOptions,
+    ) -> Result<AddCustomerResponse, Error> {
         let mut request = request.clone();
         request.customer_info.customer_id = customer_id.trim().to_string();
         if request.customer_info.customer_id.is_empty() {
@@ -145,7 +208,7 @@ impl Client {
                 "an update needs Kapture's customer id",
             )]));
         }
-        self.add_customer(&request).await
+        self.add_customer_with(&request, options).await
     }
 
     /// [`add_customer`](Self::add_customer) for untyped JSON, the vendor's
@@ -160,29 +223,58 @@ impl Client {
     /// A read, so timeouts, resets, 5xx and 429 are retried (see
     /// [`crate::lookup`]).
     pub async fn find_customer(&self, lookup: &CustomerLookup) -> Result<Option<Customer>, Error> {
+        self.find_customer_with(lookup, &RequestOptions::default())
+            .await
+    }
+
+    /// [`find_customer`](Self::find_customer) with per-call `options`. A
+    /// lookup changes nothing, so a cancelled one leaves nothing unknown.
+    pub async fn find_customer_with(
+        &self,
+        lookup: &CustomerLookup,
+        options: &RequestOptions,
+    ) -> Result<Option<Customer>, Error> {
         lookup.validate()?;
+        let client = self.with_options(options);
+        let work = client.find_attempts(lookup);
+        cancellable(work, options, &Progress::default()).await
+    }
+
+    async fn find_attempts(&self, lookup: &CustomerLookup) -> Result<Option<Customer>, Error> {
         let body = bytes::Bytes::from(lookup.body().to_string());
         let config = &self.inner.config;
         let mut retry = 0;
         loop {
-            let (outcome, retry_after) = match self.attempt(&self.inner.lookup, body.clone()).await
-            {
+            let started = std::time::Instant::now();
+            let reply = self.attempt(&self.inner.lookup, body.clone()).await;
+            let status = reply.as_ref().ok().map(|r| r.status);
+            let (outcome, retry_after) = match reply {
                 Ok(reply) => (
                     interpret_lookup(&reply, config.token.bare()),
                     reply.retry_after,
                 ),
                 Err(error) => (Err(error), None),
             };
+            self.log_attempt(&self.inner.lookup, retry, status, &outcome, started);
             let error = match outcome {
-                Ok(found) => return Ok(found),
+                Ok(found) => {
+                    crate::lookup::log_decision(&config.log, lookup, found.as_ref());
+                    return Ok(found);
+                }
                 Err(error) => error,
             };
             if retry >= config.max_retries || !should_retry_lookup(&error) {
                 return Err(error);
             }
             match wait(retry, retry_after, &config.backoff, config.max_retry_after) {
-                Wait::Retry(delay) => tokio::time::sleep(delay).await,
-                Wait::GiveUp => return Err(error),
+                Wait::Retry(delay) => {
+                    self.log_retry(&error, delay, retry);
+                    tokio::time::sleep(delay).await
+                }
+                Wait::GiveUp => {
+                    self.log_give_up(&error, retry_after);
+                    return Err(error);
+                }
             }
             retry += 1;
         }
@@ -192,31 +284,122 @@ impl Client {
         &self,
         body: Vec<u8>,
         observer: &(dyn Fn(&Error) + Send + Sync),
+        progress: &Progress,
     ) -> Result<AddCustomerResponse, Error> {
+        use std::sync::atomic::Ordering::SeqCst;
         let config = &self.inner.config;
         let body = bytes::Bytes::from(body);
         let mut retry = 0;
         loop {
-            let (outcome, retry_after) = match self.attempt(&config.endpoint, body.clone()).await {
+            let started = std::time::Instant::now();
+            progress.in_flight.store(true, SeqCst);
+            let reply = self.attempt(&config.endpoint, body.clone()).await;
+            let status = reply.as_ref().ok().map(|r| r.status);
+            let (outcome, retry_after) = match reply {
                 Ok(reply) => (interpret(&reply, config.token.bare()), reply.retry_after),
                 Err(error) => (Err(error), None),
             };
+            self.log_attempt(&config.endpoint, retry, status, &outcome, started);
             let error = match outcome {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
+            if error.outcome_unknown() {
+                progress.unknown.store(true, SeqCst);
+            }
+            progress.in_flight.store(false, SeqCst);
             observer(&error);
             if retry >= config.max_retries || !should_retry(&error, config.retry_unknown_outcome) {
+                self.log_give_up(&error, None);
                 return Err(error);
             }
             let delay = match wait(retry, retry_after, &config.backoff, config.max_retry_after) {
                 Wait::Retry(delay) => delay,
                 // Longer than we wait: the caller gets it with `retry_after`.
-                Wait::GiveUp => return Err(error),
+                Wait::GiveUp => {
+                    self.log_give_up(&error, retry_after);
+                    return Err(error);
+                }
             };
+            self.log_retry(&error, delay, retry);
             tokio::time::sleep(delay).await;
             retry += 1;
         }
+    }
+
+    /// Debug: one line per attempt.
+    fn log_attempt<T>(
+        &self,
+        url: &reqwest::Url,
+        retry: u32,
+        status: Option<u16>,
+        outcome: &Result<T, Error>,
+        started: std::time::Instant,
+    ) {
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let path = url.path();
+        let attempt = retry + 1;
+        self.inner.config.log.emit(|| match outcome {
+            Ok(_) => tracing::debug!(
+                target: TARGET_HTTP,
+                method = "POST", path, attempt, status, latency_ms,
+                "attempt {attempt}: POST {path} -> {} in {latency_ms} ms",
+                status.unwrap_or_default()
+            ),
+            Err(error) => tracing::debug!(
+                target: TARGET_HTTP,
+                method = "POST", path, attempt, status, latency_ms,
+                error = error.code(), outcome_unknown = error.outcome_unknown(),
+                "attempt {attempt}: POST {path} -> {} in {latency_ms} ms: {}",
+                status.map_or_else(|| error.code().to_string(), |s| s.to_string()),
+                redact(&error.to_string())
+            ),
+        });
+    }
+
+    /// Info: a retry, its reason and its delay.
+    fn log_retry(&self, error: &Error, delay: std::time::Duration, retry: u32) {
+        let delay_ms = delay.as_millis() as u64;
+        let attempt = retry + 2;
+        self.inner.config.log.emit(|| {
+            tracing::info!(
+                target: TARGET_HTTP,
+                error = error.code(), delay_ms, attempt,
+                outcome_unknown = error.outcome_unknown(),
+                "retrying after {:.1} s (attempt {attempt}): {}",
+                delay.as_secs_f64(),
+                redact(&error.to_string())
+            )
+        });
+    }
+
+    /// Warn when the caller is left not knowing (or asked to wait longer
+    /// than we do); debug for a plain failure, which the caller gets anyway.
+    fn log_give_up(&self, error: &Error, retry_after: Option<std::time::Duration>) {
+        let text = redact(&error.to_string());
+        self.inner.config.log.emit(|| {
+            if let Some(after) = retry_after {
+                tracing::warn!(
+                    target: TARGET_HTTP,
+                    error = error.code(), retry_after_s = after.as_secs(),
+                    "not retried: the server asks to wait {} s, longer than max_retry_after: {text}",
+                    after.as_secs()
+                )
+            } else if error.outcome_unknown() {
+                tracing::warn!(
+                    target: TARGET_HTTP,
+                    error = error.code(), outcome_unknown = true,
+                    "outcome unknown (the customer may or may not exist; find_customer settles \
+                     it): {text}"
+                )
+            } else {
+                tracing::debug!(
+                    target: TARGET_HTTP,
+                    error = error.code(), outcome_unknown = false,
+                    "failed: {text}"
+                )
+            }
+        });
     }
 
     /// One request and its whole reply, at most [`MAX_REPLY_BYTES`] of it.
@@ -225,6 +408,9 @@ impl Client {
         let mut response = inner
             .http
             .post(url.clone())
+            // Per request: a client from `with_options` shares the pool but
+            // not the timeout.
+            .timeout(inner.config.timeout)
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json")
@@ -269,6 +455,26 @@ impl Client {
             retry_after,
             body,
         })
+    }
+}
+
+/// Runs `work` until done or until `options.cancel` is cancelled: the
+/// error then says whether an attempt was on its way (`progress`). An
+/// already-cancelled token sends nothing.
+async fn cancellable<T>(
+    work: impl std::future::Future<Output = Result<T, Error>>,
+    options: &RequestOptions,
+    progress: &Progress,
+) -> Result<T, Error> {
+    let Some(cancel) = &options.cancel else {
+        return work.await;
+    };
+    if cancel.is_cancelled() {
+        return Err(progress.aborted());
+    }
+    tokio::select! {
+        result = work => result,
+        () = cancel.cancelled() => Err(progress.aborted()),
     }
 }
 

@@ -71,6 +71,9 @@ pub struct Config {
     pub ca_file: Option<PathBuf>,
     /// Extra headers sent on every request (their values never shown).
     pub(crate) default_headers: Headers,
+    /// Where this client's log events go (default: the `tracing` subscriber
+    /// in force); see [`crate::log`].
+    pub(crate) log: crate::log::Emitter,
 }
 
 /// Extra headers (`x-api-key: ...`): checked, and their values hidden from
@@ -149,6 +152,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     ca_file: Option<PathBuf>,
     default_headers: Headers,
+    log: Option<tracing::Dispatch>,
 }
 
 impl Default for ClientBuilder {
@@ -173,6 +177,7 @@ impl ClientBuilder {
             user_agent: None,
             ca_file: None,
             default_headers: Headers::default(),
+            log: None,
         }
     }
 
@@ -288,6 +293,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends this client's log events to `dispatch` instead of the
+    /// `tracing` subscriber in force (a binding gives each client its own
+    /// logger this way; see [`crate::log::Forward`]).
+    pub fn log_to(mut self, dispatch: tracing::Dispatch) -> Self {
+        self.log = Some(dispatch);
+        self
+    }
+
     /// Checks every setting and builds the client.
     pub fn build(self) -> Result<crate::Client, Error> {
         crate::Client::from_config(self.into_config()?)
@@ -359,6 +372,7 @@ impl ClientBuilder {
             user_agent,
             ca_file: self.ca_file,
             default_headers: check_headers(self.default_headers.0)?,
+            log: crate::log::Emitter::new(self.log),
         })
     }
 }

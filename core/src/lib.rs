@@ -9,8 +9,10 @@ mod error;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod log;
 pub mod lookup;
 mod model;
+pub mod options;
 pub mod parse;
 pub mod response;
 pub mod retry;
@@ -25,6 +27,7 @@ pub use config::ClientBuilder;
 pub use error::{ERROR_CODES, Error, FieldError, panic_text};
 pub use lookup::{Customer, CustomerContact, CustomerLookup};
 pub use model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo, JsonObject};
+pub use options::{CancelToken, RequestOptions};
 pub use response::AddCustomerResponse;
 pub use retry::Backoff;
 pub use settings::ClientSettings;

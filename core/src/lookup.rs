@@ -105,6 +105,45 @@ impl CustomerLookup {
     }
 }
 
+impl CustomerLookup {
+    /// The keys of this lookup for a log line, phone and email masked.
+    fn masked(&self) -> String {
+        let mut keys = Vec::new();
+        if let Some(id) = self.customer_id.as_deref().filter(|v| !v.trim().is_empty()) {
+            keys.push(format!("customer id {}", id.trim()));
+        }
+        if let Some(phone) = self.phone.as_deref().filter(|v| !v.trim().is_empty()) {
+            keys.push(format!("phone {}", crate::log::mask_phone(phone.trim())));
+        }
+        if let Some(email) = self.email.as_deref().filter(|v| !v.trim().is_empty()) {
+            keys.push(format!("email {}", crate::log::mask_email(email.trim())));
+        }
+        keys.join(", ")
+    }
+}
+
+/// Debug: what a lookup found.
+pub(crate) fn log_decision(
+    log: &crate::log::Emitter,
+    lookup: &CustomerLookup,
+    found: Option<&Customer>,
+) {
+    let keys = lookup.masked();
+    log.emit(|| match found {
+        Some(customer) => tracing::debug!(
+            target: crate::log::TARGET_LOOKUP,
+            found = true,
+            "lookup by {keys}: found customer {}",
+            customer.id.map_or_else(|| "(no id)".to_string(), |id| id.to_string())
+        ),
+        None => tracing::debug!(
+            target: crate::log::TARGET_LOOKUP,
+            found = false,
+            "lookup by {keys}: no such customer"
+        ),
+    });
+}
+
 /// A customer as Get Customer returns it: the documented fields typed
 /// (serde names are the vendor's camelCase keys), every field the server
 /// sent kept in [`as_json`](Self::as_json). Read leniently: an id may come

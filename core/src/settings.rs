@@ -90,6 +90,24 @@ pub fn rate(value: f64) -> Result<f64, Error> {
     }
 }
 
+/// Refuses an option name a front end does not know (plain JavaScript
+/// passes any key), naming the closest known one: `timeout` is not an
+/// option of `new Client()`; did you mean `timeoutMs`?
+pub fn known_options(what: &str, given: &[String], known: &[&str]) -> Result<(), Error> {
+    for name in given {
+        if !known.contains(&name.as_str()) {
+            let hint = match crate::suggest::closest(name, known) {
+                Some(close) => format!("; did you mean {close:?}?"),
+                None => format!("; the options are {}", known.join(", ")),
+            };
+            return Err(Error::Config(format!(
+                "{name:?} is not an option of {what}{hint}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Client settings as a front end receives them: every field optional, the
 /// missing ones from `KAPTURE_*` variables or the defaults above.
 #[derive(Debug, Clone, Default)]
@@ -108,6 +126,8 @@ pub struct ClientSettings {
     pub ca_file: Option<PathBuf>,
     /// Extra headers on every request (`x-api-key`...).
     pub default_headers: Vec<(String, String)>,
+    /// This client's own log destination (see [`crate::log`]).
+    pub log: Option<tracing::Dispatch>,
 }
 
 impl ClientSettings {
@@ -155,6 +175,9 @@ impl ClientSettings {
         }
         if let Some(path) = self.ca_file {
             builder = builder.ca_file(path);
+        }
+        if let Some(dispatch) = self.log {
+            builder = builder.log_to(dispatch);
         }
         Ok(builder)
     }

@@ -158,3 +158,61 @@ fn case_11_bulk_settings_are_checked_in_the_core() {
     let ok = BulkOptions::new(None, true, Some(2.0)).unwrap();
     assert_eq!((ok.concurrency, ok.rate), (8, Some(2.0)));
 }
+
+/// Step 10: an abort (Node's AbortSignal) ends the run at once; every record
+/// fed gets one outcome: answered ones theirs, those on the wire `aborted`
+/// with the outcome unknown, those never sent `aborted` and known.
+#[tokio::test]
+async fn an_aborted_run_gives_every_record_fed_one_outcome() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        faults: kapture_crm_sandbox::Faults {
+            latency_ms: 800,
+            ..Default::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::builder()
+        .token(sandbox.token())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let options = BulkOptions::new(Some(2.0), true, None).unwrap();
+    let (run, engine) = Run::start(&client, options, None).unwrap();
+    tokio::spawn(engine);
+    for i in 0..6 {
+        run.feed(Ok(numbered(i))).await.unwrap();
+    }
+    // Two answered (at 800 ms), two more on the wire, two waiting.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    run.abort();
+    let mut outcomes = Vec::new();
+    while let Some(outcome) = run.next().await.unwrap() {
+        outcomes.push(outcome);
+    }
+    let indexes: Vec<usize> = outcomes.iter().map(|o| o.index).collect();
+    assert_eq!(indexes, vec![0, 1, 2, 3, 4, 5]);
+    let kinds: Vec<(bool, bool)> = outcomes
+        .iter()
+        .map(|o| match &o.result {
+            Ok(_) => (true, false),
+            Err(Error::Aborted {
+                outcome_unknown, ..
+            }) => (false, *outcome_unknown),
+            Err(other) => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (true, false),
+            (true, false),
+            (false, true),
+            (false, true),
+            (false, false),
+            (false, false)
+        ]
+    );
+    assert!(run.feed(Ok(numbered(9))).await.is_err(), "fed after abort");
+}

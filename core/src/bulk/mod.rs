@@ -243,13 +243,30 @@ async fn send(
         if matches!(
             error,
             Error::RateLimited { .. } | Error::Server { status: 503, .. }
-        ) {
-            pacer.throttled();
+        ) && let Some((from, to)) = pacer.throttled()
+        {
+            let from = from.map_or_else(|| "unlimited".to_string(), |r| format!("{r:.1}/s"));
+            client.config().log.emit(|| {
+                tracing::warn!(
+                    target: crate::log::TARGET_BULK,
+                    pace = to, error = error.code(),
+                    "the server pushes back ({}): pace lowered from {from} to {to:.1}/s",
+                    error.code()
+                )
+            });
         }
     };
     let result = client.add_customer_observed(request, &throttled).await;
-    if result.is_ok() {
-        pacer.succeeded();
+    if result.is_ok()
+        && let Some(pace) = pacer.succeeded()
+    {
+        let pace = pace.map_or_else(|| "unlimited".to_string(), |r| format!("{r:.1}/s"));
+        client.config().log.emit(|| {
+            tracing::info!(
+                target: crate::log::TARGET_BULK,
+                "pace back to {pace} after the server's push-back"
+            )
+        });
     }
     result
 }

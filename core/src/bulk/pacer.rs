@@ -74,14 +74,15 @@ impl Pacer {
         tokio::time::sleep_until(slot).await;
     }
 
-    pub(crate) fn throttled(&self) {
+    /// A 429/503: the pace before and after, when it changed.
+    pub(crate) fn throttled(&self) -> Option<(Option<f64>, f64)> {
         let mut state = self.lock();
         let now = Instant::now();
         if state
             .last_decrease
             .is_some_and(|at| now - at < Duration::from_secs(1))
         {
-            return;
+            return None;
         }
         state.last_decrease = Some(now);
         let base =
@@ -94,18 +95,27 @@ impl Pacer {
                     _ => 1.0,
                 });
         let floor = state.limit.map_or(FLOOR, |limit| limit.min(FLOOR));
-        state.current = Some((base / 2.0).max(floor));
+        let before = state.current;
+        let after = (base / 2.0).max(floor);
+        state.current = Some(after);
+        (before != Some(after)).then_some((before, after))
     }
 
-    pub(crate) fn succeeded(&self) {
+    /// A success: `Some(pace)` when it brought the pace back to the limit
+    /// (`None` inside: unlimited again).
+    pub(crate) fn succeeded(&self) -> Option<Option<f64>> {
         let mut state = self.lock();
-        let Some(current) = state.current else { return };
+        let current = state.current?;
+        if Some(current) == state.limit {
+            return None;
+        }
         let raised = current + (current * 0.05).max(0.25);
         state.current = match state.limit {
             Some(limit) => Some(raised.min(limit)),
             None if raised > CEILING => None,
             None => Some(raised),
         };
+        (state.current == state.limit).then_some(state.current)
     }
 
     #[cfg(test)]

@@ -36,6 +36,8 @@ struct Ledger {
     owed: BTreeSet<usize>,
     started: BTreeSet<usize>,
     cancelled: bool,
+    /// Ended by [`Run::abort`]: what is owed comes out as `aborted`.
+    aborted: bool,
 }
 
 enum Event {
@@ -53,6 +55,7 @@ struct Output {
 struct Ending {
     owed: VecDeque<(usize, bool)>,
     reason: String,
+    aborted: bool,
     error: Option<Error>,
 }
 
@@ -212,6 +215,16 @@ impl Run {
         self.abort.abort();
     }
 
+    /// Ends the run now (Node's `AbortSignal`): nothing more is fed or
+    /// sent, calls in flight are dropped, and every record fed and not yet
+    /// answered comes out as [`Error::Aborted`], `outcome_unknown` when its
+    /// request had been started. The outcomes then end without an error.
+    pub fn abort(&self) {
+        lock(&self.ledger).aborted = true;
+        self.close_input();
+        self.abort.abort();
+    }
+
     /// Records fed so far.
     pub fn fed(&self) -> usize {
         lock(&self.feeder).next_index
@@ -226,12 +239,25 @@ impl Run {
         loop {
             if let Some(ending) = &mut output.ending {
                 if let Some((index, started)) = ending.owed.pop_front() {
-                    return Ok(Some(Outcome {
-                        index,
-                        result: Err(Error::Internal {
+                    let error = if ending.aborted {
+                        Error::Aborted {
+                            message: if started {
+                                "the run was aborted while this record's request was on its way"
+                                    .into()
+                            } else {
+                                "the run was aborted before this record was sent".into()
+                            },
+                            outcome_unknown: started,
+                        }
+                    } else {
+                        Error::Internal {
                             message: format!("{}; this record got no reply", ending.reason),
                             outcome_unknown: started,
-                        }),
+                        }
+                    };
+                    return Ok(Some(Outcome {
+                        index,
+                        result: Err(error),
                     }));
                 }
                 return match ending.error.take() {
@@ -266,10 +292,12 @@ impl Run {
         };
         ledger.owed.clear();
         ledger.started.clear();
-        if owed.is_empty() && died.is_none() {
+        let aborted = ledger.aborted && died.is_none();
+        if aborted || (owed.is_empty() && died.is_none()) {
             return Ending {
                 owed,
                 reason: String::new(),
+                aborted,
                 error: None,
             };
         }
@@ -288,6 +316,7 @@ impl Run {
         Ending {
             owed,
             reason,
+            aborted: false,
             error: Some(error),
         }
     }

@@ -1,0 +1,349 @@
+//! What the client tells about its work, as `tracing` events, and the one
+//! forwarder every front end hands them on with (Python's `logging`, a
+//! JavaScript logger, the CLI's stderr or log file).
+//!
+//! Targets and levels:
+//!
+//! | target                    | level | event                                                 |
+//! |---------------------------|-------|-------------------------------------------------------|
+//! | `kapture_crm::http`       | debug | every attempt: path, attempt, status or error, latency |
+//! | `kapture_crm::http`       | info  | a retry, with its reason and delay                    |
+//! | `kapture_crm::http`       | warn  | a failure whose outcome is unknown; a `Retry-After` too long to wait |
+//! | `kapture_crm::bulk`       | warn  | the bulk pace halved after a 429/503                  |
+//! | `kapture_crm::bulk`       | info  | the bulk pace back at its limit                       |
+//! | `kapture_crm::lookup`     | debug | a Get Customer decision (found, not found)            |
+//! | `kapture_crm::reconcile`  | info  | `kapture import --reconcile`: what each unknown row turned out to be |
+//!
+//! Never logged: the token, the Authorization header, default header
+//! values, request bodies. Phone numbers and emails are masked
+//! (`93******87`, `a***@example.com`) wherever they appear in a message,
+//! at every level.
+
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record as SpanRecord};
+use tracing::subscriber::Interest;
+use tracing::{Dispatch, Event, Level, Metadata, Subscriber};
+
+pub const TARGET_HTTP: &str = "kapture_crm::http";
+pub const TARGET_BULK: &str = "kapture_crm::bulk";
+pub const TARGET_LOOKUP: &str = "kapture_crm::lookup";
+pub const TARGET_RECONCILE: &str = "kapture_crm::reconcile";
+
+/// `9845012387` as `98******87`: the first two and last two digits kept
+/// (fewer when it is short), every other character a `*`.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    let keep = if chars.len() >= 8 { 2 } else { chars.len() / 4 };
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i < keep || i + keep >= chars.len() {
+                *c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// `asha@example.com` as `a***@example.com`.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => mask_phone(email),
+    }
+}
+
+/// Free text (an error message, a server's words) with every email and
+/// every run of 6 or more digits (spaces, dashes and a leading `+` inside
+/// it allowed) masked.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in text.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.contains('@') {
+            // Keep the punctuation around an address ("<a@b.co>,").
+            let start = word.find(|c: char| c.is_alphanumeric()).unwrap_or(0);
+            let end = word
+                .rfind(|c: char| c.is_alphanumeric())
+                .map_or(word.len(), |e| e + 1);
+            if start < end {
+                out.push_str(&word[..start]);
+                out.push_str(&mask_email(&word[start..end]));
+                out.push_str(&word[end..]);
+                continue;
+            }
+        }
+        out.push_str(word);
+    }
+    mask_digit_runs(&out)
+}
+
+fn mask_digit_runs(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit()
+            || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
+            // The run: digits, with single spaces or dashes between them.
+            let mut end = i + 1;
+            let mut digits = usize::from(chars[i].is_ascii_digit());
+            while end < chars.len() {
+                if chars[end].is_ascii_digit() {
+                    digits += 1;
+                    end += 1;
+                } else if matches!(chars[end], ' ' | '-')
+                    && chars.get(end + 1).is_some_and(char::is_ascii_digit)
+                {
+                    end += 1;
+                } else {
+                    break;
+                }
+            }
+            let run: String = chars[i..end].iter().collect();
+            if digits >= 6 {
+                out.push_str(&mask_phone(&run));
+            } else {
+                out.push_str(&run);
+            }
+            i = end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// An event as a front end receives it.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub level: Level,
+    pub target: String,
+    /// The message, then every other field as ` key=value`.
+    pub message: String,
+}
+
+/// Where a front end wants the events: which levels, and what to do with
+/// a record. `enabled` is asked before a record is built, so a disabled
+/// level costs no formatting and no call into Python or JavaScript.
+pub trait Sink: Send + Sync + 'static {
+    fn enabled(&self, level: Level) -> bool;
+    fn write(&self, record: Record);
+}
+
+/// A level threshold that can change while clients run (Python's
+/// `logger.setLevel`): 0 off, 1 error, 2 warn, 3 info, 4 debug, 5 trace.
+#[derive(Debug, Default)]
+pub struct Threshold(AtomicUsize);
+
+impl Threshold {
+    pub fn new(level: Option<Level>) -> Self {
+        let threshold = Self::default();
+        threshold.set(level);
+        threshold
+    }
+
+    /// `None` is off.
+    pub fn set(&self, level: Option<Level>) {
+        self.0.store(level.map_or(0, rank), Ordering::Relaxed);
+    }
+
+    pub fn allows(&self, level: Level) -> bool {
+        rank(level) <= self.0.load(Ordering::Relaxed)
+    }
+}
+
+fn rank(level: Level) -> usize {
+    match level {
+        Level::ERROR => 1,
+        Level::WARN => 2,
+        Level::INFO => 3,
+        Level::DEBUG => 4,
+        _ => 5,
+    }
+}
+
+/// `off`, `error`, `warn`, `info`, `debug` (any case; `warning` too) as a
+/// level, `None` for off; a clear error naming `name` otherwise.
+pub fn parse_level(name: &str, value: &str) -> Result<Option<Level>, crate::Error> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "off" | "none" | "" => Ok(None),
+        "error" => Ok(Some(Level::ERROR)),
+        "warn" | "warning" => Ok(Some(Level::WARN)),
+        "info" => Ok(Some(Level::INFO)),
+        "debug" => Ok(Some(Level::DEBUG)),
+        "trace" => Ok(Some(Level::TRACE)),
+        _ => Err(crate::Error::Config(format!(
+            "{name} must be one of off, error, warn, info, debug, got {:?}",
+            crate::response::cut(value, 40)
+        ))),
+    }
+}
+
+/// A `tracing` subscriber that hands this crate's events (and only them)
+/// to a [`Sink`]. Spans are not kept: the crate emits none.
+///
+/// A front end that gives some clients a dispatch of their own should give
+/// every client one (with a sink at no level where logging is off):
+/// `tracing` caches whether a call site is wanted when it is first hit, and
+/// while a single dispatcher exists it asks only the thread's default, so a
+/// first hit from a client without one could silence that event for all.
+pub struct Forward<S: Sink>(S);
+
+impl<S: Sink> Forward<S> {
+    pub fn dispatch(sink: S) -> Dispatch {
+        Dispatch::new(Forward(sink))
+    }
+}
+
+fn ours(metadata: &Metadata<'_>) -> bool {
+    metadata.target().starts_with("kapture_crm")
+}
+
+impl<S: Sink> Subscriber for Forward<S> {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if ours(metadata) {
+            // Asked every time: the sink's level may change.
+            Interest::sometimes()
+        } else {
+            Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        ours(metadata) && self.0.enabled(*metadata.level())
+    }
+
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _: &Id, _: &SpanRecord<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let metadata = event.metadata();
+        if !self.enabled(metadata) {
+            return;
+        }
+        let mut text = Text::default();
+        event.record(&mut text);
+        let mut message = text.message;
+        message.push_str(&text.fields);
+        self.0.write(Record {
+            level: *metadata.level(),
+            target: metadata.target().to_string(),
+            message,
+        });
+    }
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
+}
+
+#[derive(Default)]
+struct Text {
+    message: String,
+    fields: String,
+}
+
+impl Visit for Text {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message.push_str(value);
+        } else {
+            let _ = write!(self.fields, " {}={value}", field.name());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            let _ = write!(self.fields, " {}={value:?}", field.name());
+        }
+    }
+}
+
+/// Where a client's events go: the caller's `tracing` subscriber, or the
+/// dispatch its front end gave (a JavaScript client's own logger).
+#[derive(Clone, Default)]
+pub(crate) struct Emitter(Option<Arc<Dispatch>>);
+
+impl Emitter {
+    pub(crate) fn new(dispatch: Option<Dispatch>) -> Self {
+        Self(dispatch.map(Arc::new))
+    }
+
+    pub(crate) fn emit(&self, event: impl FnOnce()) {
+        match &self.0 {
+            Some(dispatch) => tracing::dispatcher::with_default(dispatch, event),
+            None => event(),
+        }
+    }
+}
+
+impl fmt::Debug for Emitter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Emitter(own)"
+        } else {
+            "Emitter(global)"
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_and_emails_are_masked() {
+        assert_eq!(mask_phone("9345678987"), "93******87");
+        assert_eq!(mask_phone("+919845012345"), "+9*********45");
+        assert_eq!(mask_email("asha@example.com"), "a***@example.com");
+        assert_eq!(
+            redact("Customer asha@example.com with phone +91 98450 12345 exists (id 12)"),
+            "Customer a***@example.com with phone +9***********45 exists (id 12)"
+        );
+        assert_eq!(redact("<b@x.in>, 9845012345."), "<b***@x.in>, 98******45.");
+        assert_eq!(
+            redact("429 after 3 s, attempt 2"),
+            "429 after 3 s, attempt 2"
+        );
+    }
+
+    #[test]
+    fn levels_parse_and_order() {
+        assert_eq!(
+            parse_level("KAPTURE_LOG", "Debug").unwrap(),
+            Some(Level::DEBUG)
+        );
+        assert_eq!(parse_level("KAPTURE_LOG", "off").unwrap(), None);
+        let err = parse_level("logLevel", "loud").unwrap_err().to_string();
+        assert!(
+            err.contains("logLevel must be one of off, error, warn, info, debug"),
+            "{err}"
+        );
+        let threshold = Threshold::new(Some(Level::WARN));
+        assert!(threshold.allows(Level::ERROR) && threshold.allows(Level::WARN));
+        assert!(!threshold.allows(Level::INFO));
+        threshold.set(None);
+        assert!(!threshold.allows(Level::ERROR));
+    }
+}
