@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use kapture_crm::bulk::BulkOptions;
 use kapture_crm::settings::{self, ClientSettings, Unit};
-use kapture_crm::{Client, ClientBuilder, Error};
+use kapture_crm::{Client, ClientBuilder, Error, RequestOptions};
 use pyo3::prelude::*;
 
 use crate::aio;
@@ -31,8 +31,10 @@ pub struct NativeClient {
 }
 
 impl NativeClient {
-    /// The client of this process; `Err` once closed.
-    fn client(&self) -> PyResult<Client> {
+    /// The client of this process; `Err` once closed. Called at the start
+    /// of every call, with the GIL: the log levels are read here.
+    fn client(&self, py: Python<'_>) -> PyResult<Client> {
+        crate::log::refresh(py);
         let pid = std::process::id();
         let mut current = self
             .current
@@ -62,6 +64,18 @@ fn wait<T: Send>(
     py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(work))))
         .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
         .into_py_result()
+}
+
+/// Per-call overrides, checked by the core's rules (seconds, as the
+/// constructor takes them).
+fn per_call(timeout: Option<f64>, max_retries: Option<f64>) -> PyResult<RequestOptions> {
+    RequestOptions::checked(
+        timeout,
+        max_retries,
+        Unit::Seconds,
+        ("timeout", "max_retries"),
+    )
+    .into_py_result()
 }
 
 /// An awaitable's outcome: a reply object as a dict, or the exception.
@@ -124,6 +138,8 @@ impl NativeClient {
                 retry_unknown_outcome,
                 user_agent,
                 ca_file,
+                // The process-wide one (see `log.rs`).
+                log: None,
             }
             .builder()
         };
@@ -153,76 +169,95 @@ impl NativeClient {
     }
 
     /// Validates and sends one request; the GIL is released while waiting.
+    #[pyo3(signature = (request, *, timeout=None, max_retries=None))]
     fn add_customer<'py>(
         &self,
         py: Python<'py>,
         request: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let options = per_call(timeout, max_retries)?;
         let request = convert::request(request).into_py_result()?;
-        let client = self.client()?;
-        let reply = wait(py, client.add_customer(&request))?;
+        let client = self.client(py)?;
+        let reply = wait(py, client.add_customer_with(&request, &options))?;
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
 
     /// The same, as an awaitable of the running asyncio loop.
+    #[pyo3(signature = (request, *, timeout=None, max_retries=None))]
     fn add_customer_async<'py>(
         &self,
         py: Python<'py>,
         request: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let options = per_call(timeout, max_retries)?;
         let request = convert::request(request).into_py_result()?;
-        let client = self.client()?;
+        let client = self.client(py)?;
         aio::spawn(
             py,
-            async move { client.add_customer(&request).await },
+            async move { client.add_customer_with(&request, &options).await },
             |py, result| reply_object(py, result.map(|reply| reply.into_json())),
         )
     }
 
     /// Update Customer by Kapture's id; the GIL is released while waiting.
+    #[pyo3(signature = (customer_id, request, *, timeout=None, max_retries=None))]
     fn update_customer<'py>(
         &self,
         py: Python<'py>,
         customer_id: &Bound<'py, PyAny>,
         request: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let options = per_call(timeout, max_retries)?;
         let id = convert::customer_id(customer_id).into_py_result()?;
         let request = convert::update(request, &id).into_py_result()?;
-        let client = self.client()?;
-        let reply = wait(py, client.update_customer(&id, &request))?;
+        let client = self.client(py)?;
+        let reply = wait(py, client.update_customer_with(&id, &request, &options))?;
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
 
     /// The same, as an awaitable of the running asyncio loop.
+    #[pyo3(signature = (customer_id, request, *, timeout=None, max_retries=None))]
     fn update_customer_async<'py>(
         &self,
         py: Python<'py>,
         customer_id: &Bound<'py, PyAny>,
         request: &Bound<'py, PyAny>,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let options = per_call(timeout, max_retries)?;
         let id = convert::customer_id(customer_id).into_py_result()?;
         let request = convert::update(request, &id).into_py_result()?;
-        let client = self.client()?;
+        let client = self.client(py)?;
         aio::spawn(
             py,
-            async move { client.update_customer(&id, &request).await },
+            async move { client.update_customer_with(&id, &request, &options).await },
             |py, result| reply_object(py, result.map(|reply| reply.into_json())),
         )
     }
 
     /// Get Customer; None when there is no such customer. The GIL is
     /// released while waiting.
-    #[pyo3(signature = (customer_id=None, phone=None, email=None))]
+    #[pyo3(signature = (customer_id=None, phone=None, email=None, *, timeout=None, max_retries=None))]
     fn find_customer<'py>(
         &self,
         py: Python<'py>,
         customer_id: Option<&Bound<'py, PyAny>>,
         phone: Option<String>,
         email: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let options = per_call(timeout, max_retries)?;
         let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
-        let client = self.client()?;
-        let found = wait(py, client.find_customer(&lookup))?;
+        let client = self.client(py)?;
+        let found = wait(py, client.find_customer_with(&lookup, &options))?;
         match found {
             Some(customer) => Ok(convert::object_to_python(py, customer.as_json())?.into_any()),
             None => Ok(py.None().into_bound(py)),
@@ -230,19 +265,22 @@ impl NativeClient {
     }
 
     /// The same, as an awaitable of the running asyncio loop.
-    #[pyo3(signature = (customer_id=None, phone=None, email=None))]
+    #[pyo3(signature = (customer_id=None, phone=None, email=None, *, timeout=None, max_retries=None))]
     fn find_customer_async<'py>(
         &self,
         py: Python<'py>,
         customer_id: Option<&Bound<'py, PyAny>>,
         phone: Option<String>,
         email: Option<String>,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let options = per_call(timeout, max_retries)?;
         let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
-        let client = self.client()?;
+        let client = self.client(py)?;
         aio::spawn(
             py,
-            async move { client.find_customer(&lookup).await },
+            async move { client.find_customer_with(&lookup, &options).await },
             |py, result| match result {
                 Ok(None) => Ok(py.None()),
                 Ok(Some(customer)) => reply_object(py, Ok(customer.into_json())),
@@ -257,6 +295,7 @@ impl NativeClient {
     #[pyo3(signature = (concurrency=None, ordered=true, rate=None, _panic_after=None, columns=None, date_format=None))]
     fn bulk(
         &self,
+        py: Python<'_>,
         concurrency: Option<f64>,
         ordered: bool,
         rate: Option<f64>,
@@ -269,7 +308,37 @@ impl NativeClient {
         let records = rows::options(columns, date_format)
             .and_then(kapture_crm::rows::Records::new)
             .into_py_result()?;
-        BulkRun::start(self.client()?, options, records)
+        BulkRun::start(self.client(py)?, options, records)
+    }
+
+    /// A client with these settings instead, sharing this one's connection
+    /// pool (`Client.with_options`).
+    #[pyo3(signature = (*, timeout=None, max_retries=None))]
+    fn with_options(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
+    ) -> PyResult<Self> {
+        let options = per_call(timeout, max_retries)?;
+        let client = self.client(py)?.with_options(&options);
+        let mut builder = self.builder.clone();
+        if let Some(timeout) = options.timeout {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(max_retries) = options.max_retries {
+            builder = builder.max_retries(max_retries);
+        }
+        Ok(Self {
+            endpoint: self.endpoint.clone(),
+            timeout: client.config().timeout.as_secs_f64(),
+            max_retries: client.config().max_retries,
+            builder,
+            current: Mutex::new(PerProcess {
+                pid: std::process::id(),
+                client: Some(client),
+            }),
+        })
     }
 
     /// Drops the connection pool; later calls raise.

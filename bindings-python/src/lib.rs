@@ -7,6 +7,7 @@ mod bulk;
 mod client;
 mod convert;
 mod error;
+mod log;
 mod rows;
 mod runtime;
 mod sandbox;
@@ -32,6 +33,7 @@ fn to_wire<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<Bound<
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    log::install();
     m.add_class::<client::NativeClient>()?;
     m.add_class::<bulk::BulkRun>()?;
     m.add_class::<sandbox::NativeSandbox>()?;

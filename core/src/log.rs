@@ -150,6 +150,11 @@ pub trait Sink: Send + Sync + 'static {
 pub struct Threshold(AtomicUsize);
 
 impl Threshold {
+    /// Off; usable in a `static`.
+    pub const fn off() -> Self {
+        Self(AtomicUsize::new(0))
+    }
+
     pub fn new(level: Option<Level>) -> Self {
         let threshold = Self::default();
         threshold.set(level);
@@ -210,7 +215,8 @@ impl<S: Sink> Forward<S> {
 }
 
 fn ours(metadata: &Metadata<'_>) -> bool {
-    metadata.target().starts_with("kapture_crm")
+    let target = metadata.target();
+    target == "kapture_crm" || target.starts_with("kapture_crm::")
 }
 
 impl<S: Sink> Subscriber for Forward<S> {

@@ -9,6 +9,9 @@ duplicate customer.
 
 from __future__ import annotations
 
+import logging as _logging
+import os as _os
+import warnings as _warnings
 from typing import Any, Mapping, Union
 
 from . import _native
@@ -34,6 +37,39 @@ from ._sandbox import Sandbox
 from .types import AddCustomerRequest, AddCustomerResponse, Customer
 
 __version__: str = _native.__version__
+
+# A library prints nothing unless asked: records of the loggers under
+# "kapture_crm" ("kapture_crm.http", ".bulk", ".lookup", ".reconcile") go
+# where the application's logging config sends them. KAPTURE_LOG=debug (or
+# info, warn, error) attaches a stderr handler at that level, like OPENAI_LOG.
+_logger = _logging.getLogger("kapture_crm")
+_logger.addHandler(_logging.NullHandler())
+
+
+def _log_from_env() -> None:
+    value = _os.environ.get("KAPTURE_LOG", "").strip().lower()
+    levels = {
+        "error": _logging.ERROR,
+        "warn": _logging.WARNING,
+        "warning": _logging.WARNING,
+        "info": _logging.INFO,
+        "debug": _logging.DEBUG,
+    }
+    if value in ("", "off", "none"):
+        return
+    if value not in levels:
+        _warnings.warn(
+            f"KAPTURE_LOG must be one of off, error, warn, info, debug, got {value!r}; ignored",
+            stacklevel=2,
+        )
+        return
+    handler = _logging.StreamHandler()
+    handler.setFormatter(_logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _logger.addHandler(handler)
+    _logger.setLevel(levels[value])
+
+
+_log_from_env()
 
 __all__ = [
     "Client",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, Union
+from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, TypeVar, Union
 
 from . import _native
 from ._bulk import AsyncBulkResults, BulkResults, Record
@@ -13,6 +13,7 @@ from .types import AddCustomerRequest, AddCustomerResponse, Customer
 
 Request = Union[AddCustomerRequest, Mapping[str, Any]]
 PathLike = Union[str, "os.PathLike[str]"]
+_Self = TypeVar("_Self", bound="_Base")
 
 
 class _Base:
@@ -53,6 +54,15 @@ class _Base:
         )
         self._settings = f"timeout={self._native.timeout!r}, max_retries={self._native.max_retries!r}"
 
+    def with_options(self: _Self, *, timeout: Optional[float] = None, max_retries: Optional[int] = None) -> _Self:
+        """A client like this one with another ``timeout`` (seconds per
+        attempt) or ``max_retries``, sharing this one's connection pool:
+        ``client.with_options(timeout=5).add_customer(request)``."""
+        other = object.__new__(type(self))
+        other._native = self._native.with_options(timeout=timeout, max_retries=max_retries)
+        other._settings = f"timeout={other._native.timeout!r}, max_retries={other._native.max_retries!r}"
+        return other
+
     @property
     def endpoint(self) -> str:
         """The Add Customer URL this client sends to."""
@@ -75,18 +85,29 @@ class Client(_Base):
     ...     reply = client.add_customer({"customer_info": {"customer_name": "ABC", "phone": "9380491387"}})
     """
 
-    def add_customer(self, request: Request) -> AddCustomerResponse:
+    def add_customer(
+        self, request: Request, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
+    ) -> AddCustomerResponse:
         """Validates ``request`` (the vendor's JSON shape), sends it, returns the
-        parsed reply with every field the server sent. Raises a KaptureError."""
-        return self._native.add_customer(request)  # type: ignore[no-any-return]
+        parsed reply with every field the server sent. Raises a KaptureError.
+        ``timeout`` (seconds per attempt) and ``max_retries`` override the
+        client's for this call."""
+        return self._native.add_customer(request, timeout=timeout, max_retries=max_retries)  # type: ignore[no-any-return]
 
-    def update_customer(self, customer_id: Union[int, str], request: Request) -> AddCustomerResponse:
+    def update_customer(
+        self,
+        customer_id: Union[int, str],
+        request: Request,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> AddCustomerResponse:
         """Updates the customer Kapture knows by ``customer_id`` (an int or a
         string of digits): the vendor's Update Customer, the add URL with
         ``customer_info.customer_id`` set. Name, phone and email become
         optional. Not retried when the outcome is unknown: an update is not
         safe to repeat (a contact without a ``contact_id`` is added again)."""
-        return self._native.update_customer(customer_id, request)  # type: ignore[no-any-return]
+        return self._native.update_customer(customer_id, request, timeout=timeout, max_retries=max_retries)  # type: ignore[no-any-return]
 
     def find_customer(
         self,
@@ -94,12 +115,16 @@ class Client(_Base):
         customer_id: Union[int, str, None] = None,
         phone: Optional[str] = None,
         email: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> Optional[Customer]:
         """Looks a customer up (Kapture's Get Customer) by its customer id,
         phone or email: the customer, or None when Kapture has none. The way
         to settle an ``outcome_unknown`` add before sending it again. A
         read: timeouts, resets and 5xx are retried."""
-        return self._native.find_customer(customer_id, phone, email)  # type: ignore[no-any-return]
+        return self._native.find_customer(  # type: ignore[no-any-return]
+            customer_id, phone, email, timeout=timeout, max_retries=max_retries
+        )
 
     def add_customers(
         self,
@@ -143,12 +168,28 @@ class AsyncClient(_Base):
     client may run concurrently (``asyncio.gather``); the work happens on the
     SDK's own threads, never blocking the event loop."""
 
-    async def add_customer(self, request: Request) -> AddCustomerResponse:
-        return await self._native.add_customer_async(request)  # type: ignore[no-any-return]
+    async def add_customer(
+        self, request: Request, *, timeout: Optional[float] = None, max_retries: Optional[int] = None
+    ) -> AddCustomerResponse:
+        """``Client.add_customer``, awaitable; cancelling the task cancels the
+        request (``outcome_unknown`` if it had left: settle it with
+        ``find_customer``)."""
+        return await self._native.add_customer_async(  # type: ignore[no-any-return]
+            request, timeout=timeout, max_retries=max_retries
+        )
 
-    async def update_customer(self, customer_id: Union[int, str], request: Request) -> AddCustomerResponse:
+    async def update_customer(
+        self,
+        customer_id: Union[int, str],
+        request: Request,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> AddCustomerResponse:
         """``Client.update_customer``, awaitable."""
-        return await self._native.update_customer_async(customer_id, request)  # type: ignore[no-any-return]
+        return await self._native.update_customer_async(  # type: ignore[no-any-return]
+            customer_id, request, timeout=timeout, max_retries=max_retries
+        )
 
     async def find_customer(
         self,
@@ -156,9 +197,13 @@ class AsyncClient(_Base):
         customer_id: Union[int, str, None] = None,
         phone: Optional[str] = None,
         email: Optional[str] = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
     ) -> Optional[Customer]:
         """``Client.find_customer``, awaitable."""
-        return await self._native.find_customer_async(customer_id, phone, email)  # type: ignore[no-any-return]
+        return await self._native.find_customer_async(  # type: ignore[no-any-return]
+            customer_id, phone, email, timeout=timeout, max_retries=max_retries
+        )
 
     def add_customers(
         self,

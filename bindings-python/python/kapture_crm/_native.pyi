@@ -28,14 +28,37 @@ class Client:
         password: Optional[str] = None,
         default_headers: Optional[Mapping[str, str]] = None,
     ) -> Self: ...
-    def add_customer(self, request: Any) -> Any: ...
-    def add_customer_async(self, request: Any) -> Any: ...
-    def update_customer(self, customer_id: Any, request: Any) -> Any: ...
-    def update_customer_async(self, customer_id: Any, request: Any) -> Any: ...
-    def find_customer(self, customer_id: Any = None, phone: Optional[str] = None, email: Optional[str] = None) -> Any: ...
-    def find_customer_async(
-        self, customer_id: Any = None, phone: Optional[str] = None, email: Optional[str] = None
+    def add_customer(
+        self, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None
     ) -> Any: ...
+    def add_customer_async(
+        self, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None
+    ) -> Any: ...
+    def update_customer(
+        self, customer_id: Any, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None
+    ) -> Any: ...
+    def update_customer_async(
+        self, customer_id: Any, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None
+    ) -> Any: ...
+    def find_customer(
+        self,
+        customer_id: Any = None,
+        phone: Optional[str] = None,
+        email: Optional[str] = None,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[float] = None,
+    ) -> Any: ...
+    def find_customer_async(
+        self,
+        customer_id: Any = None,
+        phone: Optional[str] = None,
+        email: Optional[str] = None,
+        *,
+        timeout: Optional[float] = None,
+        max_retries: Optional[float] = None,
+    ) -> Any: ...
+    def with_options(self, *, timeout: Optional[float] = None, max_retries: Optional[float] = None) -> Client: ...
     def bulk(
         self,
         concurrency: Optional[float] = None,

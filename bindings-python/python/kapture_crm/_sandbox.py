@@ -80,5 +80,16 @@ class Sandbox:
     ) -> None:
         self.stop()
 
+    async def __aenter__(self) -> "Sandbox":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
     def __repr__(self) -> str:
         return f"Sandbox(url={self.url!r})"
