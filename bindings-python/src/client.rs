@@ -293,6 +293,7 @@ impl NativeClient {
     /// `_panic_after` is a test fault: the engine panics after that many
     /// outcomes.
     #[pyo3(signature = (concurrency=None, ordered=true, rate=None, _panic_after=None, columns=None, date_format=None))]
+    #[allow(clippy::too_many_arguments)] // the Python signature's
     fn bulk(
         &self,
         py: Python<'_>,
