@@ -1,9 +1,34 @@
 // Types of the kapture-crm package. The request and reply interfaces are
 // written by hand, field for field as the vendor documents them (wire names);
-// ClientOptions and SandboxOptions come from the NAPI-RS generated native.d.ts.
+// ClientOptions builds on the NAPI-RS generated native.d.ts's.
 
-import type { ClientOptions } from './native'
-export type { ClientOptions } from './native'
+import type { ClientOptions as NativeClientOptions } from './native'
+
+export type LogLevel = 'off' | 'error' | 'warn' | 'info' | 'debug'
+
+/** Any object with some of these methods (`console`, pino, winston...); a missing one is skipped. */
+export interface Logger {
+  debug?(message: string): void
+  info?(message: string): void
+  warn?(message: string): void
+  error?(message: string): void
+}
+
+export interface ClientOptions extends NativeClientOptions {
+  /** Default: KAPTURE_LOG, else 'warn'. Attempts are debug, retries info, unknown outcomes warn. */
+  logLevel?: LogLevel
+  /** Where records go (default `console`); phones and emails masked, never the token. */
+  logger?: Logger
+}
+
+/** Overrides for one call. */
+export interface RequestOptions {
+  /** Per attempt, in milliseconds. */
+  timeoutMs?: number
+  maxRetries?: number
+  /** Aborting rejects with an AbortedError (`name` 'AbortError'); `outcomeUnknown` once the request may have left. */
+  signal?: AbortSignal
+}
 
 /** Text fields also take a whole number (a phone or pincode from a spreadsheet). */
 export type Text = string | number
@@ -187,8 +212,10 @@ export class UnexpectedResponseError extends KaptureError {
   readonly status: number
   readonly body: string
 }
-/** The call was stopped before its reply (its run was cancelled or stopped sending). */
-export class AbortedError extends KaptureError {}
+/** The call was stopped before its reply (an AbortSignal, or its run stopped); `name` is 'AbortError'. */
+export class AbortedError extends KaptureError {
+  readonly name: 'AbortError'
+}
 /** The client was closed; nothing was sent. */
 export class ClosedError extends ConfigError {}
 /** A defect of this SDK, caught instead of crashing; `outcomeUnknown` when the request may have left. */
@@ -215,6 +242,11 @@ export interface AddCustomersOptions {
   columns?: Record<string, string>
   /** Layout of date cells in flat records, e.g. `'%d/%m/%Y'`. */
   dateFormat?: string
+  /** Per attempt of each record, in milliseconds. */
+  timeoutMs?: number
+  maxRetries?: number
+  /** Ends the run: records taken and not answered get an AbortedError result (`outcomeUnknown` if started). */
+  signal?: AbortSignal
 }
 
 /** A flat record: spreadsheet columns and their cells. */
@@ -245,11 +277,15 @@ export class Client {
   constructor(options?: ClientOptions)
   /** The Add Customer URL this client sends to. */
   readonly endpoint: string
-  addCustomer(request: AddCustomerRequest): Promise<AddCustomerResponse>
+  addCustomer(request: AddCustomerRequest, options?: RequestOptions): Promise<AddCustomerResponse>
   /** Update Customer by Kapture's id: name, phone and email become optional. */
-  updateCustomer(customerId: number | string, request: AddCustomerRequest): Promise<AddCustomerResponse>
+  updateCustomer(
+    customerId: number | string,
+    request: AddCustomerRequest,
+    options?: RequestOptions,
+  ): Promise<AddCustomerResponse>
   /** Get Customer: the customer, or null when Kapture has none. */
-  findCustomer(lookup: CustomerLookupOptions): Promise<Customer | null>
+  findCustomer(lookup: CustomerLookupOptions, options?: RequestOptions): Promise<Customer | null>
   addCustomers(
     records: Iterable<AddCustomerRequest | Row> | AsyncIterable<AddCustomerRequest | Row>,
     options?: AddCustomersOptions,

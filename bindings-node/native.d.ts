@@ -23,6 +23,12 @@ export declare class NativeBulk {
    */
   cancel(): void
   /**
+   * Ends the run (an `AbortSignal`): each record fed and not answered
+   * gets an `aborted` outcome (`outcomeUnknown` once its request had
+   * started), then the outcomes end.
+   */
+  abort(): void
+  /**
    * The next outcome as JSON text (`{"index", "ok", "response" | "error"}`),
    * or null after the last. Rejects when the engine failed, after an
    * error outcome for every record it still owed.
@@ -30,32 +36,45 @@ export declare class NativeBulk {
   next(): Promise<string | null>
 }
 
+export declare class NativeCall {
+  /** Cancels the call (before or while it runs). */
+  cancel(): void
+  /**
+   * Runs the call: the reply as JSON text, or null (a lookup that found
+   * nobody). A call runs once.
+   */
+  run(): Promise<string | null>
+}
+
 export declare class NativeClient {
-  constructor(options?: ClientOptions | undefined | null)
+  /**
+   * `log_level` as resolved by `lib/client.js` (option, `KAPTURE_LOG`,
+   * `warn`), named `log_level_name` in errors; `log` calls the logger.
+   */
+  constructor(options?: ClientOptions | undefined | null, logLevel?: string | undefined | null, logLevelName?: string | undefined | null, log?: (arg0: string, arg1: string, arg2: string) => void | undefined | null)
   get endpoint(): string
   /**
-   * Validates and sends one request (JSON text); resolves with the reply
-   * as JSON text.
+   * One add (request as JSON text); `run()` resolves with the reply as
+   * JSON text.
    */
-  addCustomer(requestJson: string): Promise<string>
+  addCustomer(requestJson: string, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeCall
   /**
    * Update Customer: the request (JSON text) with Kapture's customer id
-   * set, validated by the update rules; resolves with the reply as JSON
-   * text.
+   * set, validated by the update rules.
    */
-  updateCustomer(customerId: string, requestJson: string): Promise<string>
+  updateCustomer(customerId: string, requestJson: string, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeCall
   /**
    * Get Customer: `{"customer_id", "phone", "email"}` (JSON text from
-   * `lib/client.js`); resolves with the customer as JSON text, or null
-   * when there is no such customer.
+   * `lib/client.js`); `run()` resolves with the customer as JSON text, or
+   * null when there is no such customer.
    */
-  findCustomer(lookupJson: string): Promise<string | null>
+  findCustomer(lookupJson: string, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeCall
   /**
    * A bulk run on the core's engine. `concurrency` and `rate` are
    * checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
    * fault: the engine panics after that many outcomes.
    */
-  bulk(concurrency: number | undefined | null, ordered: boolean, rate?: number | undefined | null, testPanicAfter?: number | undefined | null, rowOptionsJson?: string | undefined | null): NativeBulk
+  bulk(concurrency: number | undefined | null, ordered: boolean, rate?: number | undefined | null, testPanicAfter?: number | undefined | null, rowOptionsJson?: string | undefined | null, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeBulk
 }
 
 export declare class NativeSandbox {
@@ -71,6 +90,12 @@ export declare class NativeSandbox {
   /** Stops serving; idempotent. */
   stop(): void
 }
+
+/**
+ * Refuses an option name `what` does not know, naming the closest one
+ * (plain JavaScript passes any key; `lib/client.js` lists the known ones).
+ */
+export declare function checkOptions(what: string, given: Array<string>, known: Array<string>): void
 
 /**
  * Options of `new Client(...)`; every field optional, missing ones come

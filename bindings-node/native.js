@@ -836,8 +836,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeBulk = nativeBinding.NativeBulk
+module.exports.NativeCall = nativeBinding.NativeCall
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
+module.exports.checkOptions = nativeBinding.checkOptions
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.fromRow = nativeBinding.fromRow
 module.exports.maxDepth = nativeBinding.maxDepth

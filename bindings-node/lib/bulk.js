@@ -1,5 +1,5 @@
 'use strict'
-const { translate, fromPayload, ValidationError } = require('./errors.js')
+const { translate, fromPayload, ValidationError, AbortedError } = require('./errors.js')
 
 /**
  * One bulk run: feeds records to the Rust engine while it has room and hands
@@ -15,12 +15,24 @@ class BulkRun {
   #stopped = false
   #feeding = null
   #counts = { completed: 0, succeeded: 0, failed: 0 }
+  #signal
+  #aborted = false
+  #fed = 0
 
-  constructor(run, records, encode, onProgress) {
+  constructor(run, records, encode, onProgress, signal) {
     this.#run = run
     this.#records = records
     this.#encode = encode
     this.#onProgress = onProgress
+    this.#signal = signal ?? null
+  }
+
+  #abort = () => {
+    // The core gives every record taken and not answered its `aborted`
+    // outcome; the feeder takes no more.
+    this.#aborted = true
+    this.#stopped = true
+    this.#run.abort()
   }
 
   async #feed() {
@@ -40,6 +52,7 @@ class BulkRun {
           text = JSON.stringify(`unencodable record: ${error.message}`)
         }
         if (!this.#run.tryFeed(text)) await this.#run.feed(text)
+        this.#fed += 1
       }
     } catch (error) {
       if (!this.#stopped) throw error
@@ -56,6 +69,8 @@ class BulkRun {
         errors: [{ path: '', message: 'expected an array or an iterable' }],
       })
     }
+    if (this.#signal?.aborted) this.#abort()
+    else this.#signal?.addEventListener('abort', this.#abort, { once: true })
     this.#feeding = this.#feed()
     // An input that throws ends the outcomes; its error is raised after them.
     let feedError = null
@@ -65,8 +80,21 @@ class BulkRun {
     let finished = false
     try {
       yield* this.#results()
+      if (this.#aborted && Array.isArray(this.#records)) {
+        // An array's elements that were never taken: aborted too, so an
+        // array still gets one result per element.
+        for (let i = this.#fed; i < this.#records.length; i += 1) {
+          yield this.#count({
+            ok: false,
+            error: new AbortedError('not completed: the run was aborted before this record was sent', {
+              outcomeUnknown: false,
+            }),
+          })
+        }
+      }
       finished = true
     } finally {
+      this.#signal?.removeEventListener('abort', this.#abort)
       if (!finished) {
         // Left early (break, throw): stop feeding and let go of the engine,
         // or a pending feed would keep the process alive.
@@ -91,13 +119,17 @@ class BulkRun {
       const result = item.ok
         ? { ok: true, response: item.response }
         : { ok: false, error: fromPayload(item.error) }
-      const counts = this.#counts
-      counts.completed += 1
-      if (result.ok) counts.succeeded += 1
-      else counts.failed += 1
-      if (this.#onProgress) this.#onProgress({ ...counts })
-      yield result
+      yield this.#count(result)
     }
+  }
+
+  #count(result) {
+    const counts = this.#counts
+    counts.completed += 1
+    if (result.ok) counts.succeeded += 1
+    else counts.failed += 1
+    if (this.#onProgress) this.#onProgress({ ...counts })
+    return result
   }
 
   [Symbol.asyncIterator]() {

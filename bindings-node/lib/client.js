@@ -1,7 +1,7 @@
 'use strict'
 const util = require('node:util')
 const native = require('../native.js')
-const { translate, ValidationError } = require('./errors.js')
+const { translate, ValidationError, AbortedError, ConfigError } = require('./errors.js')
 const { BulkRun } = require('./bulk.js')
 const { rowOptions } = require('./rows.js')
 
@@ -53,17 +53,96 @@ function encode(request) {
   return text
 }
 
+// The option names each call takes; any other is a ConfigError naming the
+// closest (plain JavaScript would otherwise drop `timeout: 5` silently).
+const CLIENT_OPTIONS = [
+  'token', 'subdomain', 'baseUrl', 'timeoutMs', 'connectTimeoutMs', 'maxRetries',
+  'retryUnknownOutcome', 'userAgent', 'username', 'password', 'defaultHeaders', 'caFile',
+  'logLevel', 'logger',
+]
+const CALL_OPTIONS = ['timeoutMs', 'maxRetries', 'signal']
+const BULK_OPTIONS = [
+  'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal',
+  '_testPanicAfter',
+]
+
+function checkOptions(what, options, known) {
+  if (options === undefined || options === null) return {}
+  if (typeof options !== 'object') {
+    throw new ConfigError(`${what}: options must be an object, got ${typeof options}`)
+  }
+  try {
+    native.checkOptions(what, Object.keys(options), known)
+  } catch (error) {
+    throw translate(error)
+  }
+  return options
+}
+
+/** The level and where it came from: the option wins over KAPTURE_LOG; warn by default. */
+function logLevel(options) {
+  if (options.logLevel !== undefined) return [String(options.logLevel), 'logLevel']
+  const env = process.env.KAPTURE_LOG
+  if (env !== undefined && env.trim() !== '') return [env, 'KAPTURE_LOG']
+  return ['warn', 'logLevel']
+}
+
+/** Calls `logger[level](message)`; a logger without that method is skipped. */
+function emitter(logger) {
+  return (level, target, message) => {
+    const method = logger?.[level]
+    if (typeof method !== 'function') return
+    try {
+      method.call(logger, `[${target}] ${message}`)
+    } catch {
+      // A logger that throws must not break the call it reports on.
+    }
+  }
+}
+
+/** Runs a NativeCall, cancelled by `signal`; an aborted signal sends nothing. */
+async function runCall(start, signal) {
+  if (signal !== undefined && signal !== null) {
+    if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+      throw new ConfigError(`signal must be an AbortSignal, got ${typeof signal}`)
+    }
+    if (signal.aborted) {
+      throw new AbortedError('not completed: aborted before anything was sent', { outcomeUnknown: false })
+    }
+  }
+  let call
+  try {
+    call = start()
+  } catch (error) {
+    throw translate(error)
+  }
+  const onAbort = () => call.cancel()
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await call.run()
+  } catch (error) {
+    throw translate(error)
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
 class Client {
   #native
 
   /**
    * @param {object} [options] token, subdomain, baseUrl, timeoutMs (30000),
-   *   connectTimeoutMs (5000), maxRetries (2), retryUnknownOutcome, userAgent, caFile.
+   *   connectTimeoutMs (5000), maxRetries (2), retryUnknownOutcome, userAgent, caFile,
+   *   logLevel ('off' | 'error' | 'warn' | 'info' | 'debug'; KAPTURE_LOG, else 'warn'),
+   *   logger (an object with debug/info/warn/error; console by default).
    *   Missing values come from KAPTURE_TOKEN, KAPTURE_SUBDOMAIN, KAPTURE_BASE_URL.
    */
   constructor(options = {}) {
+    options = checkOptions('new Client()', options, CLIENT_OPTIONS)
+    const { logLevel: _level, logger, ...settings } = options
+    const [level, levelName] = logLevel(options)
     try {
-      this.#native = new native.NativeClient(options)
+      this.#native = new native.NativeClient(settings, level, levelName, emitter(logger ?? console))
     } catch (error) {
       throw translate(error)
     }
@@ -74,15 +153,16 @@ class Client {
     return this.#native.endpoint
   }
 
-  /** Validates, sends, resolves with the parsed reply (every field kept). */
-  async addCustomer(request) {
+  /**
+   * Validates, sends, resolves with the parsed reply (every field kept).
+   * `options`: `timeoutMs` and `maxRetries` for this call, and `signal` (an
+   * AbortSignal): aborting rejects with an AbortedError (`name` 'AbortError',
+   * `code` 'aborted'), `outcomeUnknown` once the request may have left.
+   */
+  async addCustomer(request, options) {
+    const { timeoutMs, maxRetries, signal } = checkOptions('addCustomer()', options, CALL_OPTIONS)
     const text = encode(request)
-    let reply
-    try {
-      reply = await this.#native.addCustomer(text)
-    } catch (error) {
-      throw translate(error)
-    }
+    const reply = await runCall(() => this.#native.addCustomer(text, timeoutMs ?? null, maxRetries ?? null), signal)
     return JSON.parse(reply)
   }
 
@@ -92,19 +172,18 @@ class Client {
    * phone and email become optional. Not retried when the outcome is
    * unknown: an update is not safe to repeat.
    */
-  async updateCustomer(customerId, request) {
+  async updateCustomer(customerId, request, options) {
+    const { timeoutMs, maxRetries, signal } = checkOptions('updateCustomer()', options, CALL_OPTIONS)
     if (!(typeof customerId === 'string' || Number.isSafeInteger(customerId))) {
       throw new ValidationError(`customerId: expected Kapture's customer id (digits), got ${typeof customerId}`, {
         errors: [{ path: 'customer_info.customer_id', message: 'expected an integer or a string of digits' }],
       })
     }
     const text = encode(request)
-    let reply
-    try {
-      reply = await this.#native.updateCustomer(String(customerId), text)
-    } catch (error) {
-      throw translate(error)
-    }
+    const reply = await runCall(
+      () => this.#native.updateCustomer(String(customerId), text, timeoutMs ?? null, maxRetries ?? null),
+      signal,
+    )
     return JSON.parse(reply)
   }
 
@@ -114,7 +193,8 @@ class Client {
    * or null when Kapture has none. The way to settle an `outcomeUnknown`
    * add before sending it again. A read: timeouts, resets and 5xx are retried.
    */
-  async findCustomer({ customerId, phone, email } = {}) {
+  async findCustomer({ customerId, phone, email } = {}, options) {
+    const { timeoutMs, maxRetries, signal } = checkOptions('findCustomer()', options, CALL_OPTIONS)
     if (customerId != null && !(typeof customerId === 'string' || Number.isSafeInteger(customerId))) {
       throw new ValidationError(`customerId: expected Kapture's customer id (digits), got ${typeof customerId}`, {
         errors: [{ path: 'customer_id', message: 'expected an integer or a string of digits' }],
@@ -125,12 +205,7 @@ class Client {
       phone: phone ?? null,
       email: email ?? null,
     })
-    let found
-    try {
-      found = await this.#native.findCustomer(text)
-    } catch (error) {
-      throw translate(error)
-    }
+    const found = await runCall(() => this.#native.findCustomer(text, timeoutMs ?? null, maxRetries ?? null), signal)
     return found == null ? null : JSON.parse(found)
   }
 
@@ -143,9 +218,14 @@ class Client {
    * requests in the vendor's shape or flat rows (`{ 'Customer Name': ... }`),
    * mapped with `columns` and `dateFormat` as `fromRow` maps them. Should the engine
    * fail, each record still owed gets an InternalError result and the run
-   * then rejects/throws one.
+   * then rejects/throws one. `timeoutMs` and `maxRetries` apply to each call;
+   * aborting `signal` ends the run: each record taken and not answered gets
+   * an AbortedError result (`outcomeUnknown` if its request had started),
+   * and so does every remaining element of an array.
    */
-  addCustomers(records, { concurrency, rate, onProgress, columns, dateFormat, _testPanicAfter } = {}) {
+  addCustomers(records, options) {
+    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, _testPanicAfter } =
+      checkOptions('addCustomers()', options, BULK_OPTIONS)
     // Defaults and checks are the core's (concurrency 8). Flat records
     // (spreadsheet rows) are mapped by the core as `fromRow` maps them.
     let run
@@ -156,11 +236,13 @@ class Client {
         rate ?? null,
         _testPanicAfter ?? null,
         rowOptions({ columns, dateFormat }),
+        timeoutMs ?? null,
+        maxRetries ?? null,
       )
     } catch (error) {
       throw translate(error)
     }
-    return new BulkRun(run, records, encode, onProgress)
+    return new BulkRun(run, records, encode, onProgress, signal)
   }
 
   [util.inspect.custom]() {

@@ -84,6 +84,8 @@ class UnexpectedResponseError extends KaptureError {
 class AbortedError extends KaptureError {
   constructor(message, props = {}, options) {
     super(message, { code: 'aborted', ...props }, options)
+    // As fetch's: `error.name === 'AbortError'` is how callers spot an abort.
+    this.name = 'AbortError'
   }
 }
 

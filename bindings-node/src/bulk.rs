@@ -64,6 +64,14 @@ impl NativeBulk {
         self.run.cancel();
     }
 
+    /// Ends the run (an `AbortSignal`): each record fed and not answered
+    /// gets an `aborted` outcome (`outcomeUnknown` once its request had
+    /// started), then the outcomes end.
+    #[napi(catch_unwind)]
+    pub fn abort(&self) {
+        self.run.abort();
+    }
+
     /// The next outcome as JSON text (`{"index", "ok", "response" | "error"}`),
     /// or null after the last. Rejects when the engine failed, after an
     /// error outcome for every record it still owed.

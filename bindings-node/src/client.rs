@@ -1,13 +1,16 @@
 //! `NativeClient`: the core client behind `lib/client.js`.
 
+use futures_util::FutureExt;
 use kapture_crm::bulk::BulkOptions;
 use kapture_crm::settings::{self, ClientSettings, Unit};
-use kapture_crm::{Client, ClientBuilder, Error};
+use kapture_crm::{CancelToken, Client, ClientBuilder, Error, RequestOptions};
+use napi::bindgen_prelude::{FnArgs, Function};
 use napi_derive::napi;
 
 use crate::bulk::NativeBulk;
+use crate::call::NativeCall;
 use crate::convert::request;
-use crate::error::{guarded, to_napi};
+use crate::error::to_napi;
 
 /// Options of `new Client(...)`; every field optional, missing ones come
 /// from `KAPTURE_TOKEN`, `KAPTURE_SUBDOMAIN`, `KAPTURE_BASE_URL` or defaults.
@@ -41,7 +44,7 @@ pub struct ClientOptions {
 
 /// The options as core settings; every rule is the core's
 /// (`kapture_crm::settings`), only the names are JavaScript's.
-fn builder(options: ClientOptions) -> Result<ClientBuilder, Error> {
+fn builder(options: ClientOptions, log: tracing::Dispatch) -> Result<ClientBuilder, Error> {
     let millis = |name, value: Option<f64>| {
         value
             .map(|v| settings::duration(name, v, Unit::Milliseconds))
@@ -66,8 +69,48 @@ fn builder(options: ClientOptions) -> Result<ClientBuilder, Error> {
         retry_unknown_outcome: options.retry_unknown_outcome,
         user_agent: options.user_agent,
         ca_file: options.ca_file.map(Into::into),
+        log: Some(log),
     }
     .builder()
+}
+
+/// Per-call overrides in JavaScript's names, checked by the core's rules.
+fn per_call(timeout_ms: Option<f64>, max_retries: Option<f64>) -> napi::Result<RequestOptions> {
+    RequestOptions::checked(
+        timeout_ms,
+        max_retries,
+        Unit::Milliseconds,
+        ("timeoutMs", "maxRetries"),
+    )
+    .map_err(|e| to_napi(&e))
+}
+
+/// A call of the core as a `NativeCall`: `options` with a fresh cancel
+/// token, the reply as JSON text.
+fn call<F>(options: napi::Result<RequestOptions>, work: F) -> napi::Result<NativeCall>
+where
+    F: FnOnce(
+        RequestOptions,
+    )
+        -> futures_util::future::BoxFuture<'static, Result<Option<serde_json::Value>, Error>>,
+{
+    let mut options = options?;
+    let cancel = CancelToken::new();
+    options.cancel = Some(cancel.clone());
+    let work = work(options);
+    Ok(NativeCall::new(
+        cancel,
+        async move {
+            match work.await {
+                Ok(Some(value)) => serde_json::to_string(&value)
+                    .map(Some)
+                    .map_err(|e| crate::error::internal(&e.to_string())),
+                Ok(None) => Ok(None),
+                Err(error) => Err(to_napi(&error)),
+            }
+        }
+        .boxed(),
+    ))
 }
 
 #[napi]
@@ -77,8 +120,17 @@ pub struct NativeClient {
 
 #[napi]
 impl NativeClient {
+    /// `log_level` as resolved by `lib/client.js` (option, `KAPTURE_LOG`,
+    /// `warn`), named `log_level_name` in errors; `log` calls the logger.
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: Option<ClientOptions>) -> napi::Result<Self> {
+    // Spelled out: napi writes the function's TypeScript type from it.
+    #[allow(clippy::type_complexity)]
+    pub fn new(
+        options: Option<ClientOptions>,
+        log_level: Option<String>,
+        log_level_name: Option<String>,
+        log: Option<Function<'_, FnArgs<(String, String, String)>, ()>>,
+    ) -> napi::Result<Self> {
         let options = options.unwrap_or(ClientOptions {
             token: None,
             subdomain: None,
@@ -93,7 +145,12 @@ impl NativeClient {
             password: None,
             default_headers: None,
         });
-        let client = builder(options)
+        let dispatch = crate::log::dispatch(
+            log_level_name.as_deref().unwrap_or("logLevel"),
+            log_level.as_deref().unwrap_or("off"),
+            log,
+        )?;
+        let client = builder(options, dispatch)
             .and_then(ClientBuilder::build)
             .map_err(|e| to_napi(&e))?;
         Ok(Self { client })
@@ -104,70 +161,75 @@ impl NativeClient {
         self.client.config().endpoint.to_string()
     }
 
-    /// Validates and sends one request (JSON text); resolves with the reply
-    /// as JSON text.
+    /// One add (request as JSON text); `run()` resolves with the reply as
+    /// JSON text.
     #[napi(catch_unwind)]
-    pub async fn add_customer(&self, request_json: String) -> napi::Result<String> {
+    pub fn add_customer(
+        &self,
+        request_json: String,
+        timeout_ms: Option<f64>,
+        max_retries: Option<f64>,
+    ) -> napi::Result<NativeCall> {
         let client = self.client.clone();
-        guarded(async move {
-            let request = request(&request_json).map_err(|e| to_napi(&e))?;
-            let reply = client
-                .add_customer(&request)
-                .await
-                .map_err(|e| to_napi(&e))?;
-            serde_json::to_string(reply.as_json())
-                .map_err(|e| crate::error::internal(&e.to_string()))
+        call(per_call(timeout_ms, max_retries), move |options| {
+            async move {
+                let request = request(&request_json)?;
+                let reply = client.add_customer_with(&request, &options).await?;
+                Ok(Some(reply.into_json().into()))
+            }
+            .boxed()
         })
-        .await
     }
 
     /// Update Customer: the request (JSON text) with Kapture's customer id
-    /// set, validated by the update rules; resolves with the reply as JSON
-    /// text.
+    /// set, validated by the update rules.
     #[napi(catch_unwind)]
-    pub async fn update_customer(
+    pub fn update_customer(
         &self,
         customer_id: String,
         request_json: String,
-    ) -> napi::Result<String> {
+        timeout_ms: Option<f64>,
+        max_retries: Option<f64>,
+    ) -> napi::Result<NativeCall> {
         let client = self.client.clone();
-        guarded(async move {
-            let request =
-                crate::convert::update(&request_json, &customer_id).map_err(|e| to_napi(&e))?;
-            let reply = client
-                .update_customer(&customer_id, &request)
-                .await
-                .map_err(|e| to_napi(&e))?;
-            serde_json::to_string(reply.as_json())
-                .map_err(|e| crate::error::internal(&e.to_string()))
+        call(per_call(timeout_ms, max_retries), move |options| {
+            async move {
+                let request = crate::convert::update(&request_json, &customer_id)?;
+                let reply = client
+                    .update_customer_with(&customer_id, &request, &options)
+                    .await?;
+                Ok(Some(reply.into_json().into()))
+            }
+            .boxed()
         })
-        .await
     }
 
     /// Get Customer: `{"customer_id", "phone", "email"}` (JSON text from
-    /// `lib/client.js`); resolves with the customer as JSON text, or null
-    /// when there is no such customer.
+    /// `lib/client.js`); `run()` resolves with the customer as JSON text, or
+    /// null when there is no such customer.
     #[napi(catch_unwind)]
-    pub async fn find_customer(&self, lookup_json: String) -> napi::Result<Option<String>> {
+    pub fn find_customer(
+        &self,
+        lookup_json: String,
+        timeout_ms: Option<f64>,
+        max_retries: Option<f64>,
+    ) -> napi::Result<NativeCall> {
         let client = self.client.clone();
-        guarded(async move {
-            let lookup = crate::convert::lookup(&lookup_json).map_err(|e| to_napi(&e))?;
-            let found = client
-                .find_customer(&lookup)
-                .await
-                .map_err(|e| to_napi(&e))?;
-            found
-                .map(|customer| serde_json::to_string(customer.as_json()))
-                .transpose()
-                .map_err(|e| crate::error::internal(&e.to_string()))
+        call(per_call(timeout_ms, max_retries), move |options| {
+            async move {
+                let lookup = crate::convert::lookup(&lookup_json)?;
+                let found = client.find_customer_with(&lookup, &options).await?;
+                Ok(found.map(|customer| customer.into_json().into()))
+            }
+            .boxed()
         })
-        .await
     }
 
     /// A bulk run on the core's engine. `concurrency` and `rate` are
     /// checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
     /// fault: the engine panics after that many outcomes.
     #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // the JavaScript signature's
     pub fn bulk(
         &self,
         concurrency: Option<f64>,
@@ -175,12 +237,17 @@ impl NativeClient {
         rate: Option<f64>,
         test_panic_after: Option<u32>,
         row_options_json: Option<String>,
+        timeout_ms: Option<f64>,
+        max_retries: Option<f64>,
     ) -> napi::Result<NativeBulk> {
         let mut options = BulkOptions::new(concurrency, ordered, rate).map_err(|e| to_napi(&e))?;
         options.fault_panic_after = test_panic_after.map(|n| n as usize);
         let records = crate::rows::options(row_options_json.as_deref())
             .and_then(kapture_crm::rows::Records::new)
             .map_err(|e| to_napi(&e))?;
-        NativeBulk::start(self.client.clone(), options, records)
+        let client = self
+            .client
+            .with_options(&per_call(timeout_ms, max_retries)?);
+        NativeBulk::start(client, options, records)
     }
 }

@@ -4,9 +4,11 @@
 //! never on the JS thread. The public API lives in `lib/*.js`.
 
 mod bulk;
+mod call;
 mod client;
 mod convert;
 mod error;
+mod log;
 mod rows;
 mod sandbox;
 
@@ -43,4 +45,12 @@ pub fn error_codes() -> Vec<String> {
 #[napi(catch_unwind)]
 pub fn max_depth() -> u32 {
     kapture_crm::parse::MAX_DEPTH as u32
+}
+
+/// Refuses an option name `what` does not know, naming the closest one
+/// (plain JavaScript passes any key; `lib/client.js` lists the known ones).
+#[napi(catch_unwind)]
+pub fn check_options(what: String, given: Vec<String>, known: Vec<String>) -> napi::Result<()> {
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    kapture_crm::settings::known_options(&what, &given, &known).map_err(|e| error::to_napi(&e))
 }

@@ -73,3 +73,20 @@ export async function typedLookup(client: Client): Promise<number | undefined> {
   const contacts: number = found.contacts?.length ?? 0
   return (found.id ?? 0) + contacts
 }
+
+export async function typedOptions(): Promise<string> {
+  const lines: string[] = []
+  const client = new Client({
+    token: 't',
+    baseUrl: 'http://127.0.0.1:9',
+    logLevel: 'debug',
+    logger: { warn: (m: string) => lines.push(m) },
+  })
+  const controller = new AbortController()
+  const request: AddCustomerRequest = { customer_info: { customer_name: 'A', phone: '9380491387' } }
+  await client.addCustomer(request, { timeoutMs: 5000, maxRetries: 1, signal: controller.signal })
+  await client.findCustomer({ phone: '9380491387' }, { timeoutMs: 1000 })
+  await client.updateCustomer(7, request, { signal: controller.signal })
+  await client.addCustomers([request], { signal: controller.signal, maxRetries: 0, timeoutMs: 100 })
+  return lines.join('')
+}
