@@ -9,6 +9,7 @@ pub mod identity;
 pub mod import;
 pub mod journal;
 pub mod lock;
+pub mod logging;
 pub mod progress;
 pub mod reconcile;
 pub mod rows;

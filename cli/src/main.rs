@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use kapture_crm::settings;
 use kapture_crm::{
     AddCustomerRequest, Client, ClientBuilder, ClientSettings, CustomerLookup, Error,
@@ -23,26 +23,85 @@ use kapture_crm_cli::dialect::{self, Dialect};
 use kapture_crm_cli::import;
 use kapture_crm_cli::rows::{self, Format};
 
+/// Printed at the end of every `--help`.
+const AFTER_HELP: &str = "\
+Environment:
+  KAPTURE_TOKEN         API token (or KAPTURE_USERNAME with KAPTURE_PASSWORD)
+  KAPTURE_SUBDOMAIN     your Kapture subdomain (acme -> https://acme.kapturecrm.com)
+  KAPTURE_BASE_URL      a base URL instead of a subdomain
+  KAPTURE_LOG           off, error, warn, info or debug (-v and -vv win over it)
+
+Exit codes:
+  0    done: every row added (or found, or valid)
+  1    some rows failed or are unknown; find: no such customer; add: the call failed
+  2    usage or setup error, another import holds the file, or an
+       authentication failure stopped the import
+  130  interrupted (Ctrl-C)";
+
 #[derive(Parser)]
-#[command(name = "kapture", version, about = "Push customers into Kapture CRM")]
+#[command(
+    name = "kapture",
+    version,
+    about = "Push customers into Kapture CRM",
+    after_help = AFTER_HELP
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log what the client does on stderr: -v retries and slow-downs, -vv
+    /// every attempt (phones and emails masked, never the token).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Append log lines to this file instead of stderr (at info without -v).
+    #[arg(long, value_name = "PATH", global = true)]
+    log_file: Option<PathBuf>,
+}
+
+/// What goes to standard output.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    /// Lines for people.
+    Text,
+    /// One JSON document and nothing else (messages go to stderr).
+    Json,
+}
+
+#[derive(Args)]
+struct OutputArgs {
+    /// text for people, or json: one document on stdout for scripts (keys
+    /// in the README).
+    #[arg(long, value_enum, default_value_t = Output::Text, value_name = "FORMAT")]
+    output: Output,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Add one customer and print the reply as JSON.
+    #[command(after_help = AFTER_HELP)]
     Add(AddArgs),
     /// Check every row of a file without sending anything.
-    Validate(FileArgs),
+    #[command(after_help = AFTER_HELP)]
+    Validate(ValidateArgs),
     /// Add every row of a CSV or JSON-lines file; resumable.
+    #[command(after_help = AFTER_HELP)]
     Import(ImportArgs),
     /// Look a customer up (Get Customer) and print it as JSON; exit 0 found,
     /// 1 not found, 2 error.
+    #[command(after_help = AFTER_HELP)]
     Find(FindArgs),
     /// Run the local Kapture-compatible sandbox in the foreground.
+    #[command(after_help = AFTER_HELP)]
     Sandbox(SandboxArgs),
+    /// Print a shell completion script: kapture completions bash >
+    /// /etc/bash_completion.d/kapture
+    Completions(CompletionsArgs),
+}
+
+#[derive(Args)]
+struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 #[derive(Args)]
@@ -88,21 +147,31 @@ struct Target {
 
 #[derive(Args)]
 struct AddArgs {
+    /// The customer's name (customer_info.customer_name).
     #[arg(long)]
     name: Option<String>,
+    /// The customer's phone (customer_info.phone); name plus phone or email
+    /// is required.
     #[arg(long)]
     phone: Option<String>,
+    /// The customer's email (customer_info.email_id).
     #[arg(long)]
     email: Option<String>,
-    /// A request in the vendor's JSON shape (flags above override its fields).
-    #[arg(long)]
-    json: Option<PathBuf>,
+    /// A request in the vendor's JSON shape, from a file or `-` for
+    /// standard input (--name, --phone and --email override its fields).
+    #[arg(long, alias = "json", value_name = "FILE")]
+    request: Option<PathBuf>,
     #[command(flatten)]
     target: Target,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Args)]
 struct FileArgs {
+    /// The CSV (any delimiter, UTF-8 or UTF-16 with a BOM, Excel's exports)
+    /// or JSON-lines file.
+    #[arg(value_name = "FILE")]
     file: PathBuf,
     /// csv or jsonl (default: from the extension).
     #[arg(long, value_enum)]
@@ -126,11 +195,21 @@ struct FileArgs {
 }
 
 #[derive(Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    file: FileArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args)]
 struct ImportArgs {
     #[command(flatten)]
     file: FileArgs,
     #[command(flatten)]
     target: Target,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Requests in flight at most (1 to 1024).
     #[arg(long, default_value_t = CLI_CONCURRENCY as f64)]
     concurrency: f64,
@@ -163,25 +242,32 @@ struct ImportArgs {
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("by").required(true).multiple(true).args(["phone", "email", "customer_id"])))]
 struct FindArgs {
+    /// Look up by phone.
     #[arg(long)]
     phone: Option<String>,
+    /// Look up by email.
     #[arg(long)]
     email: Option<String>,
-    /// Kapture's customer id.
+    /// Look up by Kapture's customer id.
     #[arg(long)]
     customer_id: Option<String>,
     #[command(flatten)]
     target: Target,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Args)]
 struct SandboxArgs {
+    /// Port on 127.0.0.1 (0: any free one; the URL is printed).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// The token the sandbox accepts (default: a random one, printed).
     #[arg(long)]
     token: Option<String>,
-    /// e.g. rate_limit=0.1,unavailable=0.1,drop_after=0.02,seed=7
-    #[arg(long)]
+    /// Faults to inject, e.g.
+    /// rate_limit=0.1,unavailable=0.1,drop_after=0.02,seed=7
+    #[arg(long, value_name = "SPEC")]
     faults: Option<String>,
     /// Every add without a customer id makes a new customer (the
     /// same-phone-or-email merge is the sandbox's assumption, not Kapture's).
@@ -194,6 +280,18 @@ struct SandboxArgs {
 /// stopped the import; 130 interrupted.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Completions(args) = &cli.command {
+        clap_complete::generate(
+            args.shell,
+            &mut Cli::command(),
+            "kapture",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = kapture_crm_cli::logging::install(cli.verbose, cli.log_file.as_deref()) {
+        return fail(&e);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -208,6 +306,7 @@ fn main() -> ExitCode {
             Command::Import(args) => import(args).await,
             Command::Find(args) => find(args).await,
             Command::Sandbox(args) => sandbox(args).await,
+            Command::Completions(_) => ExitCode::SUCCESS,
         }
     })
 }
@@ -217,12 +316,46 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// A usage or setup error: on stderr, and with `--output json` also as the
+/// one document on stdout (`{"ok": false, "error": {"code": "usage", ...}}`).
+fn fail_as(output: Output, message: &str) -> ExitCode {
+    if output == Output::Json {
+        print_json(&json!({"ok": false, "error": {"code": "usage", "message": message}}));
+    }
+    fail(message)
+}
+
+fn print_json(value: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
+    );
+}
+
+/// An error of a call as JSON: its code, message, whether the outcome is
+/// unknown, and the HTTP status when there was one.
+fn error_json(error: &Error) -> Value {
+    let mut out = json!({
+        "code": error.code(),
+        "message": error.to_string(),
+        "outcome_unknown": error.outcome_unknown(),
+    });
+    if let Some(status) = error.status() {
+        out["status"] = json!(status);
+    }
+    if let Error::Validation(problems) = error {
+        out["problems"] = json!(problems);
+    }
+    out
+}
+
 /// The client to use, and the sandbox behind it if `--sandbox`.
 fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
     let (builder, sandbox) = if target.sandbox {
         let sandbox = Sandbox::start_background(SandboxConfig::default())
             .map_err(|e| format!("cannot start the sandbox: {e}"))?;
-        println!(
+        // On stderr: stdout is the command's result (--output json).
+        eprintln!(
             "Using an in-process sandbox at {} (nothing leaves this machine).",
             sandbox.url()
         );
@@ -314,15 +447,43 @@ fn read_token(path: &std::path::Path) -> Result<String, String> {
     Ok(token.to_string())
 }
 
-async fn add(args: AddArgs) -> ExitCode {
-    let mut request = match &args.json {
-        Some(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| format!("not JSON: {e}")))
-        {
-            Ok(value) => value,
-            Err(e) => return fail(&format!("{}: {e}", path.display())),
-        },
+/// Only one option may read standard input.
+fn one_stdin_reader(args: &AddArgs) -> Result<(), String> {
+    let dash = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    let readers: Vec<&str> = [
+        (dash(&args.request), "--request -"),
+        (dash(&args.target.token_file), "--token-file -"),
+        (dash(&args.target.password_file), "--password-file -"),
+    ]
+    .into_iter()
+    .filter_map(|(yes, name)| yes.then_some(name))
+    .collect();
+    if readers.len() > 1 {
+        return Err(format!(
+            "{} all read standard input; give only one of them `-` and the others a file",
+            readers.join(" and ")
+        ));
+    }
+    Ok(())
+}
+
+/// The request of `add`: `--request` (a file or `-`), then the flags.
+fn add_request(args: &AddArgs) -> Result<AddCustomerRequest, String> {
+    one_stdin_reader(args)?;
+    let mut request = match &args.request {
+        Some(path) => {
+            let text = if path.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .map_err(|e| format!("--request -: cannot read standard input: {e}"))?;
+                text
+            } else {
+                std::fs::read_to_string(path)
+                    .map_err(|e| format!("--request {}: {e}", path.display()))?
+            };
+            serde_json::from_str::<Value>(&text)
+                .map_err(|e| format!("--request {}: not JSON: {e}", path.display()))?
+        }
         None => json!({}),
     };
     for (field, value) in [
@@ -337,23 +498,38 @@ async fn add(args: AddArgs) -> ExitCode {
             request["customer_info"][field] = json!(value);
         }
     }
-    let request = match AddCustomerRequest::from_json(&request) {
+    AddCustomerRequest::from_json(&request).map_err(|e| e.to_string())
+}
+
+async fn add(args: AddArgs) -> ExitCode {
+    let output = args.output.output;
+    let request = match add_request(&args) {
         Ok(request) => request,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail_as(output, &e),
     };
     let (client, _sandbox) = match client(&args.target) {
         Ok(c) => c,
-        Err(e) => return fail(&e),
+        Err(e) => return fail_as(output, &e),
     };
-    match client.add_customer(&request).await {
-        Ok(reply) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(reply.as_json()).unwrap_or_default()
-            );
+    let result = client.add_customer(&request).await;
+    match (output, result) {
+        (Output::Text, Ok(reply)) => {
+            print_json(&Value::Object(reply.into_json()));
             ExitCode::SUCCESS
         }
-        Err(e) => {
+        (Output::Json, Ok(reply)) => {
+            print_json(&json!({
+                "ok": true,
+                "customer_id": reply.customer_id(),
+                "contact_id": reply.contact_id(),
+                "response": reply.as_json(),
+            }));
+            ExitCode::SUCCESS
+        }
+        (output, Err(e)) => {
+            if output == Output::Json {
+                print_json(&json!({"ok": false, "error": error_json(&e)}));
+            }
             eprintln!("kapture: {e}");
             ExitCode::from(1)
         }
@@ -415,39 +591,62 @@ fn format_of(args: &FileArgs) -> Result<Format, String> {
         })
 }
 
-async fn validate(args: FileArgs) -> ExitCode {
+async fn validate(args: ValidateArgs) -> ExitCode {
+    let output = args.output.output;
+    let args = args.file;
     let (format, dialect, options) = match input(&args) {
         Ok(x) => x,
-        Err(e) => return fail(&e),
+        Err(e) => return fail_as(output, &e),
     };
     let rows = match rows::Rows::open(&args.file, format, &dialect, &options) {
         Ok(rows) => rows,
-        Err(e) => return fail(&e),
+        Err(e) => return fail_as(output, &e),
     };
     if rows::count_rows(&args.file, format, &dialect) == Some(0) {
-        return fail(&format!(
-            "{}: no rows to check (the file is empty or holds only a header)",
-            args.file.display()
-        ));
+        return fail_as(
+            output,
+            &format!(
+                "{}: no rows to check (the file is empty or holds only a header)",
+                args.file.display()
+            ),
+        );
     }
     let (mut total, mut bad) = (0u64, 0u64);
+    let mut problems_json = Vec::new();
     for row in rows {
         let row = match row {
             Ok(row) => row,
-            Err(e) => return fail(&e),
+            Err(e) => return fail_as(output, &e),
         };
         total += 1;
-        let problems: Vec<String> = match row.request {
+        let problems: Vec<(String, String)> = match row.request {
             Ok(_) => continue,
-            Err(Error::Validation(problems)) => problems.iter().map(ToString::to_string).collect(),
-            Err(other) => vec![other.to_string()],
+            Err(Error::Validation(problems)) => problems
+                .iter()
+                .map(|p| (p.path.clone(), p.message.clone()))
+                .collect(),
+            Err(other) => vec![(String::new(), other.to_string())],
         };
         bad += 1;
-        for problem in problems {
-            println!("row {}: {problem}", row.number);
+        for (path, message) in problems {
+            match output {
+                Output::Text if path.is_empty() => println!("row {}: {message}", row.number),
+                Output::Text => println!("row {}: {path}: {message}", row.number),
+                Output::Json => problems_json.push(json!({
+                    "row": row.number, "path": path, "message": message,
+                })),
+            }
         }
     }
-    println!("{total} rows, {} valid, {bad} with problems", total - bad);
+    match output {
+        Output::Text => println!("{total} rows, {} valid, {bad} with problems", total - bad),
+        Output::Json => print_json(&json!({
+            "rows": total,
+            "valid": total - bad,
+            "invalid": bad,
+            "problems": problems_json,
+        })),
+    }
     if bad == 0 {
         ExitCode::SUCCESS
     } else {
@@ -456,6 +655,7 @@ async fn validate(args: FileArgs) -> ExitCode {
 }
 
 async fn import(args: ImportArgs) -> ExitCode {
+    let output = args.output.output;
     let options = match input(&args.file).and_then(|(format, dialect, rows)| {
         Ok(import::Options {
             input: args.file.file.clone(),
@@ -484,14 +684,14 @@ async fn import(args: ImportArgs) -> ExitCode {
         })
     }) {
         Ok(options) => options,
-        Err(e) => return fail(&e),
+        Err(e) => return fail_as(output, &e),
     };
     let (client, _sandbox) = if args.dry_run {
         (None, None)
     } else {
         match client(&args.target) {
             Ok((client, sandbox)) => (Some(client), sandbox),
-            Err(e) => return fail(&e),
+            Err(e) => return fail_as(output, &e),
         }
     };
     // Ctrl-C: stop taking rows, finish what is in flight, journal, summarise.
@@ -515,7 +715,12 @@ async fn import(args: ImportArgs) -> ExitCode {
     }
     match result {
         Ok(summary) => {
-            let _ = summary.print(&mut std::io::stdout());
+            match output {
+                Output::Text => {
+                    let _ = summary.print(&mut std::io::stdout());
+                }
+                Output::Json => print_json(&summary.to_json()),
+            }
             if let Some(why) = &summary.stopped {
                 // An authentication failure stopped sending (or the engine
                 // failed): the rows not sent are journaled, a resume sends them.
@@ -529,36 +734,47 @@ async fn import(args: ImportArgs) -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Err(e) => fail(&e),
+        Err(e) => fail_as(output, &e),
     }
 }
 
 async fn find(args: FindArgs) -> ExitCode {
+    let output = args.output.output;
     let lookup = CustomerLookup {
         customer_id: args.customer_id,
         phone: args.phone,
         email: args.email,
     };
     if let Err(e) = lookup.validate() {
-        return fail(&e.to_string());
+        return fail_as(output, &e.to_string());
     }
     let (client, _sandbox) = match client(&args.target) {
         Ok(c) => c,
-        Err(e) => return fail(&e),
+        Err(e) => return fail_as(output, &e),
     };
     match client.find_customer(&lookup).await {
         Ok(Some(customer)) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(customer.as_json()).unwrap_or_default()
-            );
+            match output {
+                Output::Text => print_json(&Value::Object(customer.into_json())),
+                Output::Json => print_json(&json!({
+                    "ok": true, "found": true, "customer": customer.as_json(),
+                })),
+            }
             ExitCode::SUCCESS
         }
         Ok(None) => {
+            if output == Output::Json {
+                print_json(&json!({"ok": true, "found": false, "customer": null}));
+            }
             eprintln!("kapture: no such customer");
             ExitCode::from(1)
         }
-        Err(e) => fail(&e.to_string()),
+        Err(e) => {
+            if output == Output::Json {
+                print_json(&json!({"ok": false, "error": error_json(&e)}));
+            }
+            fail(&e.to_string())
+        }
     }
 }
 
@@ -585,4 +801,37 @@ async fn sandbox(args: SandboxArgs) -> ExitCode {
     );
     let _ = tokio::signal::ctrl_c().await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Step 10: every argument of every command says what it is for.
+    #[test]
+    fn every_argument_has_help() {
+        fn check(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_name() != "help" {
+                    check(sub, &format!("{path} {}", sub.get_name()), missing);
+                }
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (about)", sub.get_name()));
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        check(&Cli::command(), "kapture", &mut missing);
+        assert!(missing.is_empty(), "without help: {missing:?}");
+        Cli::command().debug_assert();
+    }
 }

@@ -2,9 +2,22 @@
 //! every few seconds otherwise (logs, CI).
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// The bar on screen, if any: log lines are written above it.
+static SHOWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Runs `print` with the bar (if one is shown) out of the way.
+pub fn above_bar(print: impl FnOnce()) {
+    let shown = SHOWN.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    match shown {
+        Some(bar) => bar.suspend(print),
+        None => print(),
+    }
+}
 
 pub enum Progress {
     Bar(ProgressBar),
@@ -29,6 +42,7 @@ impl Progress {
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(200));
+            *SHOWN.lock().unwrap_or_else(|p| p.into_inner()) = Some(bar.clone());
             return Progress::Bar(bar);
         }
         Progress::Lines {
@@ -64,6 +78,7 @@ impl Progress {
 
     pub fn finish(&self) {
         if let Progress::Bar(bar) = self {
+            *SHOWN.lock().unwrap_or_else(|p| p.into_inner()) = None;
             bar.finish_and_clear();
         }
     }

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use kapture_crm::log::TARGET_RECONCILE;
 use kapture_crm::{AddCustomerRequest, Client, CustomerLookup};
 use serde_json::json;
 
@@ -74,8 +75,29 @@ pub(crate) async fn reconcile(
         };
         let found = match client.find_customer(&lookup).await {
             Ok(found) => found,
-            Err(_) => continue, // the lookup failed: the row stays unknown
+            Err(error) => {
+                tracing::warn!(
+                    target: TARGET_RECONCILE,
+                    row = number, error = error.code(),
+                    "row {number}: the lookup failed, the row stays unknown: {}",
+                    kapture_crm::log::redact(&error.to_string())
+                );
+                continue;
+            }
         };
+        match &found {
+            Some(customer) => tracing::info!(
+                target: TARGET_RECONCILE,
+                row = number, found = true,
+                "row {number}: found customer {} by lookup; recorded as added, not sent again",
+                customer.id.map_or_else(|| "(no id)".to_string(), |id| id.to_string())
+            ),
+            None => tracing::info!(
+                target: TARGET_RECONCILE,
+                row = number, found = false,
+                "row {number}: not found by lookup; sending it again"
+            ),
+        }
         let settled = match found {
             Some(customer) => {
                 shared.journal(

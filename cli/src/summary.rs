@@ -43,6 +43,34 @@ impl Summary {
         self.added + self.failed_total() + self.unknown.len() as u64 + self.skipped + self.not_sent
     }
 
+    /// `--output json`: one document, the keys the README documents. The
+    /// counts add up: rows = blank + would_send + added + skipped + failed +
+    /// duplicate + unknown + not_sent (`failed` leaves duplicates out;
+    /// `failed_by_code` has every code, `duplicate` too).
+    pub fn to_json(&self) -> serde_json::Value {
+        let duplicate = self.failed.get("duplicate").copied().unwrap_or(0);
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        serde_json::json!({
+            "rows": self.rows,
+            "blank": self.blank,
+            "would_send": self.would_send,
+            "added": self.added,
+            "skipped": self.skipped,
+            "failed": self.failed_total() - duplicate,
+            "duplicate": duplicate,
+            "failed_by_code": self.failed,
+            "unknown": self.unknown.len(),
+            "unknown_rows": self.unknown,
+            "not_sent": self.not_sent,
+            "reconciled": self.reconciled.map(|r| serde_json::json!({"found": r.found, "resent": r.resent})),
+            "interrupted": self.interrupted,
+            "stopped": self.stopped,
+            "damaged_journal_lines": self.damaged_journal_lines,
+            "failures_file": path(&self.failures_file),
+            "journal_file": path(&self.journal_file),
+        })
+    }
+
     pub fn print(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let title = if self.interrupted {
             "Interrupted"

@@ -306,6 +306,9 @@ fn add_prints_the_reply() {
         .args(["add", "--name", "X", "--email", "x@y.in", "--sandbox"])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&sandboxed.stdout);
+    // The banner on stderr; stdout is the reply alone.
+    let text = String::from_utf8_lossy(&sandboxed.stderr);
     assert!(text.starts_with("Using an in-process sandbox"), "{text}");
+    let reply: serde_json::Value = serde_json::from_slice(&sandboxed.stdout).unwrap();
+    assert_eq!(reply["status"], "success");
 }

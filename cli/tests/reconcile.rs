@@ -63,7 +63,7 @@ fn unknown_rows_of_an_earlier_run_are_found_or_sent_again() {
 
     sandbox.set_faults(Faults::default()).unwrap();
     let adds_before = sandbox.stats().add_update_requests;
-    let second = run(&sandbox, &csv, &["--reconcile"]);
+    let second = run(&sandbox, &csv, &["--reconcile", "-v"]);
     assert_eq!(
         second.status.code(),
         Some(0),
@@ -89,6 +89,15 @@ fn unknown_rows_of_an_earlier_run_are_found_or_sent_again() {
     assert_eq!(sandbox.stats().add_update_requests - adds_before, resent);
     assert_eq!(sandbox.stats().lookup_requests, unknown);
     assert_each_customer_once(&sandbox, 150);
+    // -v: one log line per reconcile decision (step 10).
+    let log = stderr(&second);
+    let decisions = |what: &str| {
+        log.lines()
+            .filter(|l| l.contains("kapture_crm::reconcile: row ") && l.contains(what))
+            .count() as u64
+    };
+    assert_eq!(decisions("found customer"), found, "{log}");
+    assert_eq!(decisions("not found by lookup"), resent, "{log}");
 
     // The journal records them: a third run skips every row.
     let third = run(&sandbox, &csv, &[]);
