@@ -300,3 +300,50 @@ async fn cancelling_mid_request_leaves_the_outcome_unknown_and_in_backoff_known(
     );
     assert_eq!(busy.count(), 1);
 }
+
+#[tokio::test]
+async fn a_bulk_run_logs_when_the_server_pushes_the_pace_down() {
+    use futures_util::StreamExt;
+    let server = Scripted::start(vec![
+        Step::json(429, "{}").header("Retry-After", "0"),
+        Step::success(),
+    ])
+    .await;
+    let log = Captured::at(Level::INFO);
+    let client = client_for(&server)
+        .log_to(Forward::dispatch(log.clone()))
+        .build()
+        .unwrap();
+    let options = kapture_crm::bulk::BulkOptions::new(Some(1.0), true, Some(40.0)).unwrap();
+    let requests = futures_util::stream::iter((0..3).map(|_| Ok(request())));
+    let outcomes: Vec<_> = kapture_crm::bulk::add_customers(&client, requests, &options)
+        .collect()
+        .await;
+    assert!(outcomes.iter().all(|o| o.result.is_ok()));
+    let text = log.text();
+    assert!(
+        text.contains("WARN kapture_crm::bulk the server pushes back (rate_limited): pace lowered from 40.0/s to 20.0/s"),
+        "{text}"
+    );
+    log.assert_clean();
+}
+
+#[tokio::test]
+async fn update_customer_with_takes_the_same_per_call_options() {
+    let busy = Scripted::start(vec![Step::json(429, "{}")]).await;
+    let client = quiet(&busy).max_retries(0).build().unwrap();
+    let options = RequestOptions {
+        max_retries: Some(2),
+        ..Default::default()
+    };
+    let err = client
+        .update_customer_with("191690263", &request(), &options)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "rate_limited");
+    assert_eq!(busy.count(), 3);
+    assert_eq!(
+        busy.requests()[0].json()["customer_info"]["customer_id"],
+        "191690263"
+    );
+}
