@@ -31,6 +31,21 @@ pub struct NativeClient {
 }
 
 impl NativeClient {
+    /// A client of this process, and the builder a forked child rebuilds
+    /// it from.
+    fn holding(builder: ClientBuilder, client: Client) -> Self {
+        Self {
+            endpoint: client.config().endpoint.to_string(),
+            timeout: client.config().timeout.as_secs_f64(),
+            max_retries: client.config().max_retries,
+            builder,
+            current: Mutex::new(PerProcess {
+                pid: std::process::id(),
+                client: Some(client),
+            }),
+        }
+    }
+
     /// The client of this process; `Err` once closed. Called at the start
     /// of every call, with the GIL: the log levels are read here.
     fn client(&self, py: Python<'_>) -> PyResult<Client> {
@@ -145,16 +160,7 @@ impl NativeClient {
         };
         let builder = settings().into_py_result()?;
         let client = builder.clone().build().into_py_result()?;
-        Ok(Self {
-            endpoint: client.config().endpoint.to_string(),
-            timeout: client.config().timeout.as_secs_f64(),
-            max_retries: client.config().max_retries,
-            builder,
-            current: Mutex::new(PerProcess {
-                pid: std::process::id(),
-                client: Some(client),
-            }),
-        })
+        Ok(Self::holding(builder, client))
     }
 
     /// Seconds per attempt, as settled (for `repr`).
@@ -330,16 +336,7 @@ impl NativeClient {
         if let Some(max_retries) = options.max_retries {
             builder = builder.max_retries(max_retries);
         }
-        Ok(Self {
-            endpoint: self.endpoint.clone(),
-            timeout: client.config().timeout.as_secs_f64(),
-            max_retries: client.config().max_retries,
-            builder,
-            current: Mutex::new(PerProcess {
-                pid: std::process::id(),
-                client: Some(client),
-            }),
-        })
+        Ok(Self::holding(builder, client))
     }
 
     /// Drops the connection pool; later calls raise.
