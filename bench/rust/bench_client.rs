@@ -1,0 +1,112 @@
+//! The Rust core's benchmark rows (bench/run): `bench_client ROW URL TOKEN
+//! BODY_FILE` prints one JSON line. `seq`: `add_customer_json` one call at a
+//! time; `bulk64`: the bulk engine, 64 in flight; `join64`: 64 tasks each
+//! calling `add_customer_json`. Each call parses the body afresh (untyped
+//! JSON -> validated request -> wire bytes), as a user's code would.
+
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use kapture_crm::bulk::{BulkOptions, add_customers};
+use kapture_crm::{AddCustomerRequest, Client};
+use serde_json::{Value, json};
+
+const IN_FLIGHT: usize = 64;
+
+/// `BENCH_SCALE=0.1` for a quick try of the harness (figures then mean little).
+fn scaled(n: usize) -> usize {
+    let scale = std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(1.0);
+    ((n as f64 * scale) as usize).max(IN_FLIGHT)
+}
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, row, url, token, body_file] = &args[..] else {
+        return Err("usage: bench_client ROW URL TOKEN BODY_FILE".into());
+    };
+    let text = std::fs::read_to_string(body_file)?;
+    let (warmup, seq_calls, par_calls) = (scaled(200), scaled(2000), scaled(20000));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let client = Client::builder()
+        .token(token.as_str())
+        .base_url(url.as_str())
+        .max_retries(0)
+        .build()?;
+    let call = |client: Client, text: String| async move {
+        let body: Value = serde_json::from_str(&text).unwrap_or_default();
+        matches!(client.add_customer_json(&body).await, Ok(r) if r.status() == Some("success"))
+    };
+    let mut result = runtime.block_on(async {
+        for _ in 0..warmup {
+            call(client.clone(), text.clone()).await;
+        }
+        let started = Instant::now();
+        match row.as_str() {
+            "seq" => {
+                let mut latencies = Vec::with_capacity(seq_calls);
+                let mut good = 0;
+                for _ in 0..seq_calls {
+                    let t = Instant::now();
+                    good += usize::from(call(client.clone(), text.clone()).await);
+                    latencies.push(t.elapsed().as_secs_f64());
+                }
+                let seconds = started.elapsed().as_secs_f64();
+                latencies.sort_by(f64::total_cmp);
+                let us = |v: f64| (v * 1e7).round() / 10.0;
+                json!({
+                    "kind": "seq", "calls": seq_calls, "good": good, "seconds": seconds,
+                    "mean_us": us(latencies.iter().sum::<f64>() / seq_calls as f64),
+                    "p50_us": us(latencies[seq_calls / 2]),
+                    "p99_us": us(latencies[seq_calls * 99 / 100]),
+                })
+            }
+            "bulk64" => {
+                let options = BulkOptions::new(Some(IN_FLIGHT as f64), false, None).unwrap_or_default();
+                let text = text.clone();
+                let requests = futures_util::stream::iter(0..par_calls).map(move |_| {
+                    let body: Value = serde_json::from_str(&text).unwrap_or_default();
+                    AddCustomerRequest::from_json(&body)
+                });
+                let good = add_customers(&client, requests, &options)
+                    .filter(|o| std::future::ready(matches!(&o.result, Ok(r) if r.status() == Some("success"))))
+                    .count()
+                    .await;
+                let seconds = started.elapsed().as_secs_f64();
+                json!({"kind": "inflight64", "calls": par_calls, "good": good, "seconds": seconds,
+                       "calls_per_s": (par_calls as f64 / seconds).round()})
+            }
+            _ => {
+                let good = futures_util::stream::iter(0..par_calls)
+                    .map(|_| call(client.clone(), text.clone()))
+                    .buffer_unordered(IN_FLIGHT)
+                    .filter(|ok| std::future::ready(*ok))
+                    .count()
+                    .await;
+                let seconds = started.elapsed().as_secs_f64();
+                json!({"kind": "inflight64", "calls": par_calls, "good": good, "seconds": seconds,
+                       "calls_per_s": (par_calls as f64 / seconds).round()})
+            }
+        }
+    });
+    result["row"] = json!(format!("rust/{row}"));
+    result["peak_rss_mb"] = json!(peak_rss_mb());
+    println!("{result}");
+    Ok(())
+}
