@@ -109,11 +109,15 @@ def test_per_call_timeout_and_max_retries_override_the_client(scripted: Any) -> 
     with pytest.raises(kapture_crm.RateLimitError):
         client.find_customer(phone=PHONE, max_retries=1)
     assert busy.count == 6
+    with pytest.raises(kapture_crm.RateLimitError):
+        client.update_customer(7, REQUEST, max_retries=2)
+    assert busy.count == 9
+    assert busy.requests[-1].json()["customer_info"]["customer_id"] == "7"
     with pytest.raises(kapture_crm.ConfigError, match="timeout must be a positive number of seconds"):
         client.add_customer(REQUEST, timeout=-1)
     with pytest.raises(kapture_crm.ConfigError, match="max_retries must be a whole number"):
         client.update_customer(7, REQUEST, max_retries=1.5)  # type: ignore[arg-type]
-    assert busy.count == 6, "a bad option sends nothing"
+    assert busy.count == 9, "a bad option sends nothing"
 
 
 def test_with_options_overrides_and_shares_the_client(scripted: Any) -> None:
