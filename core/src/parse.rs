@@ -268,10 +268,12 @@ fn section(value: &Value, path: &str, schema: &Schema, errors: &mut Vec<FieldErr
         }
     };
     let mut clean = Map::new();
+    // The field's path is built only for a problem: formatting it for every
+    // field cost 5% of a bulk run's CPU.
+    let field_path = |key: &str| format!("{path}.{key}");
     for (key, value) in fields {
-        let field_path = format!("{path}.{key}");
         let Some(&(_, kind)) = schema.iter().find(|(name, _)| name == key) else {
-            errors.push(unknown_key(&field_path, key, schema));
+            errors.push(unknown_key(&field_path(key), key, schema));
             continue;
         };
         match convert(value, kind) {
@@ -279,7 +281,7 @@ fn section(value: &Value, path: &str, schema: &Schema, errors: &mut Vec<FieldErr
                 clean.insert(key.clone(), v);
             }
             Ok(None) => {}
-            Err(message) => errors.push(FieldError::new(field_path, message)),
+            Err(message) => errors.push(FieldError::new(field_path(key), message)),
         }
     }
     Value::Object(clean)
