@@ -29,11 +29,13 @@ export declare class NativeBulk {
    */
   abort(): void
   /**
-   * The next outcome as JSON text (`{"index", "ok", "response" | "error"}`),
-   * or null after the last. Rejects when the engine failed, after an
-   * error outcome for every record it still owed.
+   * The next outcomes (at least one, at most `max`) as one JSON text:
+   * an array of `{"index", "ok", "response" | "error"}`, empty after the
+   * last. One crossing into JavaScript per batch, not per record. Rejects
+   * when the engine failed, after an error outcome for every record it
+   * still owed.
    */
-  next(): Promise<string | null>
+  nextBatch(max: number): Promise<string>
 }
 
 export declare class NativeCall {

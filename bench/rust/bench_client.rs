@@ -78,14 +78,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
             }
             "bulk64" => {
-                let options = BulkOptions::new(Some(IN_FLIGHT as f64), false, None).unwrap_or_default();
+                let options =
+                    BulkOptions::new(Some(IN_FLIGHT as f64), false, None).unwrap_or_default();
                 let text = text.clone();
                 let requests = futures_util::stream::iter(0..par_calls).map(move |_| {
                     let body: Value = serde_json::from_str(&text).unwrap_or_default();
                     AddCustomerRequest::from_json(&body)
                 });
                 let good = add_customers(&client, requests, &options)
-                    .filter(|o| std::future::ready(matches!(&o.result, Ok(r) if r.status() == Some("success"))))
+                    .filter(|o| {
+                        std::future::ready(
+                            matches!(&o.result, Ok(r) if r.status() == Some("success")),
+                        )
+                    })
                     .count()
                     .await;
                 let seconds = started.elapsed().as_secs_f64();

@@ -72,25 +72,31 @@ impl NativeBulk {
         self.run.abort();
     }
 
-    /// The next outcome as JSON text (`{"index", "ok", "response" | "error"}`),
-    /// or null after the last. Rejects when the engine failed, after an
-    /// error outcome for every record it still owed.
+    /// The next outcomes (at least one, at most `max`) as one JSON text:
+    /// an array of `{"index", "ok", "response" | "error"}`, empty after the
+    /// last. One crossing into JavaScript per batch, not per record. Rejects
+    /// when the engine failed, after an error outcome for every record it
+    /// still owed.
     #[napi(catch_unwind)]
-    pub async fn next(&self) -> napi::Result<Option<String>> {
+    pub async fn next_batch(&self, max: u32) -> napi::Result<String> {
         let run = self.run.clone();
         guarded(async move {
-            let Some(outcome) = run.next().await.map_err(|e| to_napi(&e))? else {
-                return Ok(None);
-            };
-            let item = match outcome.result {
-                Ok(reply) => {
-                    json!({"index": outcome.index, "ok": true, "response": reply.as_json()})
-                }
-                Err(error) => {
-                    json!({"index": outcome.index, "ok": false, "error": payload(&error)})
-                }
-            };
-            Ok(Some(item.to_string()))
+            let batch = run
+                .next_batch(max.max(1) as usize)
+                .await
+                .map_err(|e| to_napi(&e))?;
+            let items: Vec<serde_json::Value> = batch
+                .into_iter()
+                .map(|outcome| match outcome.result {
+                    Ok(reply) => {
+                        json!({"index": outcome.index, "ok": true, "response": reply.as_json()})
+                    }
+                    Err(error) => {
+                        json!({"index": outcome.index, "ok": false, "error": payload(&error)})
+                    }
+                })
+                .collect();
+            serde_json::to_string(&items).map_err(|e| crate::error::internal(&e.to_string()))
         })
         .await
     }

@@ -26,6 +26,15 @@ async fn sandbox_client() -> (Sandbox, Client) {
 /// Feeds `n` records the way the bindings do (try, then wait for room),
 /// collecting outcomes as it goes; returns them and how `next` ended.
 async fn drive(run: Arc<Run>, n: usize) -> (Vec<(usize, Result<(), Error>)>, Result<(), Error>) {
+    drive_batched(run, n, 0).await
+}
+
+/// [`drive`], taking outcomes `batch` at a time with `next_batch` (0: `next`).
+async fn drive_batched(
+    run: Arc<Run>,
+    n: usize,
+    batch: usize,
+) -> (Vec<(usize, Result<(), Error>)>, Result<(), Error>) {
     let feeder = {
         let run = run.clone();
         tokio::spawn(async move {
@@ -46,6 +55,17 @@ async fn drive(run: Arc<Run>, n: usize) -> (Vec<(usize, Result<(), Error>)>, Res
     };
     let mut outcomes = Vec::new();
     let end = loop {
+        if batch > 0 {
+            match run.next_batch(batch).await {
+                Ok(taken) if taken.is_empty() => break Ok(()),
+                Ok(taken) => {
+                    assert!(taken.len() <= batch);
+                    outcomes.extend(taken.into_iter().map(|o| (o.index, o.result.map(drop))));
+                }
+                Err(error) => break Err(error),
+            }
+            continue;
+        }
         match run.next().await {
             Ok(Some(outcome)) => outcomes.push((outcome.index, outcome.result.map(drop))),
             Ok(None) => break Ok(()),
@@ -98,6 +118,31 @@ async fn case_3_engine_that_dies_owes_every_record_an_outcome() {
     };
     assert_eq!(error.code(), "internal");
     assert!(error.to_string().contains("injected"), "{error}");
+}
+
+/// `next_batch` (what Node takes outcomes with): the same one outcome per
+/// record, in order, and after an engine failure the same owed outcomes and
+/// error, whatever the batch size.
+#[tokio::test]
+async fn batches_of_outcomes_keep_every_guarantee() {
+    let (_sandbox, client) = sandbox_client().await;
+    for batch in [1, 7, 64] {
+        let options = BulkOptions::new(Some(8.0), true, None).unwrap();
+        let (run, engine) = Run::start(&client, options, None).unwrap();
+        tokio::spawn(engine);
+        let (outcomes, end) = drive_batched(run, 100, batch).await;
+        end.unwrap();
+        let indexes: Vec<usize> = outcomes.iter().map(|(i, _)| *i).collect();
+        assert_eq!(indexes, (0..100).collect::<Vec<_>>(), "batch {batch}");
+
+        let mut options = BulkOptions::new(Some(4.0), true, None).unwrap();
+        options.fault_panic_after = Some(3);
+        let (run, engine) = Run::start(&client, options, None).unwrap();
+        tokio::spawn(engine);
+        let (outcomes, end) = drive_batched(run.clone(), 30, batch).await;
+        assert_eq!(outcomes.len(), run.fed(), "batch {batch}");
+        assert_eq!(end.unwrap_err().code(), "internal");
+    }
 }
 
 /// A record the hook refuses is not sent; its outcome is the hook's error.

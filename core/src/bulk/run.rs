@@ -266,16 +266,43 @@ impl Run {
                 };
             }
             match output.events.recv().await {
-                Some(Event::Outcome(outcome)) => {
-                    let mut ledger = lock(&self.ledger);
-                    ledger.owed.remove(&outcome.index);
-                    ledger.started.remove(&outcome.index);
-                    return Ok(Some(outcome));
-                }
+                Some(Event::Outcome(outcome)) => return Ok(Some(self.answered(outcome))),
                 Some(Event::Died(text)) => output.ending = Some(self.ending(Some(text))),
                 None => output.ending = Some(self.ending(None)),
             }
         }
+    }
+
+    /// Up to `max` outcomes at once (at least one): waits for the first like
+    /// [`next`](Self::next), then takes those already waiting. Empty after
+    /// the last. A front end that crosses a language boundary per call (Node)
+    /// pays that crossing once per batch instead of once per record.
+    pub async fn next_batch(&self, max: usize) -> Result<Vec<Outcome>, Error> {
+        let mut batch = Vec::new();
+        match self.next().await? {
+            Some(outcome) => batch.push(outcome),
+            None => return Ok(batch),
+        }
+        // Only plain outcomes already in the channel; anything else (the end,
+        // a dead engine, what is owed after it) is left for `next`.
+        if let Ok(mut output) = self.output.try_lock() {
+            while batch.len() < max.max(1) && output.ending.is_none() {
+                match output.events.try_recv() {
+                    Ok(Event::Outcome(outcome)) => batch.push(self.answered(outcome)),
+                    Ok(Event::Died(text)) => output.ending = Some(self.ending(Some(text))),
+                    Err(_) => break,
+                }
+            }
+        }
+        Ok(batch)
+    }
+
+    /// An outcome leaves the ledger of what is owed.
+    fn answered(&self, outcome: Outcome) -> Outcome {
+        let mut ledger = lock(&self.ledger);
+        ledger.owed.remove(&outcome.index);
+        ledger.started.remove(&outcome.index);
+        outcome
     }
 
     fn ending(&self, died: Option<String>) -> Ending {
