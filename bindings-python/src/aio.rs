@@ -1,11 +1,19 @@
 //! Awaitables without blocking the event loop: work runs on the tokio
-//! runtime, and its result is handed to the asyncio loop that asked for it
-//! with `loop.call_soon_threadsafe`. Cancelling the asyncio future aborts the
-//! tokio task.
+//! runtime, and its result is handed to the asyncio loop that asked for it.
+//! Cancelling the asyncio future aborts the tokio task.
+//!
+//! Results are not handed over one by one. A finished task puts its output
+//! in its loop's inbox, and only the first one into an empty inbox asks the
+//! loop (`call_soon_threadsafe`) to drain it; the drain runs on the loop's
+//! own thread, which holds the GIL anyway, and turns every output waiting
+//! into Python values there. So the runtime's threads take the GIL once per
+//! batch instead of once per call (each take could wait a whole switch
+//! interval while the loop runs Python), and the loop wakes once per batch.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use futures_util::FutureExt;
 use pyo3::prelude::*;
@@ -17,9 +25,26 @@ use crate::runtime::runtime;
 /// What a finished task hands back: a value, or an exception instance.
 pub type Delivery = Result<Py<PyAny>, Py<PyAny>>;
 
+/// A finished task's output, turned into its delivery on the loop's thread.
+type Finish = Box<dyn FnOnce(Python<'_>) -> Delivery + Send>;
+
+/// Outputs waiting for their loop, by loop (its address). An entry exists
+/// while a drain is scheduled; the drain removes it, so a closed loop is
+/// not kept alive.
+struct Inbox {
+    event_loop: Py<PyAny>,
+    waiting: Vec<(Py<PyAny>, Finish)>,
+}
+
+static INBOXES: Mutex<Option<HashMap<usize, Inbox>>> = Mutex::new(None);
+
+fn inboxes() -> MutexGuard<'static, Option<HashMap<usize, Inbox>>> {
+    INBOXES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Runs `work` on the runtime and returns an asyncio future of the running
 /// loop that resolves with what `finish` makes of its output (called with
-/// the GIL held, on a runtime thread).
+/// the GIL held, on the loop's thread).
 pub fn spawn<'py, T, W, F>(py: Python<'py>, work: W, finish: F) -> PyResult<Bound<'py, PyAny>>
 where
     T: Send + 'static,
@@ -28,31 +53,95 @@ where
 {
     let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
     let future = event_loop.call_method0("create_future")?;
-    let resolve = py.import("kapture_crm._aio")?.getattr("resolve")?.unbind();
+    let key = event_loop.as_ptr() as usize;
     let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
     let task = runtime()?.spawn(async move {
         // A panic must reach Python as an exception, not leave the future
         // pending forever.
         let output = AssertUnwindSafe(work).catch_unwind().await;
-        Python::attach(|py| {
-            let delivery = match output {
-                Ok(output) => finish(py, output),
-                Err(payload) => Err(from_panic(py, &*payload).unbind()),
-            };
-            let (ok, value) = match delivery {
-                Ok(value) => (true, value),
-                Err(exception) => (false, exception),
-            };
-            // The loop may be closed by now; nobody is waiting then.
-            let _ =
-                loop_ref.call_method1(py, "call_soon_threadsafe", (resolve, future_ref, ok, value));
+        let finish: Finish = Box::new(move |py| match output {
+            Ok(output) => finish(py, output),
+            Err(payload) => Err(from_panic(py, &*payload).unbind()),
         });
+        deliver(key, loop_ref, future_ref, finish);
     });
     let canceller = Canceller {
         handle: Mutex::new(Some(task.abort_handle())),
     };
     future.call_method1("add_done_callback", (canceller,))?;
     Ok(future)
+}
+
+/// Puts an output in its loop's inbox; the first into an empty inbox
+/// schedules the drain.
+fn deliver(key: usize, event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish) {
+    {
+        let mut guard = inboxes();
+        let map = guard.get_or_insert_with(HashMap::new);
+        if let Some(inbox) = map.get_mut(&key) {
+            inbox.waiting.push((future, finish));
+            return;
+        }
+        map.insert(
+            key,
+            Inbox {
+                event_loop,
+                waiting: vec![(future, finish)],
+            },
+        );
+    }
+    // Outside the lock: taking the GIL while holding it could deadlock with
+    // a drain that holds the GIL and waits for the lock.
+    Python::attach(|py| {
+        let scheduled = (|| -> PyResult<()> {
+            let event_loop = match inboxes().as_ref().and_then(|m| m.get(&key)) {
+                Some(inbox) => inbox.event_loop.clone_ref(py),
+                None => return Ok(()), // drained already
+            };
+            let drain = Drain { key }.into_pyobject(py)?;
+            event_loop.call_method1(py, "call_soon_threadsafe", (drain,))?;
+            Ok(())
+        })();
+        if scheduled.is_err() {
+            // The loop is closed: nobody waits for these any more.
+            if let Some(map) = inboxes().as_mut() {
+                map.remove(&key);
+            }
+        }
+    });
+}
+
+/// Called on the loop's thread: resolves every future whose output waits.
+#[pyclass(frozen)]
+struct Drain {
+    key: usize,
+}
+
+#[pymethods]
+impl Drain {
+    fn __call__(&self, py: Python<'_>) {
+        let taken = inboxes()
+            .as_mut()
+            .and_then(|m| m.remove(&self.key))
+            .map(|inbox| inbox.waiting)
+            .unwrap_or_default();
+        for (future, finish) in taken {
+            let future = future.bind(py);
+            let delivery = finish(py);
+            // Cancelled meanwhile: nobody wants the result.
+            if future
+                .call_method0("done")
+                .and_then(|d| d.is_truthy())
+                .unwrap_or(true)
+            {
+                continue;
+            }
+            let _ = match delivery {
+                Ok(value) => future.call_method1("set_result", (value,)),
+                Err(exception) => future.call_method1("set_exception", (exception,)),
+            };
+        }
+    }
 }
 
 /// Done-callback of the asyncio future: aborts the task when cancelled.
