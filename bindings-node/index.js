@@ -3,16 +3,20 @@
 // in a Rust core (validation, pooled HTTPS, safe retries) on its own threads.
 const native = require('./native.js')
 const errors = require('./lib/errors.js')
-const { Client } = require('./lib/client.js')
+const { Client, encode } = require('./lib/client.js')
 const { Sandbox } = require('./lib/sandbox.js')
 const { BulkRun } = require('./lib/bulk.js')
 const { fromRow } = require('./lib/rows.js')
 
 /** The request exactly as it would be sent; throws ValidationError. */
 function toWire(request) {
-  const { encode } = require('./lib/client.js')
+  return JSON.parse(wire(request))
+}
+
+function wire(request) {
+  const text = encode(request)
   try {
-    return JSON.parse(native.toWire(encode(request)))
+    return native.toWire(text)
   } catch (error) {
     throw errors.translate(error)
   }
@@ -20,7 +24,7 @@ function toWire(request) {
 
 /** Checks a request without sending it; throws ValidationError. */
 function validate(request) {
-  toWire(request)
+  wire(request)
 }
 
 module.exports = {

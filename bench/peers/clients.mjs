@@ -69,6 +69,21 @@ async function inFlight(call) {
   return stats('inflight64', [], good, PAR_CALLS - remaining, now() - started)
 }
 
+if (row.startsWith('micro-')) {
+  // The binding's per-call work without I/O: the object serialised, parsed
+  // into the core's request and validated (validate), or also handed back
+  // in its wire form (toWire).
+  const kapture = await import(path.join(here, '..', '..', 'bindings-node', 'index.mjs'))
+  const fn = row === 'micro-validate' ? kapture.validate : kapture.toWire
+  const n = 50000
+  for (let i = 0; i < n / 10; i++) fn(request)
+  const started = now()
+  for (let i = 0; i < n; i++) fn(request)
+  const us = ((now() - started) * 1e6) / n
+  console.log(JSON.stringify({ row: `node/${row}`, kind: 'micro', us_per_call: +us.toFixed(2) }))
+  process.exit(0)
+}
+
 let result
 const [family, mode] = [row.slice(0, row.lastIndexOf('-')), row.slice(row.lastIndexOf('-') + 1)]
 if (family === 'ours' && mode === 'bulk64') {

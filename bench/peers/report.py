@@ -23,7 +23,7 @@ def load(path: str) -> Dict[Tuple[str, str], Dict[str, float]]:
     medians: Dict[Tuple[str, str], Dict[str, float]] = {}
     for key, rows in by_row.items():
         m: Dict[str, float] = {}
-        for field in ("p50_us", "p99_us", "mean_us", "calls_per_s", "peak_rss_mb"):
+        for field in ("p50_us", "p99_us", "mean_us", "calls_per_s", "peak_rss_mb", "us_per_call"):
             values = [r[field] for r in rows if r.get(field) is not None]
             if values:
                 m[field] = statistics.median(values)
@@ -63,6 +63,8 @@ def main() -> None:
         lines.append("|---|---|---|---|---|---|")
         for row in sorted(rows):
             m = rows[row]
+            if "us_per_call" in m:
+                continue
             p50 = m.get("p50_us")
             lines.append(
                 f"| {row} | {p50 or ''} | {m.get('p99_us') or ''} | {m.get('calls_per_s') or ''} | "
@@ -70,6 +72,13 @@ def main() -> None:
                 + (f" **{int(m['bad'])} bad calls**" if m.get("bad") else "")
             )
         lines.append("")
+        micro = sorted(r for r in rows if "us_per_call" in rows[r])
+        if micro:
+            lines.append("| per-call work without I/O | us a call |")
+            lines.append("|---|---|")
+            for row in micro:
+                lines.append(f"| {row} | {rows[row]['us_per_call']} |")
+            lines.append("")
         checks: List[Tuple[str, Optional[float], float, bool]] = []
 
         def check(name: str, value: Optional[float], goal: float, at_most: bool = False) -> None:
@@ -95,12 +104,16 @@ def main() -> None:
         for row in ("py/ours-bulk64", "py/ours-async64", "node/ours-64", "node/ours-bulk64"):
             v = get(row, "calls_per_s")
             check(f"{row} / rust core calls/s", v / core if v and core else None, 0.8)
+        for row in micro:
+            if row.endswith(("micro-validate", "micro-request")):
+                check(f"{row} us a call (absolute)", rows[row]["us_per_call"], 10.0, True)
         lines.append("| target | measured | goal | |")
         lines.append("|---|---|---|---|")
         for name, value, goal, at_most in checks:
             met = value is not None and (value <= goal if at_most else value >= goal)
-            shown = f"{value:.2f}x" if value is not None else "n/a"
-            lines.append(f"| {name} | {shown} | {'<=' if at_most else '>='} {goal}x | {'met' if met else '**missed**'} |")
+            unit = "" if "absolute" in name else "x"
+            shown = f"{value:.2f}{unit}" if value is not None else "n/a"
+            lines.append(f"| {name} | {shown} | {'<=' if at_most else '>='} {goal}{unit} | {'met' if met else '**missed**'} |")
         lines.append("")
     table = "\n".join(lines)
     print(table)

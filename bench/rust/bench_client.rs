@@ -34,6 +34,43 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
 }
 
+/// The core's per-call work without I/O, in microseconds a call:
+/// `micro-request` (JSON text -> untyped value -> validated request -> wire
+/// bytes) and `micro-reply` (reply bytes -> parsed reply, as the client
+/// reads every reply).
+fn micro(row: &str, text: &str) -> Option<Value> {
+    const N: usize = 50_000;
+    let reply = format!(
+        "200\n{}",
+        include_str!("../../tests/fixtures/vendor_response.json")
+    );
+    let once = |row: &str| match row {
+        "micro-request" => {
+            let body: Value = serde_json::from_str(text).unwrap_or_default();
+            let request = AddCustomerRequest::from_json(&body).ok();
+            serde_json::to_vec(&request).map(|v| v.len()).unwrap_or(0)
+        }
+        _ => {
+            kapture_crm::fuzzing::reply(reply.as_bytes());
+            0
+        }
+    };
+    if !row.starts_with("micro-") {
+        return None;
+    }
+    for _ in 0..N / 10 {
+        std::hint::black_box(once(row));
+    }
+    let started = Instant::now();
+    for _ in 0..N {
+        std::hint::black_box(once(row));
+    }
+    let us = started.elapsed().as_secs_f64() * 1e6 / N as f64;
+    Some(
+        json!({"row": format!("rust/{row}"), "kind": "micro", "us_per_call": (us * 100.0).round() / 100.0}),
+    )
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, row, url, token, body_file] = &args[..] else {
@@ -41,6 +78,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let text = std::fs::read_to_string(body_file)?;
     let (warmup, seq_calls, par_calls) = (scaled(200), scaled(2000), scaled(20000));
+    if let Some(result) = micro(row, &text) {
+        println!("{result}");
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

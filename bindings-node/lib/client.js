@@ -18,11 +18,19 @@ function tooDeep(value) {
     if (node === null || typeof node !== 'object') continue
     if (depth > MAX_DEPTH) return path
     if (typeof node.toJSON === 'function') continue
-    const entries = Array.isArray(node)
-      ? node.map((v, i) => [`${path}[${i}]`, v])
-      : Object.keys(node).map((k) => [path ? `${path}.${k}` : k, node[k]])
-    for (const [childPath, child] of entries) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1, childPath])
+    // Paths only for children that nest: building one for every field was
+    // most of this walk's cost.
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const child = node[i]
+        if (child !== null && typeof child === 'object') stack.push([child, depth + 1, `${path}[${i}]`])
+      }
+    } else {
+      for (const key in node) {
+        if (!Object.hasOwn(node, key)) continue
+        const child = node[key]
+        if (child !== null && typeof child === 'object') stack.push([child, depth + 1, path ? `${path}.${key}` : key])
+      }
     }
   }
   return null
