@@ -44,30 +44,54 @@ pub fn update(object: &Bound<'_, PyAny>, customer_id: &str) -> Result<AddCustome
 /// A Python value into JSON; what cannot be converted becomes `null` and a
 /// problem at its path.
 pub fn to_json(object: &Bound<'_, PyAny>, path: &str, problems: &mut Vec<FieldError>) -> Value {
-    convert(object, path, 0, problems)
+    convert(object, &At::Root(path), 0, problems)
+}
+
+/// Where a value sits, rendered (`contact_info[0].dob`) only for a problem:
+/// formatting the path of every field was a large part of a call's
+/// conversion.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root(&'a str),
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    fn render(&self) -> String {
+        match self {
+            At::Root(path) => path.to_string(),
+            At::Key(parent, key) => {
+                let parent = parent.render();
+                if parent.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{parent}.{key}")
+                }
+            }
+            At::Index(parent, i) => format!("{}[{i}]", parent.render()),
+        }
+    }
 }
 
 /// Dicts and lists deeper than the core's limit (and cycles, which are
 /// infinitely deep) are refused before recursing, so no input can exhaust
-/// the stack.
+/// the stack. The common kinds are tried first (text, then flags).
 fn convert(
     object: &Bound<'_, PyAny>,
-    path: &str,
+    at: &At<'_>,
     depth: usize,
     problems: &mut Vec<FieldError>,
 ) -> Value {
-    let container = object.cast::<PyDict>().is_ok()
-        || object.cast::<PyList>().is_ok()
-        || object.cast::<PyTuple>().is_ok();
-    if container && depth > MAX_DEPTH {
-        return problem(
-            problems,
-            path,
-            &format!(
-                "nested deeper than {MAX_DEPTH} levels (or a dict that contains itself); \
-                 a request is never that deep"
+    if let Ok(s) = object.cast::<PyString>() {
+        return match s.to_cow() {
+            Ok(s) => Value::String(s.into_owned()),
+            Err(_) => problem(
+                problems,
+                &at.render(),
+                "expected text, got a string that is not valid UTF-8",
             ),
-        );
+        };
     }
     if object.is_none() {
         return Value::Null;
@@ -76,15 +100,53 @@ fn convert(
     if let Ok(b) = object.cast::<PyBool>() {
         return Value::Bool(b.is_true());
     }
-    if let Ok(s) = object.cast::<PyString>() {
-        return match s.to_cow() {
-            Ok(s) => Value::String(s.into_owned()),
-            Err(_) => problem(
-                problems,
-                path,
-                "expected text, got a string that is not valid UTF-8",
+    let too_deep = |problems: &mut Vec<FieldError>| {
+        problem(
+            problems,
+            &at.render(),
+            &format!(
+                "nested deeper than {MAX_DEPTH} levels (or a dict that contains itself); \
+                 a request is never that deep"
             ),
-        };
+        )
+    };
+    if let Ok(dict) = object.cast::<PyDict>() {
+        if depth > MAX_DEPTH {
+            return too_deep(problems);
+        }
+        let mut map = Map::with_capacity(dict.len());
+        for (key, value) in dict.iter() {
+            let Ok(key) = key.cast::<PyString>().map(|k| k.to_string_lossy()) else {
+                problems.push(FieldError::new(
+                    at.render(),
+                    format!(
+                        "keys must be strings, got a key of type {}",
+                        type_name(&key)
+                    ),
+                ));
+                continue;
+            };
+            let converted = convert(&value, &At::Key(at, &key), depth + 1, problems);
+            map.insert(key.into_owned(), converted);
+        }
+        return Value::Object(map);
+    }
+    if object.cast::<PyList>().is_ok() || object.cast::<PyTuple>().is_ok() {
+        if depth > MAX_DEPTH {
+            return too_deep(problems);
+        }
+        let items: Vec<Value> = object
+            .try_iter()
+            .map(|iter| {
+                iter.enumerate()
+                    .map(|(i, item)| match item {
+                        Ok(item) => convert(&item, &At::Index(at, i), depth + 1, problems),
+                        Err(e) => problem(problems, &at.render(), &e.to_string()),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        return Value::Array(items);
     }
     if let Ok(i) = object.cast::<PyInt>() {
         if let Ok(n) = i.extract::<i64>() {
@@ -95,7 +157,7 @@ fn convert(
         }
         return problem(
             problems,
-            path,
+            &at.render(),
             "got an integer too large for JSON; pass it as a string",
         );
     }
@@ -108,52 +170,13 @@ fn convert(
             Some(n) => Value::Number(n),
             None => problem(
                 problems,
-                path,
+                &at.render(),
                 &format!("got the number {x}, which JSON cannot hold"),
             ),
         };
     }
-    if let Ok(dict) = object.cast::<PyDict>() {
-        let mut map = Map::new();
-        for (key, value) in dict.iter() {
-            let Ok(key) = key
-                .cast::<PyString>()
-                .map(|k| k.to_string_lossy().into_owned())
-            else {
-                problems.push(FieldError::new(
-                    path,
-                    format!(
-                        "keys must be strings, got a key of type {}",
-                        type_name(&key)
-                    ),
-                ));
-                continue;
-            };
-            let child = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
-            };
-            let converted = convert(&value, &child, depth + 1, problems);
-            map.insert(key, converted);
-        }
-        return Value::Object(map);
-    }
-    if object.cast::<PyList>().is_ok() || object.cast::<PyTuple>().is_ok() {
-        let items: Vec<Value> = object
-            .try_iter()
-            .map(|iter| {
-                iter.enumerate()
-                    .map(|(i, item)| match item {
-                        Ok(item) => convert(&item, &format!("{path}[{i}]"), depth + 1, problems),
-                        Err(e) => problem(problems, path, &e.to_string()),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        return Value::Array(items);
-    }
-    if let Some(value) = scalar(object, path, depth, problems) {
+    let path = at.render();
+    if let Some(value) = scalar(object, &path, depth, problems) {
         return value;
     }
     let hint = match type_name(object).as_str() {
@@ -165,7 +188,7 @@ fn convert(
     };
     problem(
         problems,
-        path,
+        &path,
         &format!(
             "expected text, a number, True/False, a list or a dict, got a {} object{hint}",
             type_name(object)
@@ -190,14 +213,14 @@ fn scalar(
     // depth + 1 each time: an `item()` that returns itself cannot loop.
     if has("item") && has("dtype") && depth <= MAX_DEPTH {
         return Some(match object.call_method0("item") {
-            Ok(item) => convert(&item, path, depth + 1, problems),
+            Ok(item) => convert(&item, &At::Root(path), depth + 1, problems),
             Err(e) => problem(problems, path, &e.to_string()),
         });
     }
     if has("__index__") {
         return Some(match object.call_method0("__index__") {
             Ok(index) if index.cast::<PyInt>().is_ok() => {
-                convert(&index, path, depth + 1, problems)
+                convert(&index, &At::Root(path), depth + 1, problems)
             }
             Ok(_) | Err(_) => return None,
         });
@@ -287,7 +310,7 @@ pub fn row_cells(row: &Bound<'_, PyAny>) -> Result<RowCells, Error> {
         };
         let cell = match date(&value) {
             Some(date) => Cell::Date(date),
-            None => Cell::Json(convert(&value, &header, 0, &mut problems)),
+            None => Cell::Json(convert(&value, &At::Root(&header), 0, &mut problems)),
         };
         cells.push((header, cell));
     }
