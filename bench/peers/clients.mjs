@@ -84,6 +84,28 @@ if (row.startsWith('micro-')) {
   process.exit(0)
 }
 
+if (row === 'ours-growth') {
+  // RSS after 20,000 calls and after 200,000 (64 in flight through
+  // addCustomers): step 11 wants the second within 10% of the first.
+  const { Client } = await import(path.join(here, '..', '..', 'bindings-node', 'index.mjs'))
+  const client = new Client({ token, baseUrl: url, maxRetries: 0 })
+  const marks = []
+  let done = 0
+  for (const goal of [Math.floor(20000 * SCALE), Math.floor(200000 * SCALE)]) {
+    function* records() {
+      for (let i = done; i < goal; i++) yield request
+    }
+    for await (const r of client.addCustomers(records(), { concurrency: IN_FLIGHT })) {
+      if (!r.ok) throw r.error
+    }
+    done = goal
+    globalThis.gc?.()
+    marks.push(+(process.memoryUsage().rss / 1048576).toFixed(1))
+  }
+  console.log(JSON.stringify({ row: 'node/ours-growth', kind: 'growth', rss_20k_mb: marks[0], rss_200k_mb: marks[1], growth: +(marks[1] / marks[0]).toFixed(3) }))
+  process.exit(0)
+}
+
 let result
 const [family, mode] = [row.slice(0, row.lastIndexOf('-')), row.slice(row.lastIndexOf('-') + 1)]
 if (family === 'ours' && mode === 'bulk64') {

@@ -136,6 +136,29 @@ def main() -> None:
         us = (time.perf_counter() - started) * 1e6 / n
         print(json.dumps({"row": "py/" + row, "kind": "micro", "us_per_call": round(us, 2)}))
         return
+    if row == "ours-growth":
+        # RSS after 20,000 calls and after 200,000 (64 in flight through
+        # add_customers): step 11 wants the second within 10% of the first.
+        import kapture_crm
+
+        client = kapture_crm.Client(token, base_url=url, max_retries=0)
+
+        def rss_mb() -> float:
+            with open("/proc/self/status") as f:
+                line = next(l for l in f if l.startswith("VmRSS:"))
+            return round(int(line.split()[1]) / 1024, 1)
+
+        marks = {}
+        done = 0
+        for goal in (int(20000 * SCALE), int(200000 * SCALE)):
+            for r in client.add_customers((request for _ in range(goal - done)), concurrency=IN_FLIGHT):
+                if isinstance(r, Exception):
+                    raise r
+            done = goal
+            marks[goal] = rss_mb()
+        first, last = marks.values()
+        print(json.dumps({"row": "py/ours-growth", "kind": "growth", "rss_20k_mb": first, "rss_200k_mb": last, "growth": round(last / first, 3)}))
+        return
     if row.startswith("ours"):
         import kapture_crm
 

@@ -23,7 +23,7 @@ def load(path: str) -> Dict[Tuple[str, str], Dict[str, float]]:
     medians: Dict[Tuple[str, str], Dict[str, float]] = {}
     for key, rows in by_row.items():
         m: Dict[str, float] = {}
-        for field in ("p50_us", "p99_us", "mean_us", "calls_per_s", "peak_rss_mb", "us_per_call"):
+        for field in ("p50_us", "p99_us", "mean_us", "calls_per_s", "peak_rss_mb", "us_per_call", "rss_20k_mb", "rss_200k_mb", "growth"):
             values = [r[field] for r in rows if r.get(field) is not None]
             if values:
                 m[field] = statistics.median(values)
@@ -63,7 +63,7 @@ def main() -> None:
         lines.append("|---|---|---|---|---|---|")
         for row in sorted(rows):
             m = rows[row]
-            if "us_per_call" in m:
+            if "us_per_call" in m or "growth" in m:
                 continue
             p50 = m.get("p50_us")
             lines.append(
@@ -78,6 +78,14 @@ def main() -> None:
             lines.append("|---|---|")
             for row in micro:
                 lines.append(f"| {row} | {rows[row]['us_per_call']} |")
+            lines.append("")
+        growth = sorted(r for r in rows if "growth" in rows[r])
+        if growth:
+            lines.append("| memory over a long run | RSS after 20k calls MB | after 200k MB | growth |")
+            lines.append("|---|---|---|---|")
+            for row in growth:
+                m = rows[row]
+                lines.append(f"| {row} | {m.get('rss_20k_mb')} | {m.get('rss_200k_mb')} | {m.get('growth')}x |")
             lines.append("")
         checks: List[Tuple[str, Optional[float], float, bool]] = []
 
@@ -104,6 +112,8 @@ def main() -> None:
         for row in ("py/ours-bulk64", "py/ours-async64", "node/ours-64", "node/ours-bulk64"):
             v = get(row, "calls_per_s")
             check(f"{row} / rust core calls/s", v / core if v and core else None, 0.8)
+        for row in growth:
+            check(f"{row} RSS 200k / 20k calls", rows[row].get("growth"), 1.1, True)
         for row in micro:
             if row.endswith(("micro-validate", "micro-request")):
                 check(f"{row} us a call (absolute)", rows[row]["us_per_call"], 10.0, True)
