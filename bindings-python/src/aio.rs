@@ -51,7 +51,11 @@ where
     W: Future<Output = T> + Send + 'static,
     F: FnOnce(Python<'_>, T) -> Delivery + Send + 'static,
 {
-    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    // Looked up once per process, not per call.
+    static GET_RUNNING_LOOP: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    let event_loop = GET_RUNNING_LOOP
+        .import(py, "asyncio", "get_running_loop")?
+        .call0()?;
     let future = event_loop.call_method0("create_future")?;
     let key = event_loop.as_ptr() as usize;
     let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
