@@ -61,11 +61,6 @@ export declare class NativeClient {
    */
   addCustomer(requestJson: string, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeCall
   /**
-   * One add without a signal to listen to: one crossing into Rust instead
-   * of two (`addCustomer` + `run`), the common case of a busy service.
-   */
-  addCustomerNow(requestJson: string, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): Promise<string>
-  /**
    * Update Customer: the request (JSON text) with Kapture's customer id
    * set, validated by the update rules.
    */

@@ -170,17 +170,7 @@ class Client {
   async addCustomer(request, options) {
     const { timeoutMs, maxRetries, signal } = checkOptions('addCustomer()', options, CALL_OPTIONS)
     const text = encode(request)
-    let reply
-    if (signal === undefined || signal === null) {
-      // Nothing can cancel it: one crossing into Rust, not a NativeCall.
-      try {
-        reply = await this.#native.addCustomerNow(text, timeoutMs ?? null, maxRetries ?? null)
-      } catch (error) {
-        throw translate(error)
-      }
-    } else {
-      reply = await runCall(() => this.#native.addCustomer(text, timeoutMs ?? null, maxRetries ?? null), signal)
-    }
+    const reply = await runCall(() => this.#native.addCustomer(text, timeoutMs ?? null, maxRetries ?? null), signal)
     return JSON.parse(reply)
   }
 

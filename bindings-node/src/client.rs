@@ -181,29 +181,6 @@ impl NativeClient {
         })
     }
 
-    /// One add without a signal to listen to: one crossing into Rust instead
-    /// of two (`addCustomer` + `run`), the common case of a busy service.
-    #[napi(catch_unwind)]
-    pub async fn add_customer_now(
-        &self,
-        request_json: String,
-        timeout_ms: Option<f64>,
-        max_retries: Option<f64>,
-    ) -> napi::Result<String> {
-        let client = self.client.clone();
-        let options = per_call(timeout_ms, max_retries)?;
-        crate::error::guarded(async move {
-            let request = request(&request_json).map_err(|e| to_napi(&e))?;
-            let reply = client
-                .add_customer_with(&request, &options)
-                .await
-                .map_err(|e| to_napi(&e))?;
-            serde_json::to_string(reply.as_json())
-                .map_err(|e| crate::error::internal(&e.to_string()))
-        })
-        .await
-    }
-
     /// Update Customer: the request (JSON text) with Kapture's customer id
     /// set, validated by the update rules.
     #[napi(catch_unwind)]
