@@ -1,7 +1,9 @@
 //! The Rust core's benchmark rows (bench/run): `bench_client ROW URL TOKEN
 //! BODY_FILE` prints one JSON line. `seq`: `add_customer_json` one call at a
-//! time; `bulk64`: the bulk engine, 64 in flight; `join64`: 64 tasks each
-//! calling `add_customer_json`. Each call parses the body afresh (untyped
+//! time on a multi-threaded runtime; `seq-blocking`: the same through
+//! `blocking::Client` (driven on the calling thread); `bulk64`: the bulk
+//! engine, 64 in flight; `join64`: 64 tasks each calling
+//! `add_customer_json`. Each call parses the body afresh (untyped
 //! JSON -> validated request -> wire bytes), as a user's code would.
 
 use std::time::Instant;
@@ -35,16 +37,23 @@ fn peak_rss_mb() -> f64 {
 }
 
 /// The core's per-call work without I/O, in microseconds a call:
-/// `micro-request` (JSON text -> untyped value -> validated request -> wire
-/// bytes) and `micro-reply` (reply bytes -> parsed reply, as the client
-/// reads every reply).
+/// `micro-from-value` (untyped JSON, a `serde_json::Value` as
+/// `add_customer_json` takes it -> validated request -> wire bytes),
+/// `micro-request` (the same from the JSON text, parse included) and
+/// `micro-reply` (reply bytes -> parsed reply, as the client reads every
+/// reply).
 fn micro(row: &str, text: &str) -> Option<Value> {
     const N: usize = 50_000;
     let reply = format!(
         "200\n{}",
         include_str!("../../tests/fixtures/vendor_response.json")
     );
+    let parsed: Value = serde_json::from_str(text).unwrap_or_default();
     let once = |row: &str| match row {
+        "micro-from-value" => {
+            let request = AddCustomerRequest::from_json(&parsed).ok();
+            serde_json::to_vec(&request).map(|v| v.len()).unwrap_or(0)
+        }
         "micro-request" => {
             let body: Value = serde_json::from_str(text).unwrap_or_default();
             let request = AddCustomerRequest::from_json(&body).ok();
@@ -71,6 +80,32 @@ fn micro(row: &str, text: &str) -> Option<Value> {
     )
 }
 
+/// `calls` calls of `call`, one at a time: mean, p50, p99.
+fn sequential(calls: usize, mut call: impl FnMut() -> bool) -> Value {
+    let started = Instant::now();
+    let mut latencies = Vec::with_capacity(calls);
+    let mut good = 0;
+    for _ in 0..calls {
+        let t = Instant::now();
+        good += usize::from(call());
+        latencies.push(t.elapsed().as_secs_f64());
+    }
+    seq_stats(latencies, good, started.elapsed().as_secs_f64())
+}
+
+fn seq_stats(mut latencies: Vec<f64>, good: usize, seconds: f64) -> Value {
+    let calls = latencies.len().max(1);
+    latencies.sort_by(f64::total_cmp);
+    let at = |i: usize| latencies.get(i).copied().unwrap_or_default();
+    let us = |v: f64| (v * 1e7).round() / 10.0;
+    json!({
+        "kind": "seq", "calls": latencies.len(), "good": good, "seconds": seconds,
+        "mean_us": us(latencies.iter().sum::<f64>() / calls as f64),
+        "p50_us": us(at(calls / 2)),
+        "p99_us": us(at(calls * 99 / 100)),
+    })
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, row, url, token, body_file] = &args[..] else {
@@ -79,6 +114,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = std::fs::read_to_string(body_file)?;
     let (warmup, seq_calls, par_calls) = (scaled(200), scaled(2000), scaled(20000));
     if let Some(result) = micro(row, &text) {
+        println!("{result}");
+        return Ok(());
+    }
+    if row == "seq-blocking" {
+        // The Rust sync API: each call driven on this thread (no hop).
+        let client = kapture_crm::blocking::Client::new(
+            Client::builder()
+                .token(token.as_str())
+                .base_url(url.as_str())
+                .max_retries(0),
+        )?;
+        let call = || {
+            let body: Value = serde_json::from_str(&text).unwrap_or_default();
+            matches!(client.add_customer_json(&body), Ok(r) if r.status() == Some("success"))
+        };
+        for _ in 0..warmup {
+            call();
+        }
+        let mut result = sequential(seq_calls, call);
+        result["row"] = json!("rust/seq-blocking");
+        result["peak_rss_mb"] = json!(peak_rss_mb());
         println!("{result}");
         return Ok(());
     }
@@ -101,6 +157,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         match row.as_str() {
             "seq" => {
+                // One call at a time, each awaited: `sequential` cannot
+                // take an async closure, so the latencies are taken here.
                 let mut latencies = Vec::with_capacity(seq_calls);
                 let mut good = 0;
                 for _ in 0..seq_calls {
@@ -108,15 +166,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     good += usize::from(call(client.clone(), text.clone()).await);
                     latencies.push(t.elapsed().as_secs_f64());
                 }
-                let seconds = started.elapsed().as_secs_f64();
-                latencies.sort_by(f64::total_cmp);
-                let us = |v: f64| (v * 1e7).round() / 10.0;
-                json!({
-                    "kind": "seq", "calls": seq_calls, "good": good, "seconds": seconds,
-                    "mean_us": us(latencies.iter().sum::<f64>() / seq_calls as f64),
-                    "p50_us": us(latencies[seq_calls / 2]),
-                    "p99_us": us(latencies[seq_calls * 99 / 100]),
-                })
+                seq_stats(latencies, good, started.elapsed().as_secs_f64())
             }
             "bulk64" => {
                 let options =

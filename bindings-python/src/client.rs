@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use kapture_crm::bulk::BulkOptions;
 use kapture_crm::settings::{self, ClientSettings, Unit};
-use kapture_crm::{Client, ClientBuilder, Error, RequestOptions};
+use kapture_crm::{Client, ClientBuilder, Error, RequestOptions, blocking};
 use pyo3::prelude::*;
 
 use crate::aio;
@@ -12,13 +12,15 @@ use crate::bulk::BulkRun;
 use crate::convert;
 use crate::error::{IntoPyResult, exception, from_panic, to_pyerr};
 use crate::rows;
-use crate::runtime::runtime;
 
 /// The core client and the process it was built in: after `fork()` the
 /// child builds its own (the parent's pool holds the parent's sockets).
 struct PerProcess {
     pid: u32,
     client: Option<Client>,
+    /// The same settings for the synchronous methods, which the core drives
+    /// on the calling thread (`kapture_crm::blocking`: no thread hop).
+    blocking: Option<blocking::Client>,
 }
 
 #[pyclass(frozen, module = "kapture_crm._native", name = "Client")]
@@ -33,7 +35,7 @@ pub struct NativeClient {
 impl NativeClient {
     /// A client of this process, and the builder a forked child rebuilds
     /// it from.
-    fn holding(builder: ClientBuilder, client: Client) -> Self {
+    fn holding(builder: ClientBuilder, client: Client, blocking: blocking::Client) -> Self {
         Self {
             endpoint: client.config().endpoint.to_string(),
             timeout: client.config().timeout.as_secs_f64(),
@@ -42,6 +44,7 @@ impl NativeClient {
             current: Mutex::new(PerProcess {
                 pid: std::process::id(),
                 client: Some(client),
+                blocking: Some(blocking),
             }),
         }
     }
@@ -49,6 +52,19 @@ impl NativeClient {
     /// The client of this process; `Err` once closed. Called at the start
     /// of every call, with the GIL: the log levels are read here.
     fn client(&self, py: Python<'_>) -> PyResult<Client> {
+        self.current(py, |current| current.client.clone())
+    }
+
+    /// The blocking twin, for the synchronous methods.
+    fn blocking(&self, py: Python<'_>) -> PyResult<blocking::Client> {
+        self.current(py, |current| current.blocking.clone())
+    }
+
+    fn current<T>(
+        &self,
+        py: Python<'_>,
+        pick: impl FnOnce(&PerProcess) -> Option<T>,
+    ) -> PyResult<T> {
         crate::log::refresh(py);
         let pid = std::process::id();
         let mut current = self
@@ -59,24 +75,18 @@ impl NativeClient {
             let rebuilt = self.builder.clone().build().into_py_result()?;
             *current = PerProcess {
                 pid,
+                blocking: Some(blocking::Client::from_client(&rebuilt)),
                 client: Some(rebuilt),
             };
         }
-        current
-            .client
-            .clone()
-            .ok_or_else(|| to_pyerr(Error::Closed))
+        pick(&current).ok_or_else(|| to_pyerr(Error::Closed))
     }
 }
 
-/// A call of the core, the GIL released while it runs; a panic becomes
-/// an `InternalError` instead of crossing into Python.
-fn wait<T: Send>(
-    py: Python<'_>,
-    work: impl std::future::Future<Output = Result<T, Error>> + Send,
-) -> PyResult<T> {
-    let runtime = runtime()?;
-    py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(work))))
+/// A blocking call of the core on this thread, the GIL released while it
+/// runs; a panic becomes an `InternalError` instead of crossing into Python.
+fn wait<T: Send>(py: Python<'_>, work: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
+    py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)))
         .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
         .into_py_result()
 }
@@ -160,7 +170,8 @@ impl NativeClient {
         };
         let builder = settings().into_py_result()?;
         let client = builder.clone().build().into_py_result()?;
-        Ok(Self::holding(builder, client))
+        let blocking = blocking::Client::from_client(&client);
+        Ok(Self::holding(builder, client, blocking))
     }
 
     /// Seconds per attempt, as settled (for `repr`).
@@ -185,8 +196,8 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = per_call(timeout, max_retries)?;
         let request = convert::request(request).into_py_result()?;
-        let client = self.client(py)?;
-        let reply = wait(py, client.add_customer_with(&request, &options))?;
+        let client = self.blocking(py)?;
+        let reply = wait(py, || client.add_customer_with(&request, &options))?;
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
 
@@ -222,8 +233,8 @@ impl NativeClient {
         let options = per_call(timeout, max_retries)?;
         let id = convert::customer_id(customer_id).into_py_result()?;
         let request = convert::update(request, &id).into_py_result()?;
-        let client = self.client(py)?;
-        let reply = wait(py, client.update_customer_with(&id, &request, &options))?;
+        let client = self.blocking(py)?;
+        let reply = wait(py, || client.update_customer_with(&id, &request, &options))?;
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
 
@@ -262,8 +273,8 @@ impl NativeClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = per_call(timeout, max_retries)?;
         let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
-        let client = self.client(py)?;
-        let found = wait(py, client.find_customer_with(&lookup, &options))?;
+        let client = self.blocking(py)?;
+        let found = wait(py, || client.find_customer_with(&lookup, &options))?;
         match found {
             Some(customer) => Ok(convert::object_to_python(py, customer.as_json())?.into_any()),
             None => Ok(py.None().into_bound(py)),
@@ -329,6 +340,7 @@ impl NativeClient {
     ) -> PyResult<Self> {
         let options = per_call(timeout, max_retries)?;
         let client = self.client(py)?.with_options(&options);
+        let blocking = self.blocking(py)?.with_options(&options);
         let mut builder = self.builder.clone();
         if let Some(timeout) = options.timeout {
             builder = builder.timeout(timeout);
@@ -336,13 +348,14 @@ impl NativeClient {
         if let Some(max_retries) = options.max_retries {
             builder = builder.max_retries(max_retries);
         }
-        Ok(Self::holding(builder, client))
+        Ok(Self::holding(builder, client, blocking))
     }
 
-    /// Drops the connection pool; later calls raise.
+    /// Drops the connection pools; later calls raise.
     fn close(&self) {
         if let Ok(mut current) = self.current.lock() {
             current.client = None;
+            current.blocking = None;
         }
     }
 

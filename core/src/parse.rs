@@ -192,6 +192,11 @@ pub const MAX_DEPTH: usize = 64;
 /// The path of the first value nested deeper than [`MAX_DEPTH`], found
 /// without recursion.
 fn too_deep(value: &Value) -> Option<String> {
+    // Paths are built only when something is too deep (rare): first a walk
+    // that only counts.
+    if !exceeds_depth(value) {
+        return None;
+    }
     let mut stack: Vec<(&Value, usize, String)> = vec![(value, 0, String::new())];
     while let Some((value, depth, path)) = stack.pop() {
         let nested = |v: &&Value| v.is_object() || v.is_array();
@@ -217,6 +222,30 @@ fn too_deep(value: &Value) -> Option<String> {
         }
     }
     None
+}
+
+/// Whether a non-empty object or array sits at [`MAX_DEPTH`] or deeper.
+fn exceeds_depth(value: &Value) -> bool {
+    let nested = |v: &&Value| v.is_object() || v.is_array();
+    let mut stack = vec![(value, 0usize)];
+    while let Some((value, depth)) = stack.pop() {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                if depth >= MAX_DEPTH {
+                    return true;
+                }
+                stack.extend(map.values().filter(nested).map(|v| (v, depth + 1)));
+            }
+            Value::Array(items) if !items.is_empty() => {
+                if depth >= MAX_DEPTH {
+                    return true;
+                }
+                stack.extend(items.iter().filter(nested).map(|v| (v, depth + 1)));
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// True when a problem at `outer` already explains one at `inner`.
@@ -275,17 +304,28 @@ fn contacts(value: &Value, errors: &mut Vec<FieldError>) -> Value {
 /// bool, extra fields an object; no null, no number to turn into text).
 fn is_clean(top: &Map<String, Value>) -> bool {
     let fields_clean = |value: &Value, schema: &Schema| match value {
-        Value::Object(fields) => fields.iter().all(|(key, value)| {
-            schema.iter().any(|(name, kind)| {
-                name == key
-                    && matches!(
-                        (kind, value),
-                        (Kind::Text, Value::String(_))
-                            | (Kind::Bool, Value::Bool(_))
-                            | (Kind::Object, Value::Object(_))
-                    )
+        Value::Object(fields) => {
+            // Keys usually come in the schema's order (the vendor's), so each
+            // search starts after the last match: one pass instead of a scan
+            // of the schema per key.
+            let mut from = 0;
+            fields.iter().all(|(key, value)| {
+                let (earlier, rest) = schema.split_at(from.min(schema.len()));
+                let found = rest
+                    .iter()
+                    .position(|(name, _)| name == key)
+                    .map(|i| i + from)
+                    .or_else(|| earlier.iter().position(|(name, _)| name == key));
+                let Some(at) = found else { return false };
+                from = at + 1;
+                matches!(
+                    (&schema[at].1, value),
+                    (Kind::Text, Value::String(_))
+                        | (Kind::Bool, Value::Bool(_))
+                        | (Kind::Object, Value::Object(_))
+                )
             })
-        }),
+        }
         _ => false,
     };
     top.iter().all(|(key, value)| match key.as_str() {

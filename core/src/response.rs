@@ -94,8 +94,21 @@ pub(crate) struct RawReply {
 /// `secret` is scrubbed from every body and message kept in an error.
 pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerResponse, Error> {
     let status = reply.status;
-    let text = String::from_utf8_lossy(&reply.body);
     let json = serde_json::from_slice::<Value>(&reply.body).ok();
+    // The common case first: a 2xx saying success is the reply, moved out
+    // as it is (no copy, no message cleaned for an error never raised).
+    let json = match json {
+        Some(Value::Object(object))
+            if (200..300).contains(&status)
+                && field(&object, "status")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("success")) =>
+        {
+            return Ok(AddCustomerResponse { body: object });
+        }
+        other => other,
+    };
+    let text = String::from_utf8_lossy(&reply.body);
     let object = json.as_ref().and_then(Value::as_object);
     // Only an error keeps the body (and pays for cleaning it).
     let body = || clean(&text, secret, MAX_ERROR_BODY, true);

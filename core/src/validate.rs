@@ -35,16 +35,25 @@ pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
             ));
         }
     }
-    phone(&mut errors, "customer_info.phone", &customer.phone);
-    email(&mut errors, "customer_info.email_id", &customer.email_id);
+    phone(
+        &mut errors,
+        || "customer_info.phone".into(),
+        &customer.phone,
+    );
     email(
         &mut errors,
-        "customer_info.customer_assign_emp_email",
+        || "customer_info.email_id".into(),
+        &customer.email_id,
+    );
+    email(
+        &mut errors,
+        || "customer_info.customer_assign_emp_email".into(),
         &customer.customer_assign_emp_email,
     );
 
     for (i, contact) in request.contact_info.iter().enumerate() {
-        let path = |field: &str| format!("contact_info[{i}].{field}");
+        // Formatted only for a problem: this runs on every call.
+        let path = |field: &'static str| move || format!("contact_info[{i}].{field}");
         // The vendor marks one of them mandatory in each contact entry.
         if contact.contact_person_phone.trim().is_empty()
             && contact.contact_person_email.trim().is_empty()
@@ -57,31 +66,31 @@ pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
         }
         phone(
             &mut errors,
-            &path("contact_person_phone"),
+            path("contact_person_phone"),
             &contact.contact_person_phone,
         );
         phone(
             &mut errors,
-            &path("additional_contact_phone"),
+            path("additional_contact_phone"),
             &contact.additional_contact_phone,
         );
         email(
             &mut errors,
-            &path("contact_person_email"),
+            path("contact_person_email"),
             &contact.contact_person_email,
         );
-        date(&mut errors, &path("dob"), &contact.dob, DOB_FORMATS);
+        date(&mut errors, path("dob"), &contact.dob, DOB_FORMATS);
     }
 
     let enquiry = &request.enquiry_info;
     email(
         &mut errors,
-        "enquiry_info.assign_emp_email",
+        || "enquiry_info.assign_emp_email".into(),
         &enquiry.assign_emp_email,
     );
     date(
         &mut errors,
-        "enquiry_info.next_follow_up_date",
+        || "enquiry_info.next_follow_up_date".into(),
         &enquiry.next_follow_up_date,
         FOLLOW_UP_FORMATS,
     );
@@ -90,10 +99,10 @@ pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
 
 // Each check below passes a blank value: blank means "not given".
 
-fn phone(errors: &mut Vec<FieldError>, path: &str, value: &str) {
+fn phone(errors: &mut Vec<FieldError>, path: impl FnOnce() -> String, value: &str) {
     if !value.trim().is_empty() && !formats::is_phone(value) {
         errors.push(FieldError::new(
-            path,
+            path(),
             format!(
                 "expected a phone number ({} to {} digits, an optional leading +, and spaces, \
                  dashes or brackets), got {}",
@@ -105,10 +114,10 @@ fn phone(errors: &mut Vec<FieldError>, path: &str, value: &str) {
     }
 }
 
-fn email(errors: &mut Vec<FieldError>, path: &str, value: &str) {
+fn email(errors: &mut Vec<FieldError>, path: impl FnOnce() -> String, value: &str) {
     if !value.trim().is_empty() && !formats::is_email(value) {
         errors.push(FieldError::new(
-            path,
+            path(),
             format!(
                 "expected an email address like name@example.com, got {}",
                 quote(value)
@@ -117,10 +126,15 @@ fn email(errors: &mut Vec<FieldError>, path: &str, value: &str) {
     }
 }
 
-fn date(errors: &mut Vec<FieldError>, path: &str, value: &str, layouts: &[&str]) {
+fn date(
+    errors: &mut Vec<FieldError>,
+    path: impl FnOnce() -> String,
+    value: &str,
+    layouts: &[&str],
+) {
     if !value.trim().is_empty() && !formats::matches_date(value, layouts) {
         errors.push(FieldError::new(
-            path,
+            path(),
             format!(
                 "expected a date as {}, got {}",
                 layouts.join(" or "),

@@ -394,3 +394,53 @@ fn each_contact_needs_a_phone_or_an_email_and_an_update_needs_only_the_id() {
     let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["customer_info.customer_id", "customer_info.phone"]);
 }
+
+/// The fast path reads keys in the schema's order first; keys in any other
+/// order are read the same, and an unknown key among them is still named.
+#[test]
+fn keys_in_any_order_are_read_the_same() {
+    let vendor: Value = serde_json::from_str(VENDOR_REQUEST).unwrap();
+    let reversed = |object: &Value| -> Value {
+        let Value::Object(map) = object else {
+            return object.clone();
+        };
+        Value::Object(map.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect())
+    };
+    let mut shuffled = reversed(&vendor);
+    for section in ["customer_info", "enquiry_info"] {
+        shuffled[section] = reversed(&vendor[section]);
+    }
+    shuffled["contact_info"][0] = reversed(&vendor["contact_info"][0]);
+    assert_ne!(
+        serde_json::to_string(&shuffled).unwrap(),
+        serde_json::to_string(&vendor).unwrap()
+    );
+    let request = AddCustomerRequest::from_json(&shuffled).unwrap();
+    assert_eq!(serde_json::to_value(&request).unwrap(), vendor);
+
+    shuffled["customer_info"]["phnoe"] = json!("9380491387");
+    let found = problems(shuffled);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "customer_info.phnoe");
+}
+
+/// A request nested exactly to the limit is accepted; one level more is not.
+#[test]
+fn nesting_up_to_the_limit_is_accepted() {
+    let nest = |levels: usize| {
+        let mut deep = json!("bottom");
+        for _ in 0..levels {
+            deep = json!({ "k": deep });
+        }
+        let mut request = minimal();
+        request["customer_info"]["additional_fields"] = deep;
+        request
+    };
+    // The top object is level 0, customer_info 1, additional_fields 2: with
+    // 62 objects the innermost is at 63, the last level allowed.
+    assert!(AddCustomerRequest::from_json(&nest(62)).is_ok());
+    let Err(Error::Validation(found)) = AddCustomerRequest::from_json(&nest(63)) else {
+        panic!("accepted")
+    };
+    assert!(found[0].message.contains("nested deeper than 64"), "{found:?}");
+}

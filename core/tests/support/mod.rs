@@ -90,6 +90,7 @@ struct State {
     script: VecDeque<Step>,
     requests: Vec<Recorded>,
     connections: usize,
+    open: usize,
     in_flight: usize,
     max_in_flight: usize,
 }
@@ -124,8 +125,16 @@ impl Scripted {
         let shared = state.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                shared.lock().unwrap().connections += 1;
-                tokio::spawn(connection(stream, shared.clone()));
+                {
+                    let mut state = shared.lock().unwrap();
+                    state.connections += 1;
+                    state.open += 1;
+                }
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    connection(stream, shared.clone()).await;
+                    shared.lock().unwrap().open -= 1;
+                });
             }
         });
         Scripted { port, state, task }
@@ -145,6 +154,11 @@ impl Scripted {
 
     pub fn connections(&self) -> usize {
         self.state.lock().unwrap().connections
+    }
+
+    /// Connections not yet closed (by either side).
+    pub fn open_connections(&self) -> usize {
+        self.state.lock().unwrap().open
     }
 
     /// Most requests the server was answering at one time.

@@ -1,0 +1,116 @@
+//! The blocking client drives each call on the calling thread: one runtime
+//! and one connection pool per thread and client, against a real loopback
+//! server.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use kapture_crm::{Error, RequestOptions, blocking};
+use support::{Scripted, Step, client_for, vendor_request};
+
+fn server(steps: Vec<Step>) -> (tokio::runtime::Runtime, Scripted) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(Scripted::start(steps));
+    (runtime, server)
+}
+
+#[test]
+fn blocking_calls_on_one_thread_reuse_one_connection() {
+    let (_rt, server) = server(vec![Step::success()]);
+    let client = blocking::Client::new(client_for(&server)).unwrap();
+    for _ in 0..5 {
+        let reply = client.add_customer_json(&vendor_request()).unwrap();
+        assert_eq!(reply.customer_id(), Some(191690263));
+    }
+    assert_eq!(server.count(), 5);
+    assert_eq!(server.connections(), 1);
+}
+
+#[test]
+fn blocking_client_shared_by_threads_gives_each_thread_its_own_connection() {
+    let (_rt, server) = server(vec![Step::success()]);
+    let client = blocking::Client::new(client_for(&server)).unwrap();
+    let start = std::sync::Barrier::new(4);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                start.wait();
+                for _ in 0..3 {
+                    let reply = client.add_customer_json(&vendor_request()).unwrap();
+                    assert_eq!(reply.status(), Some("success"));
+                }
+            });
+        }
+    });
+    assert_eq!(server.count(), 12);
+    // Sequential calls on a thread reuse that thread's connection.
+    assert_eq!(server.connections(), 4);
+}
+
+#[test]
+fn blocking_with_options_shares_the_connection_and_applies_its_timeout() {
+    let (_rt, server) = server(vec![
+        Step::success(),
+        Step::success(),
+        Step::success().after(Duration::from_secs(3)),
+    ]);
+    let client = blocking::Client::new(client_for(&server)).unwrap();
+    client.add_customer_json(&vendor_request()).unwrap();
+    let patient = client.with_options(&RequestOptions {
+        max_retries: Some(0),
+        ..RequestOptions::default()
+    });
+    patient.add_customer_json(&vendor_request()).unwrap();
+    assert_eq!(server.connections(), 1, "with_options shares the pool");
+
+    let hasty = patient.with_options(&RequestOptions {
+        timeout: Some(Duration::from_millis(200)),
+        ..RequestOptions::default()
+    });
+    let started = Instant::now();
+    let err = hasty.add_customer_json(&vendor_request()).unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // max_retries 0 kept from `patient`: the slow request was sent once.
+    assert_eq!(server.count(), 3);
+}
+
+#[test]
+fn dropped_blocking_client_lets_its_connection_go_at_the_next_call() {
+    let (_rt, server) = server(vec![Step::success()]);
+    let first = blocking::Client::new(client_for(&server)).unwrap();
+    first.add_customer_json(&vendor_request()).unwrap();
+    assert_eq!(server.open_connections(), 1);
+    drop(first);
+
+    let second = blocking::Client::new(client_for(&server)).unwrap();
+    second.add_customer_json(&vendor_request()).unwrap();
+    assert_eq!(server.connections(), 2, "clients never share a pool");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.open_connections() > 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        server.open_connections(),
+        1,
+        "the dropped client's connection is closed"
+    );
+}
+
+#[test]
+fn blocking_call_from_a_thread_that_ended_leaves_others_working() {
+    let (_rt, server) = server(vec![Step::success()]);
+    let client = blocking::Client::new(client_for(&server)).unwrap();
+    std::thread::scope(|scope| {
+        scope.spawn(|| client.add_customer_json(&vendor_request()).unwrap());
+    });
+    // That thread's runtime and connection went with it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.open_connections() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.open_connections(), 0);
+    client.add_customer_json(&vendor_request()).unwrap();
+    assert_eq!(server.count(), 2);
+}
