@@ -55,8 +55,7 @@ fn micro(row: &str, text: &str) -> Option<Value> {
             serde_json::to_vec(&request).map(|v| v.len()).unwrap_or(0)
         }
         "micro-request" => {
-            let body: Value = serde_json::from_str(text).unwrap_or_default();
-            let request = AddCustomerRequest::from_json(&body).ok();
+            let request = AddCustomerRequest::from_json_str(text).ok();
             serde_json::to_vec(&request).map(|v| v.len()).unwrap_or(0)
         }
         _ => {

@@ -5,8 +5,8 @@ const { translate, ValidationError, AbortedError, ConfigError } = require('./err
 const { BulkRun } = require('./bulk.js')
 const { rowOptions } = require('./rows.js')
 
-// The core's nesting limit: deeper values are refused here, before
-// JSON.stringify recurses (and overflows the stack on 20,000 levels).
+// The core's nesting limit, to name the path of a value JSON.stringify
+// could not encode (a cycle, or nesting past V8's stack: ~10,000 levels).
 const MAX_DEPTH = native.maxDepth()
 
 /** The path of the first object or array nested deeper than MAX_DEPTH
@@ -36,19 +36,23 @@ function tooDeep(value) {
   return null
 }
 
-/** JSON text of a request; what JSON cannot hold is a ValidationError. */
+/** JSON text of a request; what JSON cannot hold is a ValidationError.
+ * JSON.stringify first: it throws (RangeError) on a value nested past V8's
+ * stack and (TypeError) on a cycle, and only then is the walk above run,
+ * to name the path; a request merely deeper than the core's limit is named
+ * by the core from the text. */
 function encode(request) {
-  const deep = tooDeep(request)
-  if (deep !== null) {
-    const message = `nested deeper than ${MAX_DEPTH} levels (or an object that contains itself); a request is never that deep`
-    throw new ValidationError(`invalid request (1 problem): ${deep}: ${message}`, {
-      errors: [{ path: deep, message }],
-    })
-  }
   let text
   try {
     text = JSON.stringify(request)
   } catch (error) {
+    const deep = tooDeep(request)
+    if (deep !== null) {
+      const message = `nested deeper than ${MAX_DEPTH} levels (or an object that contains itself); a request is never that deep`
+      throw new ValidationError(`invalid request (1 problem): ${deep}: ${message}`, {
+        errors: [{ path: deep, message }],
+      }, { cause: error })
+    }
     throw new ValidationError(`invalid request: ${error.message}`, {
       errors: [{ path: '', message: error.message }],
     }, { cause: error })

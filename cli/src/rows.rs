@@ -182,12 +182,7 @@ impl Iterator for Rows {
                     .map_or(&bytes[..], |b| b.strip_suffix(b"\r").unwrap_or(b));
                 let hash = fnv(&[trimmed]);
                 let (line, request) = match std::str::from_utf8(trimmed) {
-                    Ok(line) => (
-                        line.to_string(),
-                        serde_json::from_str::<serde_json::Value>(line)
-                            .map_err(|e| invalid(format!("not a JSON object: {e}")))
-                            .and_then(|value| AddCustomerRequest::from_json(&value)),
-                    ),
+                    Ok(line) => (line.to_string(), AddCustomerRequest::from_json_str(line)),
                     Err(e) => (
                         String::from_utf8_lossy(trimmed).into_owned(),
                         Err(invalid(not_utf8(e.valid_up_to(), None))),

@@ -13,12 +13,23 @@ use crate::retry::parse_retry_after;
 /// The token the reply target plants in its bodies.
 pub const SECRET: &str = "fuzz-secret-token-Zm9v/+";
 
-/// Untyped JSON to a validated request and back to wire bytes.
+/// Untyped JSON to a validated request and back to wire bytes; the text
+/// path (straight into the typed request when it can) agrees with the
+/// untyped one on every input, accepted or not, to the message.
 pub fn request_json(data: &[u8]) {
     let Ok(value) = serde_json::from_slice::<Value>(data) else {
         return;
     };
-    if let Ok(request) = AddCustomerRequest::from_json(&value) {
+    let from_value = AddCustomerRequest::from_json(&value);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let from_text = AddCustomerRequest::from_json_str(text);
+        assert_eq!(
+            format!("{from_text:?}"),
+            format!("{from_value:?}"),
+            "text and untyped paths differ"
+        );
+    }
+    if let Ok(request) = from_value {
         let wire = serde_json::to_vec(&request).unwrap_or_default();
         // What we send parses back to the same request.
         let again = serde_json::from_slice::<Value>(&wire)

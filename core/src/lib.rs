@@ -11,6 +11,7 @@ pub mod formats;
 pub mod fuzzing;
 pub mod log;
 pub mod lookup;
+mod maps_only;
 mod model;
 pub mod options;
 pub mod parse;

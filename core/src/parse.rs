@@ -102,6 +102,145 @@ pub fn closest_field(section: &str, key: &str) -> Option<&'static str> {
     closest(key, &field_names(section))
 }
 
+/// [`request_from_json`] for the JSON text (what Node's binding and the
+/// CLI's JSON lines hold): the same rules and the same messages. A request
+/// already in the vendor's exact types is read straight into the typed
+/// request (no untyped tree in between: the model's own `Deserialize`, with
+/// `deny_unknown_fields`, refuses exactly what the untyped path would
+/// clean or report); anything else takes the untyped path, which reports
+/// every problem.
+pub fn request_from_json_text(text: &str) -> Result<AddCustomerRequest, Error> {
+    let mut reader = serde_json::Deserializer::from_str(text);
+    let typed = AddCustomerRequest::deserialize(crate::maps_only::MapsOnly(&mut reader))
+        .and_then(|request| reader.end().map(|()| request));
+    if let Ok(request) = typed
+        && !free_form_too_deep(&request)
+    {
+        return checked(request);
+    }
+    request_from_json(&json_text(text)?)
+}
+
+/// JSON text into a value; an `Err` is an [`Error::Validation`] saying what
+/// is wrong with the text.
+pub fn json_text(text: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        let (path, what) = if e.to_string().contains("recursion limit") {
+            (
+                // serde_json stops at 128 levels without saying where.
+                too_deep_in_text(text).unwrap_or_default(),
+                format!("nested deeper than {MAX_DEPTH} levels; a request is never that deep"),
+            )
+        } else {
+            (String::new(), format!("not a JSON object: {e}"))
+        };
+        Error::Validation(vec![FieldError::new(path, what)])
+    })
+}
+
+/// [`too_deep`] on JSON text that cannot be parsed for its depth: the path
+/// of the first non-empty object or array at [`MAX_DEPTH`] or deeper,
+/// found by a scan of the text (no recursion, no tree). `None` when the
+/// text is not JSON enough to say.
+fn too_deep_in_text(text: &str) -> Option<String> {
+    enum Frame {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let bytes = text.as_bytes();
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        match byte {
+            b'{' | b'[' => {
+                let empty = bytes
+                    .get(i + 1..)?
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|b| matches!(b, b'}' | b']'));
+                if frames.len() >= MAX_DEPTH && !empty {
+                    let mut path = String::new();
+                    for frame in &frames {
+                        match frame {
+                            Frame::Object(Some(key)) if path.is_empty() => path.push_str(key),
+                            Frame::Object(Some(key)) => {
+                                path.push('.');
+                                path.push_str(key);
+                            }
+                            Frame::Object(None) => return None,
+                            Frame::Array(index) => path.push_str(&format!("[{index}]")),
+                        }
+                    }
+                    return Some(path);
+                }
+                frames.push(if byte == b'{' {
+                    Frame::Object(None)
+                } else {
+                    Frame::Array(0)
+                });
+            }
+            b'}' | b']' => {
+                frames.pop();
+            }
+            b',' => {
+                if let Some(Frame::Array(index)) = frames.last_mut() {
+                    *index += 1;
+                }
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&b) = bytes.get(i) {
+                    match b {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+                let token = text.get(start..=i)?;
+                // A string followed by ':' is its object's current key.
+                let is_key = bytes
+                    .get(i + 1..)?
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    == Some(&b':');
+                if let (true, Some(Frame::Object(key))) = (is_key, frames.last_mut()) {
+                    *key = Some(serde_json::from_str::<String>(token).ok()?);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// A typed request's rules, problems in the order of the request.
+fn checked(request: AddCustomerRequest) -> Result<AddCustomerRequest, Error> {
+    let mut rule_errors = check_rules(&request);
+    if rule_errors.is_empty() {
+        return Ok(request);
+    }
+    rule_errors.sort_by_key(|e| document_rank(&e.path));
+    Err(Error::Validation(rule_errors))
+}
+
+/// Whether a free-form object of `request` (the only values that nest)
+/// holds something at [`MAX_DEPTH`] or deeper, counted from the top of the
+/// request as [`too_deep`] counts.
+fn free_form_too_deep(request: &AddCustomerRequest) -> bool {
+    let (customer, enquiry) = (&request.customer_info, &request.enquiry_info);
+    // top 0, section 1, the free-form object 2, its values 3.
+    [
+        &customer.additional_fields,
+        &customer.associate_fields,
+        &enquiry.additional_fields,
+        &enquiry.associate_fields,
+    ]
+    .iter()
+    .any(|fields| fields.values().any(|v| exceeds_depth_at(v, 3)))
+}
+
 /// See the module docs. The `Err` is always [`Error::Validation`].
 pub fn request_from_json(value: &Value) -> Result<AddCustomerRequest, Error> {
     request_from_json_reporting(value, Vec::new())
@@ -139,12 +278,7 @@ pub fn request_from_json_reporting(
     if errors.is_empty() && is_clean(top) {
         let request = AddCustomerRequest::deserialize(value)
             .map_err(|e| Error::Validation(vec![FieldError::new("", e.to_string())]))?;
-        let mut rule_errors = check_rules(&request);
-        if rule_errors.is_empty() {
-            return Ok(request);
-        }
-        rule_errors.sort_by_key(|e| document_rank(&e.path));
-        return Err(Error::Validation(rule_errors));
+        return checked(request);
     }
 
     let mut clean = Map::with_capacity(top.len());
@@ -226,8 +360,13 @@ fn too_deep(value: &Value) -> Option<String> {
 
 /// Whether a non-empty object or array sits at [`MAX_DEPTH`] or deeper.
 fn exceeds_depth(value: &Value) -> bool {
+    exceeds_depth_at(value, 0)
+}
+
+/// [`exceeds_depth`] for a `value` that sits at `depth` itself.
+fn exceeds_depth_at(value: &Value, depth: usize) -> bool {
     let nested = |v: &&Value| v.is_object() || v.is_array();
-    let mut stack = vec![(value, 0usize)];
+    let mut stack = vec![(value, depth)];
     while let Some((value, depth)) = stack.pop() {
         match value {
             Value::Object(map) if !map.is_empty() => {

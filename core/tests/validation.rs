@@ -404,7 +404,12 @@ fn keys_in_any_order_are_read_the_same() {
         let Value::Object(map) = object else {
             return object.clone();
         };
-        Value::Object(map.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect())
+        Value::Object(
+            map.iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
     };
     let mut shuffled = reversed(&vendor);
     for section in ["customer_info", "enquiry_info"] {
@@ -442,5 +447,98 @@ fn nesting_up_to_the_limit_is_accepted() {
     let Err(Error::Validation(found)) = AddCustomerRequest::from_json(&nest(63)) else {
         panic!("accepted")
     };
-    assert!(found[0].message.contains("nested deeper than 64"), "{found:?}");
+    assert!(
+        found[0].message.contains("nested deeper than 64"),
+        "{found:?}"
+    );
+}
+
+/// `from_json_str` reads a clean request straight into the typed request;
+/// on every input it must say exactly what `from_json` says.
+#[test]
+fn text_path_agrees_with_the_untyped_path() {
+    let mut nested = json!("bottom");
+    for _ in 0..70 {
+        nested = json!({ "k": nested });
+    }
+    let mut too_deep = minimal();
+    too_deep["enquiry_info"] = json!({ "additional_fields": nested });
+    let cases = [
+        VENDOR_REQUEST.to_string(),
+        minimal().to_string(),
+        // Within serde_json's own limit (128) but past the core's (64).
+        too_deep.to_string(),
+        r#"{"customer_info": {"customer_name": "A", "phone": 9380491387}}"#.into(),
+        r#"{"customer_info": {"customer_name": "A", "phone": "9380491387"}, "enquiry_info": null}"#
+            .into(),
+        r#"{"customer_info": {"customer_name": "A", "phnoe": "9380491387"}}"#.into(),
+        r#"{"customer_info": {"customer_name": "A", "phone": "1", "phone": "9380491387"}}"#.into(),
+        r#"{"customer_info": {"customer_name": "", "phone": "12", "email_id": "x"}}"#.into(),
+        r#"[1, 2]"#.into(),
+        // Derived `Deserialize` would read a struct from an array of its
+        // fields; the untyped path refuses it, so the text path must too.
+        r#"[{}, [], {}]"#.into(),
+        r#"{"customer_info": ["A", "9380491387"]}"#.into(),
+        r#"{"customer_info": {"customer_name": "A", "phone": "9380491387"}, "contact_info": [["B", "9380491387"]]}"#.into(),
+        r#"{"customer_info": {"customer_name": "A", "phone": "9380491387"}} trailing"#.into(),
+    ];
+    for text in cases {
+        let value = serde_json::from_str::<Value>(&text);
+        let from_text = AddCustomerRequest::from_json_str(&text);
+        match value {
+            Ok(value) => assert_eq!(
+                format!("{from_text:?}"),
+                format!("{:?}", AddCustomerRequest::from_json(&value)),
+                "{text}"
+            ),
+            Err(_) => {
+                let Err(Error::Validation(found)) = from_text else {
+                    panic!("accepted {text}")
+                };
+                assert!(
+                    found[0].message.starts_with("not a JSON object"),
+                    "{found:?}"
+                );
+            }
+        }
+    }
+    let Err(Error::Validation(found)) = AddCustomerRequest::from_json_str(&too_deep.to_string())
+    else {
+        panic!("accepted")
+    };
+    assert!(
+        found[0]
+            .path
+            .starts_with("enquiry_info.additional_fields.k"),
+        "{found:?}"
+    );
+}
+
+/// serde_json stops JSON text at 128 levels without saying where; the
+/// error still names the path, as it does for a parsed value.
+#[test]
+fn text_nested_past_the_parser_limit_names_the_path() {
+    let levels = 5000;
+    let mut text = String::from(
+        r#"{"customer_info": {"customer_name": "A", "phone": "9380491387", "additional_fields": {"x": [1, {"a\"b": "#,
+    );
+    text.push_str(&r#"{"k": "#.repeat(levels));
+    text.push_str(&"[".repeat(levels));
+    text.push_str(&"]".repeat(levels));
+    text.push_str(&"}".repeat(levels));
+    text.push_str("}]}}}");
+    let Err(Error::Validation(found)) = AddCustomerRequest::from_json_str(&text) else {
+        panic!("accepted")
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("nested deeper than 64"),
+        "{found:?}"
+    );
+    // top 0, customer_info 1, additional_fields 2, x 3, x[1] 4, a"b 5 ...
+    let expected = format!(
+        "customer_info.additional_fields.x[1].a\"b{}",
+        ".k".repeat(64 - 5)
+    );
+    assert_eq!(found[0].path, expected);
 }
