@@ -24,6 +24,19 @@ pub fn request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
             ),
         )]));
     }
+    // The common case, a dict already in the vendor's exact types: read
+    // straight into the typed request (see `typed.rs`).
+    if let Ok(dict) = object.cast::<PyDict>()
+        && let Some(typed) = crate::typed::request(dict)
+        && let Some(result) = kapture_crm::parse::typed_request_checked(typed)
+    {
+        return result;
+    }
+    untyped_request(object)
+}
+
+/// [`request`] through the untyped path only (every problem reported).
+pub fn untyped_request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
     let mut problems = Vec::new();
     let value = to_json(object, "", &mut problems);
     request_from_json_reporting(&value, problems)

@@ -121,6 +121,19 @@ pub fn request_from_json_text(text: &str) -> Result<AddCustomerRequest, Error> {
     request_from_json(&json_text(text)?)
 }
 
+/// For a front end that read a request straight into the typed form with
+/// a serde `Deserializer` of its own (Python's, over dicts): the rules, as
+/// [`request_from_json`] applies them. Such a reader must refuse (so that
+/// the caller takes the untyped path instead) anything the untyped path
+/// would clean or report: a struct from anything but a mapping, a value
+/// not already of the field's exact type, `null`. `None` when a free-form
+/// object nests too deep: the untyped path names where.
+pub fn typed_request_checked(
+    request: AddCustomerRequest,
+) -> Option<Result<AddCustomerRequest, Error>> {
+    (!free_form_too_deep(&request)).then(|| checked(request))
+}
+
 /// JSON text into a value; an `Err` is an [`Error::Validation`] saying what
 /// is wrong with the text.
 pub fn json_text(text: &str) -> Result<Value, Error> {
