@@ -17,8 +17,8 @@ use kapture_crm::parse::MAX_DEPTH;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
 use pyo3::types::{PyDictMethods, PyListMethods};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// The typed request, if the dict is in the vendor's exact types.
 pub fn request(dict: &Bound<'_, PyDict>) -> Option<AddCustomerRequest> {
@@ -126,7 +126,10 @@ struct Entries<'py> {
 impl<'de> MapAccess<'de> for Entries<'_> {
     type Error = Unfit;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Unfit> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Unfit> {
         let Some((key, value)) = self.iter.next() else {
             return Ok(None);
         };
