@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, final
 
 from typing_extensions import Self
 
-__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "from_row", "__version__", "ERROR_CODES"]
+__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_to_wire_untyped", "from_row", "__version__", "ERROR_CODES"]
 
 __version__: str
 
@@ -110,4 +110,6 @@ ERROR_CODES: List[str]
 
 def validate(request: Any) -> None: ...
 def to_wire(request: Any) -> Any: ...
+# Tests only: to_wire through the untyped path (test_typed_fast_path.py).
+def _to_wire_untyped(request: Any) -> Any: ...
 def from_row(row: Any, columns: Optional[Mapping[str, str]] = None, date_format: Optional[str] = None) -> Any: ...
