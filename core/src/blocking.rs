@@ -10,13 +10,15 @@
 //! bench/RESULTS.md). A pool's connections belong to the runtime that opened
 //! them, which is why the pools are per thread too.
 //!
-//! Lifetimes: a thread's runtime and pools go when the thread ends; a
-//! dropped client's pool on a thread is let go at that thread's next call.
+//! Lifetimes: when a thread ends, its runtime and pools are kept (a few at
+//! most) for the next thread that calls, so a thread per call still reuses
+//! connections; a dropped client's pool is let go at the next call of the
+//! thread (or the thread that took over) holding it.
 //! After `fork()` the child never touches what the parent's threads built
 //! (its runtime and sockets are the parent's): it builds its own.
 
 use std::cell::RefCell;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use serde_json::Value;
 
@@ -50,7 +52,38 @@ struct Driver {
 }
 
 thread_local! {
-    static DRIVER: RefCell<Option<Driver>> = const { RefCell::new(None) };
+    static DRIVER: RefCell<Slot> = const { RefCell::new(Slot(None)) };
+}
+
+/// Drivers of threads that ended, kept for the next thread's first call:
+/// with a thread per call (a threaded server, a thread per record) each
+/// call would otherwise open a new connection, and over the internet pay a
+/// TLS handshake. A few at most; the rest are dropped with their thread.
+static SPARE: Mutex<Vec<Driver>> = Mutex::new(Vec::new());
+const MAX_SPARE: usize = 4;
+
+/// A thread's driver; handed to [`SPARE`] when the thread ends.
+struct Slot(Option<Driver>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let Some(driver) = self.0.take() else { return };
+        if driver.pid != std::process::id() {
+            // A forked child's copy of the parent's: never dropped (see
+            // `Driver::of_this_process`).
+            std::mem::forget(driver);
+            return;
+        }
+        let mut spare = SPARE.lock().unwrap_or_else(|p| p.into_inner());
+        if spare.len() < MAX_SPARE {
+            spare.push(driver);
+            return;
+        }
+        drop(spare);
+        // Dropped here, outside the lock: joins the runtime's blocking
+        // threads, if any.
+        drop(driver);
+    }
 }
 
 impl Client {
@@ -171,7 +204,7 @@ impl Client {
                     "the blocking client was called again from inside one of its own calls".into(),
                 ));
             };
-            let driver = Driver::of_this_process(&mut slot)?;
+            let driver = Driver::of_this_process(&mut slot.0)?;
             driver.pools.retain(|(owner, _)| owner.strong_count() > 0);
             let found = driver
                 .pools
@@ -198,14 +231,22 @@ impl Client {
 }
 
 impl Driver {
-    /// This thread's driver, built on first use, and built afresh in a
-    /// forked child.
+    /// This thread's driver: taken over from a thread that ended, or built
+    /// on first use; built afresh in a forked child.
     fn of_this_process(slot: &mut Option<Driver>) -> Result<&mut Driver, Error> {
         let pid = std::process::id();
         if slot.as_ref().is_some_and(|d| d.pid != pid) {
             // The parent's: dropping it would wait for threads that do not
             // exist here and close sockets the parent still uses.
             std::mem::forget(slot.take());
+        }
+        while slot.is_none() {
+            let spare = SPARE.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            match spare {
+                Some(driver) if driver.pid == pid => *slot = Some(driver),
+                Some(parents) => std::mem::forget(parents),
+                None => break,
+            }
         }
         if slot.is_none() {
             let runtime = tokio::runtime::Builder::new_current_thread()

@@ -97,20 +97,3 @@ fn dropped_blocking_client_lets_its_connection_go_at_the_next_call() {
         "the dropped client's connection is closed"
     );
 }
-
-#[test]
-fn blocking_call_from_a_thread_that_ended_leaves_others_working() {
-    let (_rt, server) = server(vec![Step::success()]);
-    let client = blocking::Client::new(client_for(&server)).unwrap();
-    std::thread::scope(|scope| {
-        scope.spawn(|| client.add_customer_json(&vendor_request()).unwrap());
-    });
-    // That thread's runtime and connection went with it.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while server.open_connections() > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(server.open_connections(), 0);
-    client.add_customer_json(&vendor_request()).unwrap();
-    assert_eq!(server.count(), 2);
-}
