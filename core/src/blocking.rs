@@ -62,6 +62,17 @@ thread_local! {
 static SPARE: Mutex<Vec<Driver>> = Mutex::new(Vec::new());
 const MAX_SPARE: usize = 4;
 
+/// The spare drivers, unless another thread holds them this instant. Never
+/// waits: a child forked while a thread held the lock would wait forever
+/// (then the driver is simply built, or dropped).
+fn spare() -> Option<std::sync::MutexGuard<'static, Vec<Driver>>> {
+    match SPARE.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
 /// A thread's driver; handed to [`SPARE`] when the thread ends.
 struct Slot(Option<Driver>);
 
@@ -74,12 +85,12 @@ impl Drop for Slot {
             std::mem::forget(driver);
             return;
         }
-        let mut spare = SPARE.lock().unwrap_or_else(|p| p.into_inner());
-        if spare.len() < MAX_SPARE {
+        if let Some(mut spare) = spare()
+            && spare.len() < MAX_SPARE
+        {
             spare.push(driver);
             return;
         }
-        drop(spare);
         // Dropped here, outside the lock: joins the runtime's blocking
         // threads, if any.
         drop(driver);
@@ -241,8 +252,8 @@ impl Driver {
             std::mem::forget(slot.take());
         }
         while slot.is_none() {
-            let spare = SPARE.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            match spare {
+            let taken = spare().and_then(|mut spare| spare.pop());
+            match taken {
                 Some(driver) if driver.pid == pid => *slot = Some(driver),
                 Some(parents) => std::mem::forget(parents),
                 None => break,
