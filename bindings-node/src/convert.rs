@@ -1,6 +1,7 @@
 //! Values across the edge: JSON text from `lib/client.js` (one
 //! `JSON.stringify` there) into the typed core request.
 
+use kapture_crm::parse::json_text;
 use kapture_crm::{AddCustomerRequest, Error, FieldError};
 
 /// The request JSON into the typed core request, every problem reported
@@ -12,7 +13,7 @@ pub fn request(json: &str) -> Result<AddCustomerRequest, Error> {
 /// `findCustomer`'s options (JSON text: `customer_id`, `phone`, `email`,
 /// each a string or null) as a core lookup, validated by the core.
 pub fn lookup(json: &str) -> Result<kapture_crm::CustomerLookup, Error> {
-    let value = parse(json)?;
+    let value = json_text(json)?;
     let field = |key: &str| -> Result<Option<String>, Error> {
         match &value[key] {
             serde_json::Value::Null => Ok(None),
@@ -34,14 +35,7 @@ pub fn lookup(json: &str) -> Result<kapture_crm::CustomerLookup, Error> {
 /// An update's request (JSON text) with Kapture's customer id set,
 /// validated by the update rules.
 pub fn update(json: &str, customer_id: &str) -> Result<AddCustomerRequest, Error> {
-    let mut value = parse(json)?;
+    let mut value = json_text(json)?;
     kapture_crm::parse::set_customer_id(&mut value, customer_id);
     AddCustomerRequest::from_json(&value)
-}
-
-/// JSON text into a value; `Err` is a validation error. serde_json's own
-/// nesting limit (128) refuses absurd depths before the core's (64) names
-/// the path.
-pub fn parse(json: &str) -> Result<serde_json::Value, Error> {
-    kapture_crm::parse::json_text(json)
 }

@@ -7,7 +7,6 @@ use kapture_crm::{AddCustomerRequest, Error, FieldError};
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::convert;
 use crate::error::{internal, to_napi};
 
 fn invalid(path: &str, message: &str) -> Error {
@@ -59,7 +58,7 @@ fn cells(row: serde_json::Map<String, Value>) -> Vec<(String, Cell)> {
 /// A bulk run's record (JSON text) into a request, by the core's rules:
 /// vendor-shaped records as they are, flat ones through the row mapper.
 pub fn record(records: &Records, json: &str) -> Result<AddCustomerRequest, Error> {
-    records.json(convert::parse(json)?)
+    records.json(kapture_crm::parse::json_text(json)?)
 }
 
 /// One flat row (JSON text of an object) into a validated request; returns
@@ -68,7 +67,7 @@ pub fn record(records: &Records, json: &str) -> Result<AddCustomerRequest, Error
 pub fn from_row(row_json: String, options_json: Option<String>) -> napi::Result<String> {
     let request = (|| {
         let options = options(options_json.as_deref())?;
-        let Value::Object(row) = convert::parse(&row_json)? else {
+        let Value::Object(row) = kapture_crm::parse::json_text(&row_json)? else {
             return Err(invalid("", "expected a row: an object of column -> value"));
         };
         RowReader::new(options)?.request(cells(row))

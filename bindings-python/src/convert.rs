@@ -15,15 +15,6 @@ use serde_json::{Map, Number, Value};
 /// A request dict into the typed core request; `Err` is always
 /// [`Error::Validation`] with every problem found.
 pub fn request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
-    if object.cast::<PyDict>().is_err() {
-        return Err(Error::Validation(vec![FieldError::new(
-            "",
-            format!(
-                "expected a dict with customer_info, contact_info and enquiry_info, got {}",
-                type_name(object)
-            ),
-        )]));
-    }
     // The common case, a dict already in the vendor's exact types: read
     // straight into the typed request (see `typed.rs`).
     if let Ok(dict) = object.cast::<PyDict>()
@@ -37,6 +28,15 @@ pub fn request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
 
 /// [`request`] through the untyped path only (every problem reported).
 pub fn untyped_request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+    if object.cast::<PyDict>().is_err() {
+        return Err(Error::Validation(vec![FieldError::new(
+            "",
+            format!(
+                "expected a dict with customer_info, contact_info and enquiry_info, got {}",
+                type_name(object)
+            ),
+        )]));
+    }
     let mut problems = Vec::new();
     let value = to_json(object, "", &mut problems);
     request_from_json_reporting(&value, problems)

@@ -26,10 +26,7 @@ fn validate(request: &Bound<'_, PyAny>) -> PyResult<()> {
 /// The request as it would go on the wire (every documented field filled).
 #[pyfunction]
 fn to_wire<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let request = convert::request(request).into_py_result()?;
-    let value = serde_json::to_value(&request)
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    convert::to_python(py, &value)
+    wire_object(py, convert::request(request))
 }
 
 /// `to_wire` through the untyped path only: the tests check that the fast
@@ -39,11 +36,15 @@ fn _to_wire_untyped<'py>(
     py: Python<'py>,
     request: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if request.cast::<pyo3::types::PyDict>().is_err() {
-        return to_wire(py, request);
-    }
-    let request = convert::untyped_request(request).into_py_result()?;
-    let value = serde_json::to_value(&request)
+    wire_object(py, convert::untyped_request(request))
+}
+
+/// A converted request's wire form as Python objects.
+fn wire_object<'py>(
+    py: Python<'py>,
+    request: Result<kapture_crm::AddCustomerRequest, kapture_crm::Error>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let value = serde_json::to_value(request.into_py_result()?)
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     convert::to_python(py, &value)
 }

@@ -89,6 +89,7 @@ impl Client {
         })
     }
 
+    /// The settings this client was built with (the token is not readable).
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -471,7 +472,6 @@ async fn cancellable<T>(
     }
 }
 
-/// Splits transport failures by whether the request can have been sent.
 /// The reqwest client (one connection pool) for `config`.
 fn http_client(config: &Config, tls: rustls::ClientConfig) -> Result<reqwest::Client, Error> {
     let mut extra = reqwest::header::HeaderMap::new();
@@ -504,6 +504,7 @@ fn http_client(config: &Config, tls: rustls::ClientConfig) -> Result<reqwest::Cl
         .map_err(|e| Error::Config(format!("cannot set up HTTP: {}", chain(&e))))
 }
 
+/// Splits transport failures by whether the request can have been sent.
 fn transport_error(error: &reqwest::Error, config: &Config) -> Error {
     let detail = chain(error);
     if error.is_connect() {

@@ -287,10 +287,11 @@ pub fn request_from_json_reporting(
     };
 
     // The common case, a request already in the vendor's exact types: read
-    // it as it is, without a cleaned copy (half of the conversion's cost).
-    if errors.is_empty() && is_clean(top) {
-        let request = AddCustomerRequest::deserialize(value)
-            .map_err(|e| Error::Validation(vec![FieldError::new("", e.to_string())]))?;
+    // it as it is, without a cleaned copy (half of the conversion's cost),
+    // the way the text path reads text (see `request_from_json_text`).
+    if errors.is_empty()
+        && let Ok(request) = AddCustomerRequest::deserialize(crate::maps_only::MapsOnly(value))
+    {
         return checked(request);
     }
 
@@ -448,49 +449,6 @@ fn contacts(value: &Value, errors: &mut Vec<FieldError>) -> Value {
             Value::Array(Vec::new())
         }
     }
-}
-
-/// True when `top` would come out of the cleaning below unchanged: only the
-/// three sections, each an object (contacts a list of objects) whose every
-/// field is documented and already of its kind (text a string, a flag a
-/// bool, extra fields an object; no null, no number to turn into text).
-fn is_clean(top: &Map<String, Value>) -> bool {
-    let fields_clean = |value: &Value, schema: &Schema| match value {
-        Value::Object(fields) => {
-            // Keys usually come in the schema's order (the vendor's), so each
-            // search starts after the last match: one pass instead of a scan
-            // of the schema per key.
-            let mut from = 0;
-            fields.iter().all(|(key, value)| {
-                let (earlier, rest) = schema.split_at(from.min(schema.len()));
-                let found = rest
-                    .iter()
-                    .position(|(name, _)| name == key)
-                    .map(|i| i + from)
-                    .or_else(|| earlier.iter().position(|(name, _)| name == key));
-                let Some(at) = found else { return false };
-                from = at + 1;
-                matches!(
-                    (&schema[at].1, value),
-                    (Kind::Text, Value::String(_))
-                        | (Kind::Bool, Value::Bool(_))
-                        | (Kind::Object, Value::Object(_))
-                )
-            })
-        }
-        _ => false,
-    };
-    top.iter().all(|(key, value)| match key.as_str() {
-        "customer_info" => fields_clean(value, customer_schema()),
-        "enquiry_info" => fields_clean(value, enquiry_schema()),
-        "contact_info" => match value {
-            Value::Array(items) => items
-                .iter()
-                .all(|item| fields_clean(item, contact_schema())),
-            _ => false,
-        },
-        _ => false,
-    })
 }
 
 fn section(value: &Value, path: &str, schema: &Schema, errors: &mut Vec<FieldError>) -> Value {
