@@ -5,7 +5,9 @@
 //! anyway), so a disabled level never crosses into Python.
 
 use kapture_crm::log::{Forward, Record, Sink, Threshold};
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use tracing::Level;
 
 static THRESHOLD: Threshold = Threshold::off();
@@ -48,15 +50,29 @@ pub fn install() {
     let _ = tracing::dispatcher::set_global_default(Forward::dispatch(PythonLogging));
 }
 
+/// The four loggers, looked up once: `logging.getLogger` takes logging's
+/// lock and an import per call, and a logger, once made, is the same object
+/// for the life of the process (its level may change; it is read each call).
+static LOGGER_OBJECTS: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
+
+fn loggers(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
+    LOGGER_OBJECTS.get_or_try_init(py, || {
+        let get_logger = py.import("logging")?.getattr("getLogger")?;
+        LOGGERS
+            .iter()
+            .map(|name| get_logger.call1((*name,)).map(Bound::unbind))
+            .collect()
+    })
+}
+
 /// Reads the loggers' effective levels: the most verbose one wins.
 pub fn refresh(py: Python<'_>) {
     let lowest = (|| -> PyResult<i64> {
-        let logging = py.import("logging")?;
         let mut lowest = i64::MAX;
-        for name in LOGGERS {
-            let level: i64 = logging
-                .call_method1("getLogger", (name,))?
-                .call_method0("getEffectiveLevel")?
+        for logger in loggers(py)? {
+            let level: i64 = logger
+                .bind(py)
+                .call_method0(intern!(py, "getEffectiveLevel"))?
                 .extract()?;
             lowest = lowest.min(level);
         }
