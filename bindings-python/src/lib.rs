@@ -15,6 +15,10 @@ mod typed;
 
 use pyo3::prelude::*;
 
+/// The allocator of this artifact (the workspace's Cargo.toml says why).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use crate::error::IntoPyResult;
 
 /// Checks a request without sending it; raises ValidationError.
