@@ -10,7 +10,6 @@ use napi_derive::napi;
 use serde_json::json;
 
 use crate::error::{guarded, payload, to_napi};
-use crate::rows::record;
 use kapture_crm::rows::Records;
 
 #[napi]
@@ -37,7 +36,7 @@ impl NativeBulk {
         }
         let fed = self
             .run
-            .try_feed(record(&self.records, &record_json))
+            .try_feed(self.records.json_text(&record_json))
             .map_err(|e| to_napi(&e))?;
         Ok(fed.is_ok())
     }
@@ -46,7 +45,8 @@ impl NativeBulk {
     #[napi(catch_unwind)]
     pub async fn feed(&self, record_json: String) -> napi::Result<()> {
         let run = self.run.clone();
-        let input = record(&self.records, &record_json);
+        // Vendor-shaped records as they are, flat ones through the row mapper.
+        let input = self.records.json_text(&record_json);
         guarded(async move { run.feed(input).await.map(drop).map_err(|e| to_napi(&e)) }).await
     }
 

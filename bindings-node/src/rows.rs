@@ -2,8 +2,8 @@
 //! mapper (`kapture_crm::rows`): `fromRow`, and the records of a bulk run.
 //! Rows and options arrive as JSON text, like requests.
 
-use kapture_crm::rows::{Cell, Records, RowOptions, RowReader};
-use kapture_crm::{AddCustomerRequest, Error, FieldError};
+use kapture_crm::rows::{Cell, RowOptions, RowReader};
+use kapture_crm::{Error, FieldError};
 use napi_derive::napi;
 use serde_json::Value;
 
@@ -53,12 +53,6 @@ pub fn options(json: Option<&str>) -> Result<RowOptions, Error> {
 
 fn cells(row: serde_json::Map<String, Value>) -> Vec<(String, Cell)> {
     row.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect()
-}
-
-/// A bulk run's record (JSON text) into a request, by the core's rules:
-/// vendor-shaped records as they are, flat ones through the row mapper.
-pub fn record(records: &Records, json: &str) -> Result<AddCustomerRequest, Error> {
-    records.json(kapture_crm::parse::json_text(json)?)
 }
 
 /// One flat row (JSON text of an object) into a validated request; returns

@@ -70,3 +70,49 @@ fn every_row_of_the_shared_table_maps_as_expected() {
         }
     }
 }
+
+/// A bulk run's record as JSON text (Node's records) reads as its parsed
+/// value does: the typed fast path for vendor-shaped text must never take a
+/// flat row for a request, nor say anything the untyped path would not.
+#[test]
+fn a_record_as_text_reads_as_its_parsed_value() {
+    let vendor = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/vendor_request.json"
+    ))
+    .expect("the vendor's example");
+    let mut texts = vec![
+        vendor,
+        "{}".to_string(),
+        "[]".to_string(),
+        r#"{"customer_info": {"customer_name": "A", "phone": "9380491387"}}"#.into(),
+        r#"{"customer_info": {"customer_name": "A", "phone": 9380491387}}"#.into(),
+        r#"{"customer_info": {"customer_name": "", "phone": "1"}, "Mobile No": "9380491387"}"#
+            .into(),
+        r#"{"Customer Name": "Asha Rao", "Mobile No": "9380491387"}"#.into(),
+        r#"{"Customer Name": "Asha Rao"}"#.into(),
+    ];
+    for case in table() {
+        let row: serde_json::Map<String, Value> = case["row"]
+            .as_array()
+            .expect("row")
+            .iter()
+            .map(|pair| {
+                (
+                    pair[0].as_str().expect("header").to_string(),
+                    pair[1].clone(),
+                )
+            })
+            .collect();
+        texts.push(Value::Object(row).to_string());
+    }
+    let records = kapture_crm::rows::Records::new(RowOptions::default()).expect("options");
+    for text in texts {
+        let value: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(
+            format!("{:?}", records.json_text(&text)),
+            format!("{:?}", records.json(value)),
+            "{text}"
+        );
+    }
+}

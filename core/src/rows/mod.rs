@@ -353,6 +353,15 @@ impl Records {
         }
     }
 
+    /// [`Records::json`] for JSON text (Node's records): a request already
+    /// in the vendor's exact types is read straight into the typed request
+    /// (no untyped tree: such a text is always sectioned); anything else is
+    /// parsed and taken as `json` takes it.
+    pub fn json_text(&self, text: &str) -> Result<AddCustomerRequest, Error> {
+        crate::parse::typed_request_from_json_text(text)
+            .unwrap_or_else(|| self.json(crate::parse::json_text(text)?))
+    }
+
     /// A flat record, with the problems its binding met converting it.
     pub fn row(
         &self,
