@@ -7,7 +7,8 @@ use std::sync::Arc;
 use kapture_crm::Client;
 use kapture_crm::bulk::{BulkOptions, Run};
 use napi_derive::napi;
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::error::{guarded, payload, to_napi};
 use kapture_crm::rows::Records;
@@ -85,19 +86,38 @@ impl NativeBulk {
                 .next_batch(max.max(1) as usize)
                 .await
                 .map_err(|e| to_napi(&e))?;
-            let items: Vec<serde_json::Value> = batch
-                .into_iter()
-                .map(|outcome| match outcome.result {
-                    Ok(reply) => {
-                        json!({"index": outcome.index, "ok": true, "response": reply.as_json()})
-                    }
-                    Err(error) => {
-                        json!({"index": outcome.index, "ok": false, "error": payload(&error)})
-                    }
+            // Written straight from the replies (no copy of each into a
+            // JSON tree first).
+            let items: Vec<Item<'_>> = batch
+                .iter()
+                .map(|outcome| match &outcome.result {
+                    Ok(reply) => Item {
+                        index: outcome.index,
+                        ok: true,
+                        response: Some(reply.as_json()),
+                        error: None,
+                    },
+                    Err(error) => Item {
+                        index: outcome.index,
+                        ok: false,
+                        response: None,
+                        error: Some(payload(error)),
+                    },
                 })
                 .collect();
             serde_json::to_string(&items).map_err(|e| crate::error::internal(&e.to_string()))
         })
         .await
     }
+}
+
+/// One outcome as `next_batch` hands it to JavaScript.
+#[derive(Serialize)]
+struct Item<'a> {
+    index: usize,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<&'a Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<Value>,
 }
