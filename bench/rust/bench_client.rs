@@ -6,7 +6,7 @@
 //! `add_customer_json`. The body is held as untyped JSON (a `Value`, as the
 //! Python rows hold a dict and the Node rows an object) and each call
 //! converts, validates and serialises it afresh (`Value` -> validated
-//! request -> wire bytes). In runs before 2026-11-29 22:00 UTC each call also parsed
+//! request -> wire bytes). Before run 20261129T220648Z each call also parsed
 //! the body's text, work no peer row does (~9% of a sequential call's CPU).
 
 use std::time::Instant;
