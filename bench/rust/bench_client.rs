@@ -128,7 +128,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .max_retries(0),
         )?;
         let body: Value = serde_json::from_str(&text)?;
-        let call = || matches!(client.add_customer_json(&body), Ok(r) if r.status() == Some("success"));
+        let call =
+            || matches!(client.add_customer_json(&body), Ok(r) if r.status() == Some("success"));
         for _ in 0..warmup {
             call();
         }
@@ -172,9 +173,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let options =
                     BulkOptions::new(Some(IN_FLIGHT as f64), false, None).unwrap_or_default();
                 let body = body.clone();
-                let requests = futures_util::stream::iter(0..par_calls).map(move |_| {
-                    AddCustomerRequest::from_json(&body)
-                });
+                let requests = futures_util::stream::iter(0..par_calls)
+                    .map(move |_| AddCustomerRequest::from_json(&body));
                 let good = add_customers(&client, requests, &options)
                     .filter(|o| {
                         std::future::ready(
