@@ -10,21 +10,22 @@ const { fromRow } = require('./lib/rows.js')
 
 /** The request exactly as it would be sent; throws ValidationError. */
 function toWire(request) {
-  return JSON.parse(wire(request))
-}
-
-function wire(request) {
-  const text = encode(request)
-  try {
-    return native.toWire(text)
-  } catch (error) {
-    throw errors.translate(error)
-  }
+  return JSON.parse(onText(native.toWire, request))
 }
 
 /** Checks a request without sending it; throws ValidationError. */
 function validate(request) {
-  wire(request)
+  onText(native.validate, request)
+}
+
+/** `fn` of the request's JSON text, its errors as this package's classes. */
+function onText(fn, request) {
+  const text = encode(request)
+  try {
+    return fn(text)
+  } catch (error) {
+    throw errors.translate(error)
+  }
 }
 
 module.exports = {

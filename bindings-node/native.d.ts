@@ -165,5 +165,11 @@ export interface SandboxOptions {
  */
 export declare function toWire(requestJson: string): string
 
+/**
+ * Checks a request (JSON text) without sending it: `toWire`'s checks,
+ * without building the wire text only to drop it.
+ */
+export declare function validate(requestJson: string): void
+
 /** The SDK's version (the crate's, kept equal to package.json's). */
 export declare function version(): string

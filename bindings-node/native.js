@@ -844,4 +844,5 @@ module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.fromRow = nativeBinding.fromRow
 module.exports.maxDepth = nativeBinding.maxDepth
 module.exports.toWire = nativeBinding.toWire
+module.exports.validate = nativeBinding.validate
 module.exports.version = nativeBinding.version

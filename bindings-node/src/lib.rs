@@ -34,6 +34,15 @@ pub fn to_wire(request_json: String) -> napi::Result<String> {
     serde_json::to_string(&request).map_err(|e| error::internal(&e.to_string()))
 }
 
+/// Checks a request (JSON text) without sending it: `toWire`'s checks,
+/// without building the wire text only to drop it.
+#[napi(catch_unwind)]
+pub fn validate(request_json: String) -> napi::Result<()> {
+    convert::request(&request_json)
+        .map(drop)
+        .map_err(|e| error::to_napi(&e))
+}
+
 /// Every error code of the core (`Error::code()`); each has a class in
 /// `lib/errors.js` (checked by the tests).
 #[napi(catch_unwind)]

@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { Sandbox, ValidationError, validate } from '../index.mjs'
+import { Sandbox, ValidationError, toWire, validate } from '../index.mjs'
 
 const SECTIONS = ['customer_info', 'contact_info', 'enquiry_info']
 const FIELDS = ['customer_name', 'phone', 'email_id', 'city', 'individual', 'additional_fields', 'dob', 'remarks']
@@ -54,6 +54,26 @@ test('validate: any value ends in nothing or a ValidationError', () => {
       } catch (error) {
         endsWell(error)
       }
+    }),
+    { numRuns: 300 },
+  )
+})
+
+// validate has its own native entry (no wire text built): it must say
+// exactly what toWire says, on every value.
+test('validate and toWire agree on every value', () => {
+  const outcome = (fn, r) => {
+    try {
+      fn(r)
+      return 'ok'
+    } catch (error) {
+      endsWell(error)
+      return JSON.stringify(error.errors)
+    }
+  }
+  fc.assert(
+    fc.property(request, (r) => {
+      assert.equal(outcome(validate, r), outcome(toWire, r))
     }),
     { numRuns: 300 },
   )
