@@ -7,17 +7,11 @@ mod support;
 use std::time::{Duration, Instant};
 
 use kapture_crm::{Error, RequestOptions, blocking};
-use support::{Scripted, Step, client_for, vendor_request};
-
-fn server(steps: Vec<Step>) -> (tokio::runtime::Runtime, Scripted) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(Scripted::start(steps));
-    (runtime, server)
-}
+use support::{Step, client_for, serve_off_thread, vendor_request};
 
 #[test]
 fn blocking_calls_on_one_thread_reuse_one_connection() {
-    let (_rt, server) = server(vec![Step::success()]);
+    let (_rt, server) = serve_off_thread(vec![Step::success()]);
     let client = blocking::Client::new(client_for(&server)).unwrap();
     for _ in 0..5 {
         let reply = client.add_customer_json(&vendor_request()).unwrap();
@@ -29,7 +23,7 @@ fn blocking_calls_on_one_thread_reuse_one_connection() {
 
 #[test]
 fn blocking_client_shared_by_threads_gives_each_thread_its_own_connection() {
-    let (_rt, server) = server(vec![Step::success()]);
+    let (_rt, server) = serve_off_thread(vec![Step::success()]);
     let client = blocking::Client::new(client_for(&server)).unwrap();
     let start = std::sync::Barrier::new(4);
     std::thread::scope(|scope| {
@@ -50,7 +44,7 @@ fn blocking_client_shared_by_threads_gives_each_thread_its_own_connection() {
 
 #[test]
 fn blocking_with_options_shares_the_connection_and_applies_its_timeout() {
-    let (_rt, server) = server(vec![
+    let (_rt, server) = serve_off_thread(vec![
         Step::success(),
         Step::success(),
         Step::success().after(Duration::from_secs(3)),
@@ -78,7 +72,7 @@ fn blocking_with_options_shares_the_connection_and_applies_its_timeout() {
 
 #[test]
 fn dropped_blocking_client_lets_its_connection_go_at_the_next_call() {
-    let (_rt, server) = server(vec![Step::success()]);
+    let (_rt, server) = serve_off_thread(vec![Step::success()]);
     let first = blocking::Client::new(client_for(&server)).unwrap();
     first.add_customer_json(&vendor_request()).unwrap();
     assert_eq!(server.open_connections(), 1);

@@ -9,7 +9,7 @@ mod support;
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 use kapture_crm::blocking;
-use support::{Scripted, Step, client_for, vendor_request};
+use support::{Step, client_for, serve_off_thread, vendor_request};
 
 /// A thread per call (a threaded dev server, `threading.Thread` per record)
 /// must not pay a new connection (and over the internet a TLS handshake)
@@ -18,8 +18,7 @@ use support::{Scripted, Step, client_for, vendor_request};
 #[test]
 fn blocking_calls_from_short_lived_threads_reuse_the_connection() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(Scripted::start(vec![Step::success()]));
+    let (_runtime, server) = serve_off_thread(vec![Step::success()]);
     let client = blocking::Client::new(client_for(&server)).unwrap();
     for _ in 0..5 {
         // Joined, not scoped: a scope may end before the thread's
@@ -39,8 +38,7 @@ fn blocking_calls_from_short_lived_threads_reuse_the_connection() {
 #[test]
 fn many_threads_ending_at_once_drop_what_is_not_kept() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = runtime.block_on(Scripted::start(vec![Step::success()]));
+    let (_runtime, server) = serve_off_thread(vec![Step::success()]);
     let client = blocking::Client::new(client_for(&server)).unwrap();
     let start = std::sync::Barrier::new(12);
     std::thread::scope(|scope| {

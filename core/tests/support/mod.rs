@@ -282,6 +282,14 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// A server on a runtime of its own, for tests that call from plain
+/// threads (the blocking client); the server lives as long as the runtime.
+pub fn serve_off_thread(steps: Vec<Step>) -> (tokio::runtime::Runtime, Scripted) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(Scripted::start(steps));
+    (runtime, server)
+}
+
 /// A client for `server` with tiny backoff so retry tests stay quick.
 pub fn client_for(server: &Scripted) -> kapture_crm::ClientBuilder {
     kapture_crm::Client::builder()
