@@ -15,11 +15,11 @@ mod typed;
 
 use pyo3::prelude::*;
 
+use crate::error::IntoPyResult;
+
 /// The allocator of this artifact (the workspace's Cargo.toml says why).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use crate::error::IntoPyResult;
 
 /// Checks a request without sending it; raises ValidationError.
 #[pyfunction]
