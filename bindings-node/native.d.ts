@@ -38,14 +38,10 @@ export declare class NativeBulk {
   nextBatch(max: number): Promise<string>
 }
 
-export declare class NativeCall {
+export declare class NativeCancel {
+  constructor()
   /** Cancels the call (before or while it runs). */
   cancel(): void
-  /**
-   * Runs the call: the reply as JSON text, or null (a lookup that found
-   * nobody). A call runs once.
-   */
-  run(): Promise<string | null>
 }
 
 export declare class NativeClient {
@@ -55,28 +51,39 @@ export declare class NativeClient {
    */
   constructor(options?: ClientOptions | undefined | null, logLevel?: string | undefined | null, logLevelName?: string | undefined | null, log?: (arg0: string, arg1: string, arg2: string) => void | undefined | null)
   get endpoint(): string
-  /**
-   * One add (request as JSON text); `run()` resolves with the reply as
-   * JSON text.
-   */
-  addCustomer(requestJson: string, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeCall
+  /** One add (request as JSON text); its reply reaches `hub` as call `id`. */
+  addCustomer(requestJson: string, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, cancel: NativeCancel | undefined | null, hub: NativeHub, id: number): void
   /**
    * Update Customer: the request (JSON text) with Kapture's customer id
-   * set, validated by the update rules.
+   * set, validated by the update rules; the reply reaches `hub` as `id`.
    */
-  updateCustomer(customerId: string, requestJson: string, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeCall
+  updateCustomer(customerId: string, requestJson: string, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, cancel: NativeCancel | undefined | null, hub: NativeHub, id: number): void
   /**
    * Get Customer: `{"customer_id", "phone", "email"}` (JSON text from
-   * `lib/client.js`); `run()` resolves with the customer as JSON text, or
-   * null when there is no such customer.
+   * `lib/client.js`); the customer, or null when there is no such
+   * customer, reaches `hub` as call `id`.
    */
-  findCustomer(lookupJson: string, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeCall
+  findCustomer(lookupJson: string, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, cancel: NativeCancel | undefined | null, hub: NativeHub, id: number): void
   /**
    * A bulk run on the core's engine. `concurrency` and `rate` are
    * checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
    * fault: the engine panics after that many outcomes.
    */
   bulk(concurrency: number | undefined | null, ordered: boolean, rate?: number | undefined | null, testPanicAfter?: number | undefined | null, rowOptionsJson?: string | undefined | null, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeBulk
+}
+
+export declare class NativeHub {
+  /**
+   * `on_done(batch)` runs on the JavaScript thread with the outcomes
+   * queued since the last batch.
+   */
+  constructor(onDone: (arg: string) => void)
+  /**
+   * Keeps the process alive while calls are pending (`true`), or lets it
+   * exit (`false`); `lib/client.js` says so when its count of pending
+   * calls leaves or reaches zero.
+   */
+  hold(pending: boolean): void
 }
 
 export declare class NativeSandbox {

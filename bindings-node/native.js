@@ -836,8 +836,9 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeBulk = nativeBinding.NativeBulk
-module.exports.NativeCall = nativeBinding.NativeCall
+module.exports.NativeCancel = nativeBinding.NativeCancel
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeHub = nativeBinding.NativeHub
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
 module.exports.checkOptions = nativeBinding.checkOptions
 module.exports.errorCodes = nativeBinding.errorCodes

@@ -4,6 +4,7 @@ const native = require('../native.js')
 const { translate, ValidationError, AbortedError, ConfigError } = require('./errors.js')
 const { BulkRun } = require('./bulk.js')
 const { rowOptions } = require('./rows.js')
+const { submit, errorOf } = require('./hub.js')
 
 // The core's nesting limit, to name the path of a value JSON.stringify
 // could not encode (a cycle, or nesting past V8's stack: ~10,000 levels).
@@ -112,8 +113,10 @@ function emitter(logger) {
   }
 }
 
-/** Runs a NativeCall, cancelled by `signal`; an aborted signal sends nothing. */
+/** Runs a native call, `start(cancel, hub, id)`, cancelled by `signal`; an
+ * aborted signal sends nothing. A call without a signal gets no NativeCancel. */
 async function runCall(start, signal) {
+  let cancel = null
   if (signal !== undefined && signal !== null) {
     if (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
       throw new ConfigError(`signal must be an AbortSignal, got ${typeof signal}`)
@@ -121,19 +124,14 @@ async function runCall(start, signal) {
     if (signal.aborted) {
       throw new AbortedError('not completed: aborted before anything was sent', { outcomeUnknown: false })
     }
+    cancel = new native.NativeCancel()
   }
-  let call
-  try {
-    call = start()
-  } catch (error) {
-    throw translate(error)
-  }
-  const onAbort = () => call.cancel()
+  const onAbort = () => cancel.cancel()
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
-    return await call.run()
+    return await submit((hub, id) => start(cancel, hub, id))
   } catch (error) {
-    throw translate(error)
+    throw errorOf(error)
   } finally {
     signal?.removeEventListener('abort', onAbort)
   }
@@ -174,8 +172,7 @@ class Client {
   async addCustomer(request, options) {
     const { timeoutMs, maxRetries, signal } = checkOptions('addCustomer()', options, CALL_OPTIONS)
     const text = encode(request)
-    const reply = await runCall(() => this.#native.addCustomer(text, timeoutMs ?? null, maxRetries ?? null), signal)
-    return JSON.parse(reply)
+    return runCall((cancel, hub, id) => this.#native.addCustomer(text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id), signal)
   }
 
   /**
@@ -192,11 +189,10 @@ class Client {
       })
     }
     const text = encode(request)
-    const reply = await runCall(
-      () => this.#native.updateCustomer(String(customerId), text, timeoutMs ?? null, maxRetries ?? null),
+    return runCall(
+      (cancel, hub, id) => this.#native.updateCustomer(String(customerId), text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id),
       signal,
     )
-    return JSON.parse(reply)
   }
 
   /**
@@ -217,8 +213,8 @@ class Client {
       phone: phone ?? null,
       email: email ?? null,
     })
-    const found = await runCall(() => this.#native.findCustomer(text, timeoutMs ?? null, maxRetries ?? null), signal)
-    return found == null ? null : JSON.parse(found)
+    const found = await runCall((cancel, hub, id) => this.#native.findCustomer(text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id), signal)
+    return found ?? null
   }
 
   /**

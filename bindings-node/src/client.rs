@@ -1,16 +1,16 @@
 //! `NativeClient`: the core client behind `lib/client.js`.
 
-use futures_util::FutureExt;
 use kapture_crm::bulk::BulkOptions;
 use kapture_crm::settings::{self, ClientSettings, Unit};
-use kapture_crm::{CancelToken, Client, ClientBuilder, Error, RequestOptions};
+use kapture_crm::{Client, ClientBuilder, Error, RequestOptions};
 use napi::bindgen_prelude::{FnArgs, Function};
 use napi_derive::napi;
 
 use crate::bulk::NativeBulk;
-use crate::call::NativeCall;
+use crate::cancel::NativeCancel;
 use crate::convert::request;
 use crate::error::to_napi;
+use crate::hub::NativeHub;
 
 /// Options of `new Client(...)`; every field optional, missing ones come
 /// from `KAPTURE_TOKEN`, `KAPTURE_SUBDOMAIN`, `KAPTURE_BASE_URL` or defaults.
@@ -85,32 +85,16 @@ fn per_call(timeout_ms: Option<f64>, max_retries: Option<f64>) -> napi::Result<R
     .map_err(|e| to_napi(&e))
 }
 
-/// A call of the core as a `NativeCall`: `options` with a fresh cancel
-/// token, the reply as JSON text.
-fn call<F>(options: napi::Result<RequestOptions>, work: F) -> napi::Result<NativeCall>
-where
-    F: FnOnce(
-        RequestOptions,
-    )
-        -> futures_util::future::BoxFuture<'static, Result<Option<serde_json::Value>, Error>>,
-{
-    let mut options = options?;
-    let cancel = CancelToken::new();
-    options.cancel = Some(cancel.clone());
-    let work = work(options);
-    Ok(NativeCall::new(
-        cancel,
-        async move {
-            match work.await {
-                Ok(Some(value)) => serde_json::to_string(&value)
-                    .map(Some)
-                    .map_err(|e| crate::error::internal(&e.to_string())),
-                Ok(None) => Ok(None),
-                Err(error) => Err(to_napi(&error)),
-            }
-        }
-        .boxed(),
-    ))
+/// The call's options: `timeoutMs`, `maxRetries`, and `cancel` when
+/// `lib/client.js` passed one (a call given an `AbortSignal`).
+fn call_options(
+    timeout_ms: Option<f64>,
+    max_retries: Option<f64>,
+    cancel: Option<&NativeCancel>,
+) -> napi::Result<RequestOptions> {
+    let mut options = per_call(timeout_ms, max_retries)?;
+    options.cancel = cancel.map(NativeCancel::token);
+    Ok(options)
 }
 
 #[napi]
@@ -161,68 +145,76 @@ impl NativeClient {
         self.client.config().endpoint.to_string()
     }
 
-    /// One add (request as JSON text); `run()` resolves with the reply as
-    /// JSON text.
+    /// One add (request as JSON text); its reply reaches `hub` as call `id`.
     #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // the call's, then where it reports
     pub fn add_customer(
         &self,
         request_json: String,
         timeout_ms: Option<f64>,
         max_retries: Option<f64>,
-    ) -> napi::Result<NativeCall> {
+        cancel: Option<&NativeCancel>,
+        hub: &NativeHub,
+        id: u32,
+    ) -> napi::Result<()> {
+        let options = call_options(timeout_ms, max_retries, cancel)?;
         let client = self.client.clone();
-        call(per_call(timeout_ms, max_retries), move |options| {
-            async move {
-                let request = request(&request_json)?;
-                let reply = client.add_customer_with(&request, &options).await?;
-                Ok(Some(reply.into_json().into()))
-            }
-            .boxed()
-        })
+        hub.spawn(id, async move {
+            let request = request(&request_json)?;
+            let reply = client.add_customer_with(&request, &options).await?;
+            Ok(Some(reply.into_json().into()))
+        });
+        Ok(())
     }
 
     /// Update Customer: the request (JSON text) with Kapture's customer id
-    /// set, validated by the update rules.
+    /// set, validated by the update rules; the reply reaches `hub` as `id`.
     #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // the call's, then where it reports
     pub fn update_customer(
         &self,
         customer_id: String,
         request_json: String,
         timeout_ms: Option<f64>,
         max_retries: Option<f64>,
-    ) -> napi::Result<NativeCall> {
+        cancel: Option<&NativeCancel>,
+        hub: &NativeHub,
+        id: u32,
+    ) -> napi::Result<()> {
+        let options = call_options(timeout_ms, max_retries, cancel)?;
         let client = self.client.clone();
-        call(per_call(timeout_ms, max_retries), move |options| {
-            async move {
-                let request = crate::convert::update(&request_json, &customer_id)?;
-                let reply = client
-                    .update_customer_with(&customer_id, &request, &options)
-                    .await?;
-                Ok(Some(reply.into_json().into()))
-            }
-            .boxed()
-        })
+        hub.spawn(id, async move {
+            let request = crate::convert::update(&request_json, &customer_id)?;
+            let reply = client
+                .update_customer_with(&customer_id, &request, &options)
+                .await?;
+            Ok(Some(reply.into_json().into()))
+        });
+        Ok(())
     }
 
     /// Get Customer: `{"customer_id", "phone", "email"}` (JSON text from
-    /// `lib/client.js`); `run()` resolves with the customer as JSON text, or
-    /// null when there is no such customer.
+    /// `lib/client.js`); the customer, or null when there is no such
+    /// customer, reaches `hub` as call `id`.
     #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // the call's, then where it reports
     pub fn find_customer(
         &self,
         lookup_json: String,
         timeout_ms: Option<f64>,
         max_retries: Option<f64>,
-    ) -> napi::Result<NativeCall> {
+        cancel: Option<&NativeCancel>,
+        hub: &NativeHub,
+        id: u32,
+    ) -> napi::Result<()> {
+        let options = call_options(timeout_ms, max_retries, cancel)?;
         let client = self.client.clone();
-        call(per_call(timeout_ms, max_retries), move |options| {
-            async move {
-                let lookup = crate::convert::lookup(&lookup_json)?;
-                let found = client.find_customer_with(&lookup, &options).await?;
-                Ok(found.map(|customer| customer.into_json().into()))
-            }
-            .boxed()
-        })
+        hub.spawn(id, async move {
+            let lookup = crate::convert::lookup(&lookup_json)?;
+            let found = client.find_customer_with(&lookup, &options).await?;
+            Ok(found.map(|customer| customer.into_json().into()))
+        });
+        Ok(())
     }
 
     /// A bulk run on the core's engine. `concurrency` and `rate` are

@@ -4,10 +4,11 @@
 //! never on the JS thread. The public API lives in `lib/*.js`.
 
 mod bulk;
-mod call;
+mod cancel;
 mod client;
 mod convert;
 mod error;
+mod hub;
 mod log;
 mod rows;
 mod sandbox;

@@ -1,0 +1,71 @@
+'use strict'
+// Where the native calls' outcomes come back (src/hub.rs says why): one hub
+// for this realm, made on the first call, and the promises of the calls in
+// flight by id. The hub keeps the process alive only while a call is
+// pending, as a pending request would.
+const native = require('../native.js')
+const { fromPayload, translate, InternalError } = require('./errors.js')
+
+const pending = new Map()
+let hub = null
+let nextId = 0
+
+/** Settles the calls of one batch: a JSON array of `id, ok, value` triples. */
+function onDone(batch) {
+  let items
+  try {
+    items = JSON.parse(batch)
+  } catch (error) {
+    // Not expected (the batch is serde's JSON); should it happen, no call
+    // is left waiting forever.
+    const failure = new InternalError(`kapture-crm internal error: unreadable outcomes: ${error.message}`, {
+      outcomeUnknown: true,
+    })
+    for (const call of pending.values()) call.reject(failure)
+    pending.clear()
+    items = []
+  }
+  for (let i = 0; i + 2 < items.length; i += 3) {
+    const call = pending.get(items[i])
+    if (call === undefined) continue
+    pending.delete(items[i])
+    if (items[i + 1] === 1) {
+      call.resolve(items[i + 2])
+    } else {
+      call.reject(new Refused(items[i + 2]))
+    }
+  }
+  if (pending.size === 0) hub.hold(false)
+}
+
+/** A call's error payload (`src/error.rs`), made into its class by the
+ * caller's `errorOf`, so that the error's stack shows the caller's code. */
+class Refused {
+  constructor(payload) {
+    this.payload = payload
+  }
+}
+
+/** The error a call rejected with, as this package's class. */
+function errorOf(rejection) {
+  if (!(rejection instanceof Refused)) return translate(rejection)
+  try {
+    return fromPayload(rejection.payload)
+  } catch (error) {
+    return new InternalError(`kapture-crm internal error: ${error.message}`, { outcomeUnknown: true })
+  }
+}
+
+/** Starts a native call, `start(hub, id)` (which throws what it refuses
+ * at once), and returns the promise of its outcome. */
+function submit(start) {
+  if (hub === null) hub = new native.NativeHub(onDone)
+  const id = nextId
+  nextId = (nextId + 1) >>> 0
+  start(hub, id)
+  const promise = new Promise((resolve, reject) => pending.set(id, { resolve, reject }))
+  if (pending.size === 1) hub.hold(true)
+  return promise
+}
+
+module.exports = { submit, errorOf }

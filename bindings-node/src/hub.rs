@@ -1,0 +1,148 @@
+//! `NativeHub`: how finished calls come back to JavaScript, many at a time.
+//!
+//! A napi `async fn` makes a promise and a threadsafe function for every
+//! call (a libuv handle opened and closed each time), spawns two tasks and
+//! wakes the JavaScript thread once per reply. With 64 calls in flight that
+//! was most of the binding's cost. Instead, one hub per JavaScript realm
+//! (`lib/client.js` makes it once): a call's task writes its outcome into
+//! the hub's queue and wakes JavaScript only if the queue was empty, and
+//! JavaScript takes every outcome queued by then as one JSON text, settling
+//! the promises it keeps by call id.
+
+use std::sync::{Arc, Mutex};
+
+use napi::Env;
+use napi::bindgen_prelude::Function;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use serde_json::Value;
+
+use futures_util::FutureExt;
+use kapture_crm::Error;
+
+use crate::error::payload;
+
+/// Calls JavaScript's `onDone(batch)`; weak (it does not keep the process
+/// alive) unless `hold(true)` said calls are pending.
+type Wake = ThreadsafeFunction<(), (), String, napi::Status, false, true>;
+
+struct Queue {
+    /// Outcomes not yet taken by JavaScript, each `id,ok,value` (JSON).
+    done: Mutex<Vec<String>>,
+}
+
+impl Queue {
+    /// Every queued outcome as one JSON array of `id, ok, value` triples.
+    fn take(&self) -> String {
+        let done = std::mem::take(&mut *self.lock());
+        let mut batch = String::with_capacity(2 + done.iter().map(|d| d.len() + 1).sum::<usize>());
+        batch.push('[');
+        for (i, entry) in done.iter().enumerate() {
+            if i > 0 {
+                batch.push(',');
+            }
+            batch.push_str(entry);
+        }
+        batch.push(']');
+        batch
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.done
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[napi]
+pub struct NativeHub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    queue: Arc<Queue>,
+    wake: Wake,
+}
+
+#[napi]
+impl NativeHub {
+    /// `on_done(batch)` runs on the JavaScript thread with the outcomes
+    /// queued since the last batch.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(on_done: Function<'_, String, ()>) -> napi::Result<Self> {
+        let queue = Arc::new(Queue {
+            done: Mutex::new(Vec::new()),
+        });
+        let taken = queue.clone();
+        let wake = on_done
+            .build_threadsafe_function::<()>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build_callback(move |_| Ok(taken.take()))?;
+        Ok(Self {
+            inner: Arc::new(Inner { queue, wake }),
+        })
+    }
+
+    /// Keeps the process alive while calls are pending (`true`), or lets it
+    /// exit (`false`); `lib/client.js` says so when its count of pending
+    /// calls leaves or reaches zero.
+    #[napi(catch_unwind)]
+    pub fn hold(&self, env: &Env, pending: bool) -> napi::Result<()> {
+        let raw = self.inner.wake.raw();
+        // SAFETY: `raw` is this hub's live threadsafe function (the hub owns
+        // it), and `env` is the realm that made it, on its own thread.
+        let status = unsafe {
+            if pending {
+                napi::sys::napi_ref_threadsafe_function(env.raw(), raw)
+            } else {
+                napi::sys::napi_unref_threadsafe_function(env.raw(), raw)
+            }
+        };
+        napi::check_status!(status, "hold({pending})")
+    }
+}
+
+impl NativeHub {
+    /// Runs `work` on the runtime; its outcome reaches JavaScript as call
+    /// `id`: the reply (JSON; null for a lookup that found nobody), or the
+    /// error's payload for `lib/errors.js`.
+    pub fn spawn<W>(&self, id: u32, work: W)
+    where
+        W: std::future::Future<Output = Result<Option<Value>, Error>> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        napi::bindgen_prelude::spawn(async move {
+            // A panic in the call is the core's internal error (its outcome
+            // unknown), not a promise left pending.
+            let outcome = std::panic::AssertUnwindSafe(work)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| Err(Error::from_panic(&*panic)));
+            let entry = match outcome.map(|reply| serde_json::to_string(&reply)) {
+                Ok(Ok(reply)) => format!("{id},1,{reply}"),
+                Err(error) => format!("{id},0,{}", payload(&error)),
+                // A JSON tree always serialises; should it not, the call
+                // still settles.
+                Ok(Err(e)) => format!(
+                    "{id},0,{}",
+                    payload(&Error::Internal {
+                        message: e.to_string(),
+                        outcome_unknown: true,
+                    })
+                ),
+            };
+            let was_empty = {
+                let mut done = inner.queue.lock();
+                done.push(entry);
+                done.len() == 1
+            };
+            // The first outcome of a batch wakes JavaScript; later ones are
+            // taken with it. A realm already gone (`Closing`) has no one to
+            // tell.
+            if was_empty {
+                inner.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            }
+        });
+    }
+}
