@@ -1,6 +1,10 @@
 //! Awaitables without blocking the event loop: work runs on the tokio
 //! runtime, and its result is handed to the asyncio loop that asked for it.
-//! Cancelling the asyncio future aborts the tokio task.
+//! Each comes with an `Abort` that stops the tokio task: the client's
+//! coroutines call it when their await is cancelled (an exception path, so
+//! a call that is not cancelled pays for no done-callback: asyncio would
+//! schedule and run one per call); the bulk run's awaitables abort from a
+//! done-callback (`abort_when_cancelled`).
 //!
 //! Results are not handed over one by one. A finished task puts its output
 //! in its loop's inbox, and only the first one into an empty inbox asks the
@@ -44,8 +48,12 @@ fn inboxes() -> MutexGuard<'static, Option<HashMap<usize, Inbox>>> {
 
 /// Runs `work` on the runtime and returns an asyncio future of the running
 /// loop that resolves with what `finish` makes of its output (called with
-/// the GIL held, on the loop's thread).
-pub fn spawn<'py, T, W, F>(py: Python<'py>, work: W, finish: F) -> PyResult<Bound<'py, PyAny>>
+/// the GIL held, on the loop's thread), and the `Abort` of the work.
+pub fn spawn<'py, T, W, F>(
+    py: Python<'py>,
+    work: W,
+    finish: F,
+) -> PyResult<(Bound<'py, PyAny>, Abort)>
 where
     T: Send + 'static,
     W: Future<Output = T> + Send + 'static,
@@ -69,11 +77,16 @@ where
         });
         deliver(key, loop_ref, future_ref, finish);
     });
-    let canceller = Canceller {
+    let abort = Abort {
         handle: Mutex::new(Some(task.abort_handle())),
     };
-    future.call_method1("add_done_callback", (canceller,))?;
-    Ok(future)
+    Ok((future, abort))
+}
+
+/// Aborts `abort`'s work when `future` is cancelled (a done-callback).
+pub fn abort_when_cancelled(future: &Bound<'_, PyAny>, abort: Abort) -> PyResult<()> {
+    future.call_method1("add_done_callback", (Canceller { abort },))?;
+    Ok(())
 }
 
 /// Puts an output in its loop's inbox; the first into an empty inbox
@@ -148,19 +161,33 @@ impl Drain {
     }
 }
 
-/// Done-callback of the asyncio future: aborts the task when cancelled.
+/// Stops a call's tokio task (nothing once it has finished). Calling it
+/// again does nothing.
+#[pyclass(frozen)]
+pub struct Abort {
+    handle: Mutex<Option<AbortHandle>>,
+}
+
+#[pymethods]
+impl Abort {
+    fn __call__(&self) {
+        if let Some(handle) = self.handle.lock().ok().and_then(|mut h| h.take()) {
+            handle.abort();
+        }
+    }
+}
+
+/// Done-callback of an asyncio future: aborts the task when cancelled.
 #[pyclass(frozen)]
 struct Canceller {
-    handle: Mutex<Option<AbortHandle>>,
+    abort: Abort,
 }
 
 #[pymethods]
 impl Canceller {
     fn __call__(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
-        if future.call_method0("cancelled")?.is_truthy()?
-            && let Some(handle) = self.handle.lock().ok().and_then(|mut h| h.take())
-        {
-            handle.abort();
+        if future.call_method0("cancelled")?.is_truthy()? {
+            self.abort.__call__();
         }
         Ok(())
     }

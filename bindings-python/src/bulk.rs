@@ -95,14 +95,17 @@ impl BulkRun {
     ) -> PyResult<Bound<'py, PyAny>> {
         let input = record(&self.records, input);
         let run = self.run.clone();
-        aio::spawn(
-            py,
-            async move { run.feed(input).await },
-            |py, fed| match fed {
-                Ok(_) => Ok(py.None()),
-                Err(error) => Err(exception(py, &error).unbind()),
-            },
-        )
+        let (future, abort) =
+            aio::spawn(
+                py,
+                async move { run.feed(input).await },
+                |py, fed| match fed {
+                    Ok(_) => Ok(py.None()),
+                    Err(error) => Err(exception(py, &error).unbind()),
+                },
+            )?;
+        aio::abort_when_cancelled(&future, abort)?;
+        Ok(future)
     }
 
     /// No more records: the outcomes end after the last one fed.
@@ -133,14 +136,17 @@ impl BulkRun {
     /// The next outcome as an awaitable (None after the last).
     fn next_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let run = self.run.clone();
-        aio::spawn(
-            py,
-            async move { run.next().await },
-            |py, next| match delivered(py, next) {
-                Ok(Some(tuple)) => Ok(tuple.into_any().unbind()),
-                Ok(None) => Ok(py.None()),
-                Err(error) => Err(error.into_value(py).into_any()),
-            },
-        )
+        let (future, abort) =
+            aio::spawn(
+                py,
+                async move { run.next().await },
+                |py, next| match delivered(py, next) {
+                    Ok(Some(tuple)) => Ok(tuple.into_any().unbind()),
+                    Ok(None) => Ok(py.None()),
+                    Err(error) => Err(error.into_value(py).into_any()),
+                },
+            )?;
+        aio::abort_when_cancelled(&future, abort)?;
+        Ok(future)
     }
 }

@@ -201,7 +201,8 @@ impl NativeClient {
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
 
-    /// The same, as an awaitable of the running asyncio loop.
+    /// The same, as an awaitable of the running asyncio loop and the
+    /// `Abort` to call if that await is cancelled.
     #[pyo3(signature = (request, *, timeout=None, max_retries=None))]
     fn add_customer_async<'py>(
         &self,
@@ -209,7 +210,7 @@ impl NativeClient {
         request: &Bound<'py, PyAny>,
         timeout: Option<f64>,
         max_retries: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
         let options = per_call(timeout, max_retries)?;
         let request = convert::request(request).into_py_result()?;
         let client = self.client(py)?;
@@ -238,7 +239,7 @@ impl NativeClient {
         Ok(convert::object_to_python(py, reply.as_json())?.into_any())
     }
 
-    /// The same, as an awaitable of the running asyncio loop.
+    /// The same, as an awaitable and its `Abort` (see `add_customer_async`).
     #[pyo3(signature = (customer_id, request, *, timeout=None, max_retries=None))]
     fn update_customer_async<'py>(
         &self,
@@ -247,7 +248,7 @@ impl NativeClient {
         request: &Bound<'py, PyAny>,
         timeout: Option<f64>,
         max_retries: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
         let options = per_call(timeout, max_retries)?;
         let id = convert::customer_id(customer_id).into_py_result()?;
         let request = convert::update(request, &id).into_py_result()?;
@@ -281,7 +282,7 @@ impl NativeClient {
         }
     }
 
-    /// The same, as an awaitable of the running asyncio loop.
+    /// The same, as an awaitable and its `Abort` (see `add_customer_async`).
     #[pyo3(signature = (customer_id=None, phone=None, email=None, *, timeout=None, max_retries=None))]
     fn find_customer_async<'py>(
         &self,
@@ -291,7 +292,7 @@ impl NativeClient {
         email: Option<String>,
         timeout: Option<f64>,
         max_retries: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
         let options = per_call(timeout, max_retries)?;
         let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
         let client = self.client(py)?;

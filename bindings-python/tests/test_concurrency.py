@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from typing import Any, List
@@ -126,3 +127,65 @@ def test_cancelling_an_await_does_not_break_the_client(scripted: Any) -> None:
     started = time.monotonic()
     assert asyncio.run(main())["status"] == "success"
     assert time.monotonic() - started < 5
+
+
+def _silent_server() -> "tuple[int, dict[str, Any]]":
+    """A server that reads one request and never answers; ``seen["closed"]``
+    is how long after the request the client closed the connection (None:
+    still open 5 s later)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    seen: "dict[str, Any]" = {}
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += conn.recv(65536)
+        seen["request"] = True
+        started = time.monotonic()
+        try:
+            while conn.recv(65536):
+                pass
+            seen["closed"] = time.monotonic() - started
+        except socket.timeout:
+            seen["closed"] = None
+        conn.close()
+        listener.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    seen["thread"] = thread
+    return listener.getsockname()[1], seen
+
+
+def test_cancelling_each_kind_of_await_stops_its_request() -> None:
+    # The request is dropped (its connection closed), not left running
+    # until its timeout: add, update and find alike.
+    for name in ("add", "update", "find"):
+        port, seen = _silent_server()
+
+        async def main() -> None:
+            client = kapture_crm.AsyncClient(token="t", base_url=f"http://127.0.0.1:{port}", max_retries=0)
+            call = {
+                "add": lambda: client.add_customer(MINIMAL),
+                "update": lambda: client.update_customer(42, {"customer_info": {"customer_name": "B"}}),
+                "find": lambda: client.find_customer(phone="9845012387"),
+            }[name]()
+            task = asyncio.ensure_future(call)
+            while "request" not in seen:
+                await asyncio.sleep(0.01)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            else:
+                raise AssertionError(f"{name}: not cancelled")
+
+        asyncio.run(main())
+        seen["thread"].join(10)
+        assert seen.get("closed") is not None, f"{name}: the request went on after its await was cancelled"
+        assert seen["closed"] < 3, (name, seen["closed"])

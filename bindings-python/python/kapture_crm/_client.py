@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from types import TracebackType
 from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, TypeVar, Union
@@ -174,9 +175,12 @@ class AsyncClient(_Base):
         """``Client.add_customer``, awaitable; cancelling the task cancels the
         request (``outcome_unknown`` if it had left: settle it with
         ``find_customer``)."""
-        return await self._native.add_customer_async(  # type: ignore[no-any-return]
-            request, timeout=timeout, max_retries=max_retries
-        )
+        future, abort = self._native.add_customer_async(request, timeout=timeout, max_retries=max_retries)
+        try:
+            return await future  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            abort()  # the request stops too (see _native's aio.rs)
+            raise
 
     async def update_customer(
         self,
@@ -187,9 +191,14 @@ class AsyncClient(_Base):
         max_retries: Optional[int] = None,
     ) -> AddCustomerResponse:
         """``Client.update_customer``, awaitable."""
-        return await self._native.update_customer_async(  # type: ignore[no-any-return]
+        future, abort = self._native.update_customer_async(
             customer_id, request, timeout=timeout, max_retries=max_retries
         )
+        try:
+            return await future  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            abort()
+            raise
 
     async def find_customer(
         self,
@@ -201,9 +210,14 @@ class AsyncClient(_Base):
         max_retries: Optional[int] = None,
     ) -> Optional[Customer]:
         """``Client.find_customer``, awaitable."""
-        return await self._native.find_customer_async(  # type: ignore[no-any-return]
+        future, abort = self._native.find_customer_async(
             customer_id, phone, email, timeout=timeout, max_retries=max_retries
         )
+        try:
+            return await future  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            abort()
+            raise
 
     def add_customers(
         self,

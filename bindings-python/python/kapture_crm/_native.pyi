@@ -2,7 +2,7 @@
 # around it; these types are what its wrappers rely on.
 # `python -m mypy.stubtest kapture_crm._native` (in the test command)
 # checks them against the built module.
-from typing import Any, Dict, List, Mapping, Optional, Tuple, final
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, final
 
 from typing_extensions import Self
 
@@ -33,13 +33,13 @@ class Client:
     ) -> Any: ...
     def add_customer_async(
         self, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None
-    ) -> Any: ...
+    ) -> Tuple[Any, Callable[[], None]]: ...
     def update_customer(
         self, customer_id: Any, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None
     ) -> Any: ...
     def update_customer_async(
         self, customer_id: Any, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None
-    ) -> Any: ...
+    ) -> Tuple[Any, Callable[[], None]]: ...
     def find_customer(
         self,
         customer_id: Any = None,
@@ -57,7 +57,7 @@ class Client:
         *,
         timeout: Optional[float] = None,
         max_retries: Optional[float] = None,
-    ) -> Any: ...
+    ) -> Tuple[Any, Callable[[], None]]: ...
     def with_options(self, *, timeout: Optional[float] = None, max_retries: Optional[float] = None) -> Client: ...
     def bulk(
         self,
