@@ -4,7 +4,7 @@
 //! call (a libuv handle opened and closed each time), spawns two tasks and
 //! wakes the JavaScript thread once per reply. With 64 calls in flight that
 //! was most of the binding's cost. Instead, one hub per JavaScript realm
-//! (`lib/client.js` makes it once): a call's task writes its outcome into
+//! (`lib/hub.js` makes it on the first call): a call's task writes its outcome into
 //! the hub's queue and wakes JavaScript only if the queue was empty, and
 //! JavaScript takes every outcome queued by then as one JSON text, settling
 //! the promises it keeps by call id.
