@@ -127,6 +127,39 @@ test('a call made in a worker thread settles in that worker, beside calls of the
   }
 })
 
+test('a worker terminated with calls in flight leaves the process and later calls sound', async () => {
+  const server = await scripted(step.success({ delayMs: 800 }))
+  try {
+    const worker = new Worker(
+      `
+      const { parentPort, workerData } = require('node:worker_threads')
+      const { Client } = require(workerData.pkg)
+      const client = new Client({ token: 't', baseUrl: workerData.url, maxRetries: 0 })
+      for (let i = 0; i < 5; i++) {
+        client.addCustomer({ customer_info: { customer_name: 'W', email_id: 'a@b.co' } }).catch(() => {})
+      }
+      parentPort.postMessage('sent')
+      `,
+      { eval: true, workerData: { pkg: PACKAGE, url: server.url } },
+    )
+    await new Promise((resolve) => worker.once('message', resolve))
+    // Terminated while all five are at the server, waiting for their replies.
+    for (let waited = 0; server.count < 5 && waited < 10000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    assert.equal(server.count, 5)
+    await worker.terminate()
+    // The worker's calls finish after its realm is gone: their outcomes
+    // have nowhere to go, and must not take the process down.
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const reply = await server.client({ maxRetries: 0 }).addCustomer(MINIMAL)
+    assert.equal(reply.customer.customer_id, 191690263)
+    assert.equal(server.count, 6)
+  } finally {
+    await server.close()
+  }
+})
+
 test("a failed call's error is its class, with the caller's function in its stack", async () => {
   const client = new Client({ token: TOKEN, baseUrl: 'http://127.0.0.1:9', maxRetries: 0 })
   async function placeTheOrder() {
