@@ -80,7 +80,7 @@ export declare class NativeHub {
   constructor(onDone: (arg: string) => void)
   /**
    * Keeps the process alive while calls are pending (`true`), or lets it
-   * exit (`false`); `lib/client.js` says so when its count of pending
+   * exit (`false`); `lib/hub.js` says so when its count of pending
    * calls leaves or reaches zero.
    */
   hold(pending: boolean): void

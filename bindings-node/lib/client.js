@@ -129,7 +129,7 @@ async function runCall(start, signal) {
   const onAbort = () => cancel.cancel()
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
-    return await submit((hub, id) => start(cancel, hub, id))
+    return await submit(start, cancel)
   } catch (error) {
     throw errorOf(error)
   } finally {

@@ -48,21 +48,16 @@ class Refused {
 
 /** The error a call rejected with, as this package's class. */
 function errorOf(rejection) {
-  if (!(rejection instanceof Refused)) return translate(rejection)
-  try {
-    return fromPayload(rejection.payload)
-  } catch (error) {
-    return new InternalError(`kapture-crm internal error: ${error.message}`, { outcomeUnknown: true })
-  }
+  return rejection instanceof Refused ? fromPayload(rejection.payload) : translate(rejection)
 }
 
-/** Starts a native call, `start(hub, id)` (which throws what it refuses
- * at once), and returns the promise of its outcome. */
-function submit(start) {
+/** Starts a native call, `start(cancel, hub, id)` (which throws what it
+ * refuses at once), and returns the promise of its outcome. */
+function submit(start, cancel) {
   if (hub === null) hub = new native.NativeHub(onDone)
   const id = nextId
   nextId = (nextId + 1) >>> 0
-  start(hub, id)
+  start(cancel, hub, id)
   const promise = new Promise((resolve, reject) => pending.set(id, { resolve, reject }))
   if (pending.size === 1) hub.hold(true)
   return promise

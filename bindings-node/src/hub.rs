@@ -85,7 +85,7 @@ impl NativeHub {
     }
 
     /// Keeps the process alive while calls are pending (`true`), or lets it
-    /// exit (`false`); `lib/client.js` says so when its count of pending
+    /// exit (`false`); `lib/hub.js` says so when its count of pending
     /// calls leaves or reaches zero.
     #[napi(catch_unwind)]
     pub fn hold(&self, env: &Env, pending: bool) -> napi::Result<()> {
