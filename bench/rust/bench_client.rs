@@ -8,6 +8,7 @@
 //! converts, validates and serialises it afresh (`Value` -> validated
 //! request -> wire bytes). Before run 20261129T220648Z each call also parsed
 //! the body's text, work no peer row does (~9% of a sequential call's CPU).
+//! The `rust/micro-*` rows are criterion benchmarks: core/benches/codec.rs.
 
 use std::time::Instant;
 
@@ -37,49 +38,6 @@ fn peak_rss_mb() -> f64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| (kb / 1024.0 * 10.0).round() / 10.0)
-}
-
-/// The core's per-call work without I/O, in microseconds a call:
-/// `micro-from-value` (untyped JSON, a `serde_json::Value` as
-/// `add_customer_json` takes it -> validated request -> wire bytes),
-/// `micro-request` (the same from the JSON text, parse included) and
-/// `micro-reply` (reply bytes -> parsed reply, as the client reads every
-/// reply).
-fn micro(row: &str, text: &str) -> Option<Value> {
-    const N: usize = 50_000;
-    let reply = format!(
-        "200\n{}",
-        include_str!("../../tests/fixtures/vendor_response.json")
-    );
-    let parsed: Value = serde_json::from_str(text).unwrap_or_default();
-    let once = |row: &str| match row {
-        "micro-from-value" => {
-            let request = AddCustomerRequest::from_json(&parsed).ok();
-            serde_json::to_vec(&request).map(|v| v.len()).unwrap_or(0)
-        }
-        "micro-request" => {
-            let request = AddCustomerRequest::from_json_str(text).ok();
-            serde_json::to_vec(&request).map(|v| v.len()).unwrap_or(0)
-        }
-        _ => {
-            kapture_crm::fuzzing::reply(reply.as_bytes());
-            0
-        }
-    };
-    if !row.starts_with("micro-") {
-        return None;
-    }
-    for _ in 0..N / 10 {
-        std::hint::black_box(once(row));
-    }
-    let started = Instant::now();
-    for _ in 0..N {
-        std::hint::black_box(once(row));
-    }
-    let us = started.elapsed().as_secs_f64() * 1e6 / N as f64;
-    Some(
-        json!({"row": format!("rust/{row}"), "kind": "micro", "us_per_call": (us * 100.0).round() / 100.0}),
-    )
 }
 
 /// `calls` calls of `call`, one at a time: mean, p50, p99.
@@ -115,10 +73,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let text = std::fs::read_to_string(body_file)?;
     let (warmup, seq_calls, par_calls) = (scaled(200), scaled(2000), scaled(20000));
-    if let Some(result) = micro(row, &text) {
-        println!("{result}");
-        return Ok(());
-    }
     if row == "seq-blocking" {
         // The Rust sync API: each call driven on this thread (no hop).
         let client = kapture_crm::blocking::Client::new(
