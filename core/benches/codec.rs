@@ -25,7 +25,7 @@ const BODY: &str = include_str!("../../tests/fixtures/vendor_request.json");
 const REPLY: &str = include_str!("../../tests/fixtures/vendor_response.json");
 
 /// The request's wire bytes, or nothing when it does not validate (the
-/// vendor's example always does; `main` checks it once).
+/// vendor's example always does; `codec` checks it once).
 fn wire(request: Option<AddCustomerRequest>) -> usize {
     request
         .and_then(|r| serde_json::to_vec(&r).ok())
