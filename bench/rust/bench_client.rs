@@ -1,6 +1,6 @@
 //! The Rust core's benchmark rows (bench/run): `bench_client ROW URL TOKEN
 //! BODY_FILE` prints one JSON line. `seq`: `add_customer_json` one call at a
-//! time on a multi-threaded runtime; `seq-blocking`: the same through
+//! time on a single-threaded runtime; `seq-blocking`: the same through
 //! `blocking::Client` (driven on the calling thread); `bulk64`: the bulk
 //! engine, 64 in flight; `join64`: 64 tasks each calling
 //! `add_customer_json`. The body is held as untyped JSON (a `Value`, as the
@@ -93,7 +93,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{result}");
         return Ok(());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // Single-threaded, as the bindings' shared runtime is
+    // (`kapture_crm::runtime`): on this kind of machine it runs the core
+    // faster than a multi-threaded one (20 us of CPU a call at 64 in flight
+    // instead of 32; bench/RESULTS.md), so these rows stay the ceiling.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let client = Client::builder()

@@ -1,5 +1,6 @@
 'use strict'
-const { translate, fromPayload, ValidationError, AbortedError } = require('./errors.js')
+const { fromPayload, ValidationError, AbortedError } = require('./errors.js')
+const { submit, errorOf } = require('./hub.js')
 
 /**
  * One bulk run: feeds records to the Rust engine while it has room and hands
@@ -51,7 +52,13 @@ class BulkRun {
           // Fed as a value the engine refuses, so it keeps its place.
           text = JSON.stringify(`unencodable record: ${error.message}`)
         }
-        if (!this.#run.tryFeed(text)) await this.#run.feed(text)
+        if (!this.#run.tryFeed(text)) {
+          try {
+            await submit((_cancel, hub, id) => this.#run.feed(text, hub, id), null)
+          } catch (error) {
+            throw errorOf(error)
+          }
+        }
         this.#fed += 1
       }
     } catch (error) {
@@ -108,14 +115,14 @@ class BulkRun {
 
   async *#results() {
     for (;;) {
-      let text
+      let items
       try {
-        // Every outcome already there in one crossing (at most 256).
-        text = await this.#run.nextBatch(256)
+        // Every outcome already there in one crossing (at most 256), parsed
+        // with the hub's batch.
+        items = await submit((_cancel, hub, id) => this.#run.nextBatch(256, hub, id), null)
       } catch (error) {
-        throw translate(error)
+        throw errorOf(error)
       }
-      const items = JSON.parse(text)
       if (items.length === 0) break
       for (const item of items) {
         const result = item.ok

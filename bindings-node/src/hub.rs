@@ -104,45 +104,64 @@ impl NativeHub {
 }
 
 impl NativeHub {
-    /// Runs `work` on the runtime; its outcome reaches JavaScript as call
-    /// `id`: the reply (JSON; null for a lookup that found nobody), or the
-    /// error's payload for `lib/errors.js`.
+    /// Runs `work` on the core's shared runtime (`kapture_crm::runtime`);
+    /// its outcome reaches JavaScript as call `id`: the reply (JSON; null
+    /// for a lookup that found nobody), or the error's payload for
+    /// `lib/errors.js`.
     pub fn spawn<W>(&self, id: u32, work: W)
     where
         W: std::future::Future<Output = Result<Option<Value>, Error>> + Send + 'static,
     {
+        self.spawn_json(id, async move {
+            let reply = work.await?;
+            // A JSON tree always serialises; should it not, the call still
+            // settles.
+            serde_json::to_string(&reply).map_err(|e| Error::Internal {
+                message: e.to_string(),
+                outcome_unknown: true,
+            })
+        });
+    }
+
+    /// [`spawn`](Self::spawn) for work whose value is already JSON text.
+    pub fn spawn_json<W>(&self, id: u32, work: W)
+    where
+        W: std::future::Future<Output = Result<String, Error>> + Send + 'static,
+    {
         let inner = self.inner.clone();
-        napi::bindgen_prelude::spawn(async move {
+        let task = async move {
             // A panic in the call is the core's internal error (its outcome
             // unknown), not a promise left pending.
             let outcome = std::panic::AssertUnwindSafe(work)
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|panic| Err(Error::from_panic(&*panic)));
-            let entry = match outcome.map(|reply| serde_json::to_string(&reply)) {
-                Ok(Ok(reply)) => format!("{id},1,{reply}"),
-                Err(error) => format!("{id},0,{}", payload(&error)),
-                // A JSON tree always serialises; should it not, the call
-                // still settles.
-                Ok(Err(e)) => format!(
-                    "{id},0,{}",
-                    payload(&Error::Internal {
-                        message: e.to_string(),
-                        outcome_unknown: true,
-                    })
-                ),
-            };
-            let was_empty = {
-                let mut done = inner.queue.lock();
-                done.push(entry);
-                done.len() == 1
-            };
-            // The first outcome of a batch wakes JavaScript; later ones are
-            // taken with it. A realm already gone (`Closing`) has no one to
-            // tell.
-            if was_empty {
-                inner.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
-            }
-        });
+            inner.settle(id, outcome);
+        };
+        match kapture_crm::runtime::shared() {
+            Ok(runtime) => drop(runtime.spawn(task)),
+            // No runtime, no call: it settles with the reason at once.
+            Err(error) => self.inner.settle(id, Err(error)),
+        }
+    }
+}
+
+impl Inner {
+    /// Queues call `id`'s outcome; the first of a batch wakes JavaScript,
+    /// later ones are taken with it. A realm already gone (`Closing`) has
+    /// no one to tell.
+    fn settle(&self, id: u32, outcome: Result<String, Error>) {
+        let entry = match outcome {
+            Ok(json) => format!("{id},1,{json}"),
+            Err(error) => format!("{id},0,{}", payload(&error)),
+        };
+        let was_empty = {
+            let mut done = self.queue.lock();
+            done.push(entry);
+            done.len() == 1
+        };
+        if was_empty {
+            self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        }
     }
 }

@@ -10,9 +10,10 @@
 //! in its loop's inbox, and only the first one into an empty inbox asks the
 //! loop (`call_soon_threadsafe`) to drain it; the drain runs on the loop's
 //! own thread, which holds the GIL anyway, and turns every output waiting
-//! into Python values there. So the runtime's threads take the GIL once per
-//! batch instead of once per call (each take could wait a whole switch
-//! interval while the loop runs Python), and the loop wakes once per batch.
+//! into Python values there. So the GIL is taken once per batch instead of
+//! once per call (each take could wait a whole switch interval while the
+//! loop runs Python), never on the runtime's one thread (a blocking-pool
+//! thread asks the loop), and the loop wakes once per batch.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -23,8 +24,7 @@ use futures_util::FutureExt;
 use pyo3::prelude::*;
 use tokio::task::AbortHandle;
 
-use crate::error::from_panic;
-use crate::runtime::runtime;
+use crate::error::{from_panic, to_pyerr};
 
 /// What a finished task hands back: a value, or an exception instance.
 pub type Delivery = Result<Py<PyAny>, Py<PyAny>>;
@@ -67,7 +67,8 @@ where
     let future = event_loop.call_method0("create_future")?;
     let key = event_loop.as_ptr() as usize;
     let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
-    let task = runtime()?.spawn(async move {
+    let runtime = kapture_crm::runtime::shared().map_err(to_pyerr)?;
+    let task = runtime.spawn(async move {
         // A panic must reach Python as an exception, not leave the future
         // pending forever.
         let output = AssertUnwindSafe(work).catch_unwind().await;
@@ -107,8 +108,20 @@ fn deliver(key: usize, event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish)
             },
         );
     }
-    // Outside the lock: taking the GIL while holding it could deadlock with
-    // a drain that holds the GIL and waits for the lock.
+    // Not on the runtime's one thread, which would stop every call in
+    // flight while it waits for the GIL (up to a switch interval while the
+    // loop runs Python): on a thread of the blocking pool. And outside the
+    // lock: taking the GIL while holding it could deadlock with a drain
+    // that holds the GIL and waits for the lock.
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => drop(runtime.spawn_blocking(move || schedule_drain(key))),
+        // Not expected (outputs are delivered by the runtime's tasks).
+        Err(_) => schedule_drain(key),
+    }
+}
+
+/// Asks `key`'s loop to run the drain (unless it ran already).
+fn schedule_drain(key: usize) {
     Python::attach(|py| {
         let scheduled = (|| -> PyResult<()> {
             let event_loop = match inboxes().as_ref().and_then(|m| m.get(&key)) {

@@ -16,7 +16,6 @@ use crate::aio;
 use crate::convert;
 use crate::error::{exception, to_pyerr};
 use crate::rows::record;
-use crate::runtime::runtime;
 use kapture_crm::rows::Records;
 
 #[pyclass(frozen, module = "kapture_crm._native")]
@@ -28,7 +27,9 @@ pub struct BulkRun {
 impl BulkRun {
     pub fn start(client: Client, options: BulkOptions, records: Records) -> PyResult<Self> {
         let (run, engine) = Run::start(&client, options, None).map_err(to_pyerr)?;
-        runtime()?.spawn(engine);
+        kapture_crm::runtime::shared()
+            .map_err(to_pyerr)?
+            .spawn(engine);
         Ok(Self { run, records })
     }
 }
@@ -123,7 +124,7 @@ impl BulkRun {
     /// every record it still owed).
     fn next_blocking<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let run = self.run.clone();
-        let runtime = runtime()?;
+        let runtime = kapture_crm::runtime::shared().map_err(to_pyerr)?;
         let next = py.detach(|| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 runtime.block_on(run.next())

@@ -9,7 +9,6 @@ mod convert;
 mod error;
 mod log;
 mod rows;
-mod runtime;
 mod sandbox;
 mod typed;
 

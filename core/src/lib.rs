@@ -18,6 +18,7 @@ pub mod parse;
 pub mod response;
 pub mod retry;
 pub mod rows;
+pub mod runtime;
 pub mod settings;
 mod suggest;
 mod tls;

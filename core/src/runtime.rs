@@ -1,0 +1,144 @@
+//! The runtime the bindings run their calls on: one single-threaded tokio
+//! runtime per process, driven by one thread of its own (`kapture-crm-io`),
+//! built on first use and built afresh in a forked child.
+//!
+//! Why one thread. On a multi-threaded runtime every reply crossed between
+//! its workers as well as to the caller's thread, and the workers slept and
+//! woke in turn: with 64 calls in flight against a server on the same two
+//! cores, a third of the client's CPU went to those wake-ups (bench/RESULTS.md,
+//! "What changed on 2026-12-04": the Python and Node rows ran 10-40% more
+//! calls a second on this runtime, on less CPU). The I/O of a call is a few
+//! microseconds of work; one thread carries thousands of calls a second.
+//! Nothing blocking may run on it: work that waits (Python's GIL, say) goes
+//! to [`tokio::task::spawn_blocking`].
+//!
+//! A Rust program brings its own runtime and never needs this; the
+//! synchronous [`crate::blocking::Client`] drives its calls on the caller's
+//! thread instead.
+//!
+//! Fork: a child inherits the parent's memory but none of its threads, so
+//! the parent's runtime has no driver there and anything given to it would
+//! hang. A `pthread_atfork` child hook forgets it (leaking it on purpose:
+//! dropping it would wait for a thread that does not exist and close
+//! sockets the parent still uses) and the next call builds a fresh one. Only
+//! atomics are touched in the hook, as fork's rules require.
+
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+
+use tokio::runtime::Runtime;
+
+use crate::error::Error;
+
+static RUNTIME: AtomicPtr<Runtime> = AtomicPtr::new(ptr::null_mut());
+static BUILDING: AtomicBool = AtomicBool::new(false);
+
+/// The name of the thread that drives the runtime.
+pub const THREAD_NAME: &str = "kapture-crm-io";
+
+#[cfg(unix)]
+extern "C" fn forget_in_child() {
+    RUNTIME.store(ptr::null_mut(), Ordering::SeqCst);
+    BUILDING.store(false, Ordering::SeqCst);
+}
+
+/// The process's shared runtime; [`Runtime::spawn`] on it from any thread.
+/// Do not call `block_on` on it from an async context.
+pub fn shared() -> Result<&'static Runtime, Error> {
+    #[cfg(unix)]
+    {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            // SAFETY: registers a plain function that only stores to atomics.
+            unsafe {
+                libc::pthread_atfork(None, None, Some(forget_in_child));
+            }
+        });
+    }
+    loop {
+        let current = RUNTIME.load(Ordering::Acquire);
+        if !current.is_null() {
+            // SAFETY: a published runtime is never freed (see module docs).
+            return Ok(unsafe { &*current });
+        }
+        if BUILDING
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            let built = build();
+            let runtime = match built {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    BUILDING.store(false, Ordering::Release);
+                    return Err(error);
+                }
+            };
+            RUNTIME.store(ptr::from_ref(runtime).cast_mut(), Ordering::Release);
+            BUILDING.store(false, Ordering::Release);
+            return Ok(runtime);
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// A single-threaded runtime, leaked, and the thread that drives it.
+fn build() -> Result<&'static Runtime, Error> {
+    let cannot = |e: std::io::Error| Error::Config(format!("cannot start the I/O runtime: {e}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .thread_name(THREAD_NAME)
+        .enable_all()
+        .build()
+        .map_err(cannot)?;
+    // Never freed: the driver thread holds it until the process ends, and a
+    // forked child must not drop its copy (module docs).
+    let runtime: &'static Runtime = Box::leak(Box::new(runtime));
+    std::thread::Builder::new()
+        .name(THREAD_NAME.into())
+        // Only `Runtime::block_on` drives a single-threaded runtime's I/O
+        // and timers; this thread does nothing else. (Another thread's
+        // `block_on` may drive it too while this one has not started yet.)
+        .spawn(move || runtime.block_on(std::future::pending::<()>()))
+        .map_err(cannot)?;
+    Ok(runtime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_runtime_runs_tasks_spawned_from_other_threads() {
+        let runtime = shared().expect("runtime");
+        assert!(std::ptr::eq(runtime, shared().expect("runtime again")));
+        let threads: Vec<_> = (0..4)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    let (tx, rx) = std::sync::mpsc::channel();
+                    shared().expect("runtime").spawn(async move {
+                        // A timer and a socket: both drivers are driven.
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await;
+                        let _ = tx.send((i, listener.is_ok()));
+                    });
+                    rx.recv_timeout(std::time::Duration::from_secs(10))
+                })
+            })
+            .collect();
+        for (i, thread) in threads.into_iter().enumerate() {
+            let (index, bound) = thread.join().expect("thread").expect("task ran");
+            assert_eq!(index, i);
+            assert!(bound);
+        }
+    }
+
+    #[test]
+    fn block_on_from_another_thread_completes_while_the_driver_runs() {
+        let runtime = shared().expect("runtime");
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        runtime.spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let _ = tx.send(7);
+        });
+        assert_eq!(runtime.block_on(rx).ok(), Some(7));
+    }
+}
