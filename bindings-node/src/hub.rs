@@ -104,7 +104,7 @@ impl NativeHub {
 }
 
 impl NativeHub {
-    /// Runs `work` on the core's shared runtime (`kapture_crm::runtime`);
+    /// Runs `work` on the core's shared runtime (`kapture_crm::runtime::spawn`);
     /// its outcome reaches JavaScript as call `id`: the reply (JSON; null
     /// for a lookup that found nobody), or the error's payload for
     /// `lib/errors.js`.
@@ -138,10 +138,9 @@ impl NativeHub {
                 .unwrap_or_else(|panic| Err(Error::from_panic(&*panic)));
             inner.settle(id, outcome);
         };
-        match kapture_crm::runtime::shared() {
-            Ok(runtime) => drop(runtime.spawn(task)),
+        if let Err(error) = kapture_crm::runtime::spawn(task) {
             // No runtime, no call: it settles with the reason at once.
-            Err(error) => self.inner.settle(id, Err(error)),
+            self.inner.settle(id, Err(error));
         }
     }
 }

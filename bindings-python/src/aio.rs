@@ -1,6 +1,7 @@
-//! Awaitables without blocking the event loop: work runs on the tokio
-//! runtime, and its result is handed to the asyncio loop that asked for it.
-//! Each comes with an `Abort` that stops the tokio task: the client's
+//! Awaitables without blocking the event loop: work runs on the core's
+//! shared runtime (`kapture_crm::runtime::spawn`), and its result is handed
+//! to the asyncio loop that asked for it.
+//! Each comes with an `Abort` that stops the task: the client's
 //! coroutines call it when their await is cancelled (an exception path, so
 //! a call that is not cancelled pays for no done-callback: asyncio would
 //! schedule and run one per call); the bulk run's awaitables abort from a
@@ -22,7 +23,6 @@ use std::sync::{Mutex, MutexGuard};
 
 use futures_util::FutureExt;
 use pyo3::prelude::*;
-use tokio::task::AbortHandle;
 
 use crate::error::{from_panic, to_pyerr};
 
@@ -67,8 +67,7 @@ where
     let future = event_loop.call_method0("create_future")?;
     let key = event_loop.as_ptr() as usize;
     let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
-    let runtime = kapture_crm::runtime::shared().map_err(to_pyerr)?;
-    let task = runtime.spawn(async move {
+    let abort = kapture_crm::runtime::spawn(async move {
         // A panic must reach Python as an exception, not leave the future
         // pending forever.
         let output = AssertUnwindSafe(work).catch_unwind().await;
@@ -77,11 +76,9 @@ where
             Err(payload) => Err(from_panic(py, &*payload).unbind()),
         });
         deliver(key, loop_ref, future_ref, finish);
-    });
-    let abort = Abort {
-        handle: Mutex::new(Some(task.abort_handle())),
-    };
-    Ok((future, abort))
+    })
+    .map_err(to_pyerr)?;
+    Ok((future, Abort { handle: abort }))
 }
 
 /// Aborts `abort`'s work when `future` is cancelled (a done-callback).
@@ -174,19 +171,17 @@ impl Drain {
     }
 }
 
-/// Stops a call's tokio task (nothing once it has finished). Calling it
-/// again does nothing.
+/// Stops a call's task (nothing once it has finished). Calling it again
+/// does nothing.
 #[pyclass(frozen)]
 pub struct Abort {
-    handle: Mutex<Option<AbortHandle>>,
+    handle: kapture_crm::runtime::Abort,
 }
 
 #[pymethods]
 impl Abort {
     fn __call__(&self) {
-        if let Some(handle) = self.handle.lock().ok().and_then(|mut h| h.take()) {
-            handle.abort();
-        }
+        self.handle.abort();
     }
 }
 

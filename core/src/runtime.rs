@@ -23,14 +23,27 @@
 //! sockets the parent still uses) and the next call builds a fresh one. Only
 //! atomics are touched in the hook, as fork's rules require.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
+use futures_util::future::{AbortHandle, Abortable};
 use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
 
 use crate::error::Error;
 
-static RUNTIME: AtomicPtr<Runtime> = AtomicPtr::new(ptr::null_mut());
+/// A call handed to the runtime by [`spawn`].
+type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The runtime and the way in for [`spawn`]'s calls.
+struct Shared {
+    runtime: Runtime,
+    submit: mpsc::UnboundedSender<Job>,
+}
+
+static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
 static BUILDING: AtomicBool = AtomicBool::new(false);
 
 /// The name of the thread that drives the runtime.
@@ -38,13 +51,53 @@ pub const THREAD_NAME: &str = "kapture-crm-io";
 
 #[cfg(unix)]
 extern "C" fn forget_in_child() {
-    RUNTIME.store(ptr::null_mut(), Ordering::SeqCst);
+    SHARED.store(ptr::null_mut(), Ordering::SeqCst);
     BUILDING.store(false, Ordering::SeqCst);
 }
 
-/// The process's shared runtime; [`Runtime::spawn`] on it from any thread.
-/// Do not call `block_on` on it from an async context.
+/// The process's shared runtime. Use [`spawn`] for calls; this is for a
+/// long-lived task, or for `block_on` from a thread that is not async.
 pub fn shared() -> Result<&'static Runtime, Error> {
+    state().map(|state| &state.runtime)
+}
+
+/// Stops a call given to [`spawn`]: it is dropped where it waits (nothing
+/// once it has finished). Calling it again does nothing.
+#[derive(Debug, Clone)]
+pub struct Abort(AbortHandle);
+
+impl Abort {
+    pub fn abort(&self) {
+        self.0.abort();
+    }
+}
+
+/// Runs `work` on the shared runtime.
+///
+/// Calls are handed over in batches: they queue for one task on the
+/// runtime that spawns each there. Handing a task to a single-threaded
+/// runtime from another thread writes to its wake-up descriptor every
+/// time, a system call per call and, when the thread sleeps, a wake-up;
+/// through the queue, only the first call of a batch wakes it, and the
+/// calls made while it is awake cost a push.
+pub fn spawn<F>(work: F) -> Result<Abort, Error>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let state = state()?;
+    let (handle, registration) = AbortHandle::new_pair();
+    let job: Job = Box::pin(async move {
+        // `Err(Aborted)`: stopped, and nobody waits for it.
+        let _ = Abortable::new(work, registration).await;
+    });
+    state
+        .submit
+        .send(job)
+        .map_err(|_| Error::Config("the I/O runtime has stopped".into()))?;
+    Ok(Abort(handle))
+}
+
+fn state() -> Result<&'static Shared, Error> {
     #[cfg(unix)]
     {
         static HOOK: std::sync::Once = std::sync::Once::new();
@@ -56,9 +109,9 @@ pub fn shared() -> Result<&'static Runtime, Error> {
         });
     }
     loop {
-        let current = RUNTIME.load(Ordering::Acquire);
+        let current = SHARED.load(Ordering::Acquire);
         if !current.is_null() {
-            // SAFETY: a published runtime is never freed (see module docs).
+            // SAFETY: a published state is never freed (see module docs).
             return Ok(unsafe { &*current });
         }
         if BUILDING
@@ -66,40 +119,49 @@ pub fn shared() -> Result<&'static Runtime, Error> {
             .is_ok()
         {
             let built = build();
-            let runtime = match built {
-                Ok(runtime) => runtime,
+            let state = match built {
+                Ok(state) => state,
                 Err(error) => {
                     BUILDING.store(false, Ordering::Release);
                     return Err(error);
                 }
             };
-            RUNTIME.store(ptr::from_ref(runtime).cast_mut(), Ordering::Release);
+            SHARED.store(ptr::from_ref(state).cast_mut(), Ordering::Release);
             BUILDING.store(false, Ordering::Release);
-            return Ok(runtime);
+            return Ok(state);
         }
         std::thread::yield_now();
     }
 }
 
-/// A single-threaded runtime, leaked, and the thread that drives it.
-fn build() -> Result<&'static Runtime, Error> {
+/// A single-threaded runtime, leaked, the thread that drives it and the
+/// task that spawns what [`spawn`] queues.
+fn build() -> Result<&'static Shared, Error> {
     let cannot = |e: std::io::Error| Error::Config(format!("cannot start the I/O runtime: {e}"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .thread_name(THREAD_NAME)
         .enable_all()
         .build()
         .map_err(cannot)?;
+    let (submit, mut submitted) = mpsc::unbounded_channel::<Job>();
+    runtime.spawn(async move {
+        // `recv` takes what is queued without waiting; it waits (and the
+        // next `send` wakes it) only when the queue is empty.
+        while let Some(job) = submitted.recv().await {
+            tokio::spawn(job);
+        }
+    });
     // Never freed: the driver thread holds it until the process ends, and a
     // forked child must not drop its copy (module docs).
-    let runtime: &'static Runtime = Box::leak(Box::new(runtime));
+    let state: &'static Shared = Box::leak(Box::new(Shared { runtime, submit }));
     std::thread::Builder::new()
         .name(THREAD_NAME.into())
         // Only `Runtime::block_on` drives a single-threaded runtime's I/O
         // and timers; this thread does nothing else. (Another thread's
         // `block_on` may drive it too while this one has not started yet.)
-        .spawn(move || runtime.block_on(std::future::pending::<()>()))
+        .spawn(move || state.runtime.block_on(std::future::pending::<()>()))
         .map_err(cannot)?;
-    Ok(runtime)
+    Ok(state)
 }
 
 #[cfg(test)]
@@ -140,5 +202,41 @@ mod tests {
             let _ = tx.send(7);
         });
         assert_eq!(runtime.block_on(rx).ok(), Some(7));
+    }
+
+    #[test]
+    fn spawned_calls_run_in_order_of_submission_and_an_aborted_one_does_not_finish() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let waiting = {
+            let tx = tx.clone();
+            spawn(async move {
+                let _ = released.await;
+                let _ = tx.send(usize::MAX);
+            })
+            .expect("spawn")
+        };
+        for i in 0..100 {
+            let tx = tx.clone();
+            spawn(async move {
+                let _ = tx.send(i);
+            })
+            .expect("spawn");
+        }
+        let mut got = Vec::new();
+        while got.len() < 100 {
+            got.push(
+                rx.recv_timeout(std::time::Duration::from_secs(10))
+                    .expect("every call ran"),
+            );
+        }
+        assert_eq!(got, (0..100).collect::<Vec<usize>>());
+        waiting.abort();
+        waiting.abort();
+        let _ = release.send(());
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(200))
+                .is_err()
+        );
     }
 }
