@@ -12,11 +12,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class NativeBulk {
   /** Feeds a record (JSON text) if there is room now; false otherwise. */
   tryFeed(recordJson: string): boolean
-  /**
-   * Feeds a record, waiting for room; settles as call `id` of `hub`
-   * (null once fed).
-   */
-  feed(recordJson: string, hub: NativeHub, id: number): void
+  /** Feeds a record, waiting for room. */
+  feed(recordJson: string): Promise<void>
   /** No more records. */
   closeInput(): void
   /**
@@ -32,13 +29,13 @@ export declare class NativeBulk {
    */
   abort(): void
   /**
-   * The next outcomes (at least one, at most `max`) as one JSON array
-   * of `{"index", "ok", "response" | "error"}`, empty after the last,
-   * settling call `id` of `hub`. One crossing into JavaScript per batch,
-   * not per record. Rejects when the engine failed, after an error
-   * outcome for every record it still owed.
+   * The next outcomes (at least one, at most `max`) as one JSON text:
+   * an array of `{"index", "ok", "response" | "error"}`, empty after the
+   * last. One crossing into JavaScript per batch, not per record. Rejects
+   * when the engine failed, after an error outcome for every record it
+   * still owed.
    */
-  nextBatch(max: number, hub: NativeHub, id: number): void
+  nextBatch(max: number): Promise<string>
 }
 
 export declare class NativeCancel {

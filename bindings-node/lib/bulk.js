@@ -1,6 +1,5 @@
 'use strict'
-const { fromPayload, ValidationError, AbortedError } = require('./errors.js')
-const { submit, errorOf } = require('./hub.js')
+const { translate, fromPayload, ValidationError, AbortedError } = require('./errors.js')
 
 /**
  * One bulk run: feeds records to the Rust engine while it has room and hands
@@ -52,13 +51,7 @@ class BulkRun {
           // Fed as a value the engine refuses, so it keeps its place.
           text = JSON.stringify(`unencodable record: ${error.message}`)
         }
-        if (!this.#run.tryFeed(text)) {
-          try {
-            await submit((_cancel, hub, id) => this.#run.feed(text, hub, id), null)
-          } catch (error) {
-            throw errorOf(error)
-          }
-        }
+        if (!this.#run.tryFeed(text)) await this.#run.feed(text)
         this.#fed += 1
       }
     } catch (error) {
@@ -115,14 +108,14 @@ class BulkRun {
 
   async *#results() {
     for (;;) {
-      let items
+      let text
       try {
-        // Every outcome already there in one crossing (at most 256), parsed
-        // with the hub's batch.
-        items = await submit((_cancel, hub, id) => this.#run.nextBatch(256, hub, id), null)
+        // Every outcome already there in one crossing (at most 256).
+        text = await this.#run.nextBatch(256)
       } catch (error) {
-        throw errorOf(error)
+        throw translate(error)
       }
+      const items = JSON.parse(text)
       if (items.length === 0) break
       for (const item of items) {
         const result = item.ok

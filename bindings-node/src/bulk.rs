@@ -4,14 +4,13 @@
 
 use std::sync::Arc;
 
+use kapture_crm::Client;
 use kapture_crm::bulk::{BulkOptions, Run};
-use kapture_crm::{Client, Error};
 use napi_derive::napi;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{payload, to_napi};
-use crate::hub::NativeHub;
+use crate::error::{guarded, payload, to_napi};
 use kapture_crm::rows::Records;
 
 #[napi]
@@ -24,6 +23,10 @@ impl NativeBulk {
     pub fn start(client: Client, options: BulkOptions, records: Records) -> napi::Result<Self> {
         let runtime = kapture_crm::runtime::shared().map_err(|e| to_napi(&e))?;
         let (run, engine) = Run::start(&client, options, None).map_err(|e| to_napi(&e))?;
+        // The engine and its calls on the core's I/O thread; `feed` and
+        // `next_batch` below wait on napi's runtime (bench/RESULTS.md,
+        // 2026-12-04: settled through the hub, the larger batches kept
+        // V8's young objects alive past collections, and its heap grew).
         runtime.spawn(engine);
         Ok(Self { run, records })
     }
@@ -44,14 +47,13 @@ impl NativeBulk {
         Ok(fed.is_ok())
     }
 
-    /// Feeds a record, waiting for room; settles as call `id` of `hub`
-    /// (null once fed).
+    /// Feeds a record, waiting for room.
     #[napi(catch_unwind)]
-    pub fn feed(&self, record_json: String, hub: &NativeHub, id: u32) {
+    pub async fn feed(&self, record_json: String) -> napi::Result<()> {
         let run = self.run.clone();
         // Vendor-shaped records as they are, flat ones through the row mapper.
         let input = self.records.json_text(&record_json);
-        hub.spawn(id, async move { run.feed(input).await.map(|_| None) });
+        guarded(async move { run.feed(input).await.map(drop).map_err(|e| to_napi(&e)) }).await
     }
 
     /// No more records.
@@ -76,16 +78,19 @@ impl NativeBulk {
         self.run.abort();
     }
 
-    /// The next outcomes (at least one, at most `max`) as one JSON array
-    /// of `{"index", "ok", "response" | "error"}`, empty after the last,
-    /// settling call `id` of `hub`. One crossing into JavaScript per batch,
-    /// not per record. Rejects when the engine failed, after an error
-    /// outcome for every record it still owed.
+    /// The next outcomes (at least one, at most `max`) as one JSON text:
+    /// an array of `{"index", "ok", "response" | "error"}`, empty after the
+    /// last. One crossing into JavaScript per batch, not per record. Rejects
+    /// when the engine failed, after an error outcome for every record it
+    /// still owed.
     #[napi(catch_unwind)]
-    pub fn next_batch(&self, max: u32, hub: &NativeHub, id: u32) {
+    pub async fn next_batch(&self, max: u32) -> napi::Result<String> {
         let run = self.run.clone();
-        hub.spawn_json(id, async move {
-            let batch = run.next_batch(max.max(1) as usize).await?;
+        guarded(async move {
+            let batch = run
+                .next_batch(max.max(1) as usize)
+                .await
+                .map_err(|e| to_napi(&e))?;
             // Written straight from the replies (no copy of each into a
             // JSON tree first).
             let items: Vec<Item<'_>> = batch
@@ -105,11 +110,9 @@ impl NativeBulk {
                     },
                 })
                 .collect();
-            serde_json::to_string(&items).map_err(|e| Error::Internal {
-                message: e.to_string(),
-                outcome_unknown: false,
-            })
-        });
+            serde_json::to_string(&items).map_err(|e| crate::error::internal(&e.to_string()))
+        })
+        .await
     }
 }
 

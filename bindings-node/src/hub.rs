@@ -112,22 +112,6 @@ impl NativeHub {
     where
         W: std::future::Future<Output = Result<Option<Value>, Error>> + Send + 'static,
     {
-        self.spawn_json(id, async move {
-            let reply = work.await?;
-            // A JSON tree always serialises; should it not, the call still
-            // settles.
-            serde_json::to_string(&reply).map_err(|e| Error::Internal {
-                message: e.to_string(),
-                outcome_unknown: true,
-            })
-        });
-    }
-
-    /// [`spawn`](Self::spawn) for work whose value is already JSON text.
-    pub fn spawn_json<W>(&self, id: u32, work: W)
-    where
-        W: std::future::Future<Output = Result<String, Error>> + Send + 'static,
-    {
         let inner = self.inner.clone();
         let task = async move {
             // A panic in the call is the core's internal error (its outcome
@@ -135,7 +119,15 @@ impl NativeHub {
             let outcome = std::panic::AssertUnwindSafe(work)
                 .catch_unwind()
                 .await
-                .unwrap_or_else(|panic| Err(Error::from_panic(&*panic)));
+                .unwrap_or_else(|panic| Err(Error::from_panic(&*panic)))
+                .and_then(|reply| {
+                    // A JSON tree always serialises; should it not, the
+                    // call still settles.
+                    serde_json::to_string(&reply).map_err(|e| Error::Internal {
+                        message: e.to_string(),
+                        outcome_unknown: true,
+                    })
+                });
             inner.settle(id, outcome);
         };
         if let Err(error) = kapture_crm::runtime::spawn(task) {

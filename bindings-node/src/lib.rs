@@ -1,8 +1,10 @@
 //! The native half of the `kapture-crm` npm package. Thin: JSON text in and
 //! out (one `JSON.stringify` / `JSON.parse` on the JS side), the Rust core in
-//! between, errors mapped in `error.rs`. Work runs on the core's shared
-//! runtime (`kapture_crm::runtime`, one I/O thread), never on the JS thread;
-//! outcomes come back through `hub.rs`. The public API lives in `lib/*.js`.
+//! between, errors mapped in `error.rs`. Calls and bulk runs run on the
+//! core's shared runtime (`kapture_crm::runtime`, one I/O thread), never on
+//! the JS thread; calls' outcomes come back through `hub.rs`, a bulk run's
+//! through napi's async functions (`bulk.rs`). The public API lives in
+//! `lib/*.js`.
 
 mod bulk;
 mod cancel;
