@@ -35,7 +35,9 @@ impl Sink for PythonLogging {
             _ => 10,
         };
         // Not while the interpreter shuts down; a failing handler is
-        // logging's business (it reports it), never a panic here.
+        // logging's business (it reports it), never a panic here. On the
+        // core's I/O thread this waits for the GIL, and every call in
+        // flight with it: only for a level someone enabled.
         let _ = Python::try_attach(|py| -> PyResult<()> {
             let logger = py.import("logging")?.call_method1("getLogger", (name,))?;
             logger.call_method1("log", (level, "%s", record.message))?;

@@ -10,7 +10,9 @@
 //! calls a second on this runtime, on less CPU). The I/O of a call is a few
 //! microseconds of work; one thread carries thousands of calls a second.
 //! Nothing blocking may run on it: work that waits (Python's GIL, say) goes
-//! to [`tokio::task::spawn_blocking`].
+//! to [`tokio::task::spawn_blocking`]. The one exception is a log sink
+//! that writes where the event happens (Python's, with a `kapture_crm`
+//! logger enabled): the thread then waits for the GIL once per record.
 //!
 //! A Rust program brings its own runtime and never needs this; the
 //! synchronous [`crate::blocking::Client`] drives its calls on the caller's
