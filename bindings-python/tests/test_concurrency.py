@@ -189,3 +189,81 @@ def test_cancelling_each_kind_of_await_stops_its_request() -> None:
         seen["thread"].join(10)
         assert seen.get("closed") is not None, f"{name}: the request went on after its await was cancelled"
         assert seen["closed"] < 3, (name, seen["closed"])
+
+
+# How finished calls wake their event loop (src/aio.rs): a socket pair the
+# loop watches, or `call_soon_threadsafe` for a loop that cannot watch one.
+
+
+class _NoReaderLoop(asyncio.SelectorEventLoop):
+    """A loop without `add_reader`, as Windows' proactor loop is."""
+
+    def add_reader(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("no add_reader here")
+
+
+def test_a_loop_without_add_reader_still_gets_every_reply(sandbox: kapture_crm.Sandbox) -> None:
+    async def main() -> List[Any]:
+        async with sandbox.async_client() as client:
+            calls = [
+                client.add_customer({"customer_info": {"customer_name": f"N{i}", "phone": f"97{i:08d}"}})
+                for i in range(40)
+            ]
+            return await asyncio.gather(*calls)
+
+    loop = _NoReaderLoop()
+    try:
+        replies = loop.run_until_complete(asyncio.wait_for(main(), 20))
+    finally:
+        loop.close()
+    assert [r["status"] for r in replies] == ["success"] * 40
+    assert len({r["customer"]["customer_id"] for r in replies}) == 40
+
+
+def _open_fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_many_event_loops_one_after_another_leave_no_descriptor_behind(sandbox: kapture_crm.Sandbox) -> None:
+    import gc
+
+    async def one(i: int) -> Any:
+        async with sandbox.async_client() as client:
+            return await client.add_customer({"customer_info": {"customer_name": f"L{i}", "phone": f"96{i:08d}"}})
+
+    asyncio.run(one(0))  # the shared runtime is built on the first call
+    gc.collect()
+    before = _open_fds()
+    for i in range(1, 60):
+        # A new loop may take a collected one's address: it must be watched
+        # afresh, not left to a socket nobody reads.
+        assert asyncio.run(asyncio.wait_for(one(i), 20))["status"] == "success"
+    gc.collect()
+    # Each loop's socket pair is closed once the loop is collected.
+    assert _open_fds() <= before + 2, (before, _open_fds())
+
+
+def test_two_loops_in_two_threads_each_get_their_own_replies(sandbox: kapture_crm.Sandbox) -> None:
+    results: "dict[str, List[str]]" = {}
+
+    def run(tag: str) -> None:
+        async def main() -> List[str]:
+            async with sandbox.async_client() as client:
+                replies = await asyncio.gather(
+                    *[
+                        client.add_customer({"customer_info": {"customer_name": f"{tag}{i}", "phone": f"95{i:08d}"}})
+                        for i in range(30)
+                    ]
+                )
+                return [r["status"] for r in replies]
+
+        results[tag] = asyncio.run(asyncio.wait_for(main(), 20))
+
+    threads = [threading.Thread(target=run, args=(tag,)) for tag in ("A", "B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == {"A": ["success"] * 30, "B": ["success"] * 30}
