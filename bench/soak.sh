@@ -36,6 +36,11 @@ clear
 /usr/bin/time -f "%e s wall, peak RSS %M KiB" "$python" bench/soak/soak_python.py "$url" soak-token "$records" | tee -a "$out"
 echo "customers stored, written more than once: $(twice)"
 
+echo "==> Python AsyncClient, 64 in flight, $records records"
+clear
+/usr/bin/time -f "%e s wall, peak RSS %M KiB" "$python" bench/soak/soak_python_async.py "$url" soak-token "$records" | tee -a "$out"
+echo "customers stored, written more than once: $(twice)"
+
 echo "==> Node addCustomers, $records records"
 clear
 /usr/bin/time -f "%e s wall, peak RSS %M KiB" node --expose-gc bench/soak/soak_node.mjs "$url" soak-token "$records" | tee -a "$out"
