@@ -59,16 +59,19 @@ def test_one_client_shared_by_threads(sandbox: kapture_crm.Sandbox) -> None:
     assert all(c["writes"] == 1 for c in customers)
 
 
-def test_async_gather_of_50_calls_on_one_client(sandbox: kapture_crm.Sandbox) -> None:
-    async def main() -> List[Any]:
-        async with sandbox.async_client() as client:
-            calls = [
-                client.add_customer({"customer_info": {"customer_name": f"C{i}", "phone": f"98{i:08d}"}})
-                for i in range(50)
-            ]
-            return await asyncio.gather(*calls)
+async def _add_many(sandbox: kapture_crm.Sandbox, name: str, phones: str, n: int) -> List[Any]:
+    """`n` adds on one AsyncClient of `sandbox`, all in flight at once
+    (customer `name<i>`, phone `phones<i:08d>`)."""
+    async with sandbox.async_client() as client:
+        calls = [
+            client.add_customer({"customer_info": {"customer_name": f"{name}{i}", "phone": f"{phones}{i:08d}"}})
+            for i in range(n)
+        ]
+        return await asyncio.gather(*calls)
 
-    replies = asyncio.run(main())
+
+def test_async_gather_of_50_calls_on_one_client(sandbox: kapture_crm.Sandbox) -> None:
+    replies = asyncio.run(_add_many(sandbox, "C", "98", 50))
     ids = [r["customer"]["customer_id"] for r in replies]
     assert len(set(ids)) == 50
     assert len(sandbox.customers()) == 50
@@ -203,17 +206,9 @@ class _NoReaderLoop(asyncio.SelectorEventLoop):
 
 
 def test_a_loop_without_add_reader_still_gets_every_reply(sandbox: kapture_crm.Sandbox) -> None:
-    async def main() -> List[Any]:
-        async with sandbox.async_client() as client:
-            calls = [
-                client.add_customer({"customer_info": {"customer_name": f"N{i}", "phone": f"97{i:08d}"}})
-                for i in range(40)
-            ]
-            return await asyncio.gather(*calls)
-
     loop = _NoReaderLoop()
     try:
-        replies = loop.run_until_complete(asyncio.wait_for(main(), 20))
+        replies = loop.run_until_complete(asyncio.wait_for(_add_many(sandbox, "N", "97", 40), 20))
     finally:
         loop.close()
     assert [r["status"] for r in replies] == ["success"] * 40
@@ -248,20 +243,11 @@ def test_many_event_loops_one_after_another_leave_no_descriptor_behind(sandbox: 
 def test_two_loops_in_two_threads_each_get_their_own_replies(sandbox: kapture_crm.Sandbox) -> None:
     results: "dict[str, List[str]]" = {}
 
-    def run(tag: str) -> None:
-        async def main() -> List[str]:
-            async with sandbox.async_client() as client:
-                replies = await asyncio.gather(
-                    *[
-                        client.add_customer({"customer_info": {"customer_name": f"{tag}{i}", "phone": f"95{i:08d}"}})
-                        for i in range(30)
-                    ]
-                )
-                return [r["status"] for r in replies]
+    def run(tag: str, phones: str) -> None:
+        replies = asyncio.run(asyncio.wait_for(_add_many(sandbox, tag, phones, 30), 20))
+        results[tag] = [r["status"] for r in replies]
 
-        results[tag] = asyncio.run(asyncio.wait_for(main(), 20))
-
-    threads = [threading.Thread(target=run, args=(tag,)) for tag in ("A", "B")]
+    threads = [threading.Thread(target=run, args=args) for args in (("A", "95"), ("B", "94"))]
     for t in threads:
         t.start()
     for t in threads:
