@@ -59,10 +59,11 @@ enum Wake {
         writer: Arc<std::os::unix::net::UnixStream>,
         reader: std::os::unix::net::UnixStream,
     },
-    /// A loop asked with `call_soon_threadsafe`: the entry exists while a
-    /// drain is scheduled (the drain removes it, so a closed loop is not
-    /// kept alive).
-    Threadsafe(Py<PyAny>),
+    /// A loop asked with `call_soon_threadsafe` (found from the waiting
+    /// futures, so no call carries a reference to its loop): the entry
+    /// exists while a drain is scheduled (the drain removes it, so a closed
+    /// loop is not kept alive).
+    Threadsafe,
 }
 
 static INBOXES: Mutex<Option<HashMap<usize, Inbox>>> = Mutex::new(None);
@@ -92,7 +93,7 @@ where
     let future = event_loop.call_method0("create_future")?;
     let key = event_loop.as_ptr() as usize;
     watch(py, &event_loop, key);
-    let (loop_ref, future_ref) = (event_loop.unbind(), future.clone().unbind());
+    let future_ref = future.clone().unbind();
     let abort = kapture_crm::runtime::spawn(async move {
         // A panic must reach Python as an exception, not leave the future
         // pending forever.
@@ -101,7 +102,7 @@ where
             Ok(output) => finish(py, output),
             Err(payload) => Err(from_panic(py, &*payload).unbind()),
         });
-        deliver(key, loop_ref, future_ref, finish);
+        deliver(key, future_ref, finish);
     })
     .map_err(to_pyerr)?;
     Ok((future, Abort { handle: abort }))
@@ -154,12 +155,13 @@ fn watch(py: Python<'_>, event_loop: &Bound<'_, PyAny>, key: usize) {
     {
         let mut guard = inboxes();
         let map = guard.get_or_insert_with(HashMap::new);
-        // A drain scheduled the other way still runs (it finds this entry).
-        if let Some(old) = map.insert(key, inbox)
-            && let Some(new) = map.get_mut(&key)
-        {
-            new.waiting = old.waiting;
+        let mut inbox = inbox;
+        // Outputs waiting for a drain scheduled the other way: that drain
+        // still runs, and finds them here.
+        if let Some(old) = map.remove(&key) {
+            inbox.waiting = old.waiting;
         }
+        map.insert(key, inbox);
     }
 }
 
@@ -171,7 +173,7 @@ pub fn abort_when_cancelled(future: &Bound<'_, PyAny>, abort: Abort) -> PyResult
 
 /// Puts an output in its loop's inbox; the first into an empty inbox
 /// wakes the loop.
-fn deliver(key: usize, event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish) {
+fn deliver(key: usize, future: Py<PyAny>, finish: Finish) {
     #[cfg_attr(not(unix), allow(unused_variables))]
     let writer = {
         let mut guard = inboxes();
@@ -187,7 +189,7 @@ fn deliver(key: usize, event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish)
                     #[cfg(unix)]
                     Wake::Socket { writer, .. } => writer.clone(),
                     // Only while its drain is scheduled.
-                    Wake::Threadsafe(_) => return,
+                    Wake::Threadsafe => return,
                 }
             }
             None => {
@@ -195,7 +197,7 @@ fn deliver(key: usize, event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish)
                     key,
                     Inbox {
                         waiting: vec![(future, finish)],
-                        wake: Wake::Threadsafe(event_loop),
+                        wake: Wake::Threadsafe,
                     },
                 );
                 drop(guard);
@@ -223,16 +225,24 @@ fn deliver(key: usize, event_loop: Py<PyAny>, future: Py<PyAny>, finish: Finish)
 fn schedule_drain(key: usize) {
     Python::attach(|py| {
         let scheduled = (|| -> PyResult<()> {
-            let event_loop = match inboxes().as_ref().and_then(|m| m.get(&key)) {
+            // Any waiting future's loop is the inbox's loop.
+            let future = match inboxes().as_ref().and_then(|m| m.get(&key)) {
                 Some(Inbox {
-                    wake: Wake::Threadsafe(event_loop),
-                    ..
-                }) => event_loop.clone_ref(py),
+                    wake: Wake::Threadsafe,
+                    waiting,
+                }) => match waiting.first() {
+                    Some((future, _)) => future.clone_ref(py),
+                    None => return Ok(()),
+                },
                 // Drained already, or the loop is watched now.
                 _ => return Ok(()),
             };
             let drain = Drain { key }.into_pyobject(py)?;
-            event_loop.call_method1(py, "call_soon_threadsafe", (drain,))?;
+            future.call_method0(py, "get_loop")?.call_method1(
+                py,
+                "call_soon_threadsafe",
+                (drain,),
+            )?;
             Ok(())
         })();
         if scheduled.is_err() {
@@ -268,7 +278,7 @@ impl Drain {
                     std::mem::take(waiting)
                 }
                 Some(Inbox {
-                    wake: Wake::Threadsafe(_),
+                    wake: Wake::Threadsafe,
                     ..
                 }) => guard
                     .as_mut()
