@@ -9,17 +9,24 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * JavaScript never waits on a Rust future here. It feeds and takes
+ * outcomes with plain calls, and when the run is full or has nothing yet
+ * the core arms the run's notify, which wakes JavaScript through `onReady`
+ * (bench/RESULTS.md, 2026-12-05: a napi `async fn` per feed and per batch
+ * cost a thread and about one context switch per record).
+ */
 export declare class NativeBulk {
-  /** Feeds a record (JSON text) if there is room now; false otherwise. */
+  /**
+   * Feeds a record (JSON text) if there is room now. False when the run
+   * is full: `onReady` is then called once it may have room.
+   */
   tryFeed(recordJson: string): boolean
-  /** Feeds a record, waiting for room. */
-  feed(recordJson: string): Promise<void>
   /** No more records. */
   closeInput(): void
   /**
-   * Abandons the run: no more records are taken, calls in flight are
-   * dropped, and a pending `feed`/`next` settles instead of waiting
-   * forever (which would keep the process alive).
+   * Abandons the run: no more records are taken and calls in flight are
+   * dropped; the outcomes end.
    */
   cancel(): void
   /**
@@ -29,13 +36,18 @@ export declare class NativeBulk {
    */
   abort(): void
   /**
-   * The next outcomes (at least one, at most `max`) as one JSON text:
-   * an array of `{"index", "ok", "response" | "error"}`, empty after the
-   * last. One crossing into JavaScript per batch, not per record. Rejects
-   * when the engine failed, after an error outcome for every record it
-   * still owed.
+   * The outcomes there now (at most `max`) as one JSON text: an array of
+   * `{"index", "ok", "response" | "error"}`, empty after the last. Null
+   * when none is there yet: `onReady` is then called once one is. One
+   * crossing into JavaScript per batch, not per record. Throws when the
+   * engine failed, after an error outcome for every record it still owed.
    */
-  nextBatch(max: number): Promise<string>
+  takeBatch(max: number): string | null
+  /**
+   * Keeps the process alive while JavaScript waits for `onReady`
+   * (`true`), as a pending request would, or lets it exit (`false`).
+   */
+  hold(waiting: boolean): void
 }
 
 export declare class NativeCancel {
@@ -69,7 +81,7 @@ export declare class NativeClient {
    * checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
    * fault: the engine panics after that many outcomes.
    */
-  bulk(concurrency: number | undefined | null, ordered: boolean, rate?: number | undefined | null, testPanicAfter?: number | undefined | null, rowOptionsJson?: string | undefined | null, timeoutMs?: number | undefined | null, maxRetries?: number | undefined | null): NativeBulk
+  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, testPanicAfter: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, onReady: () => void): NativeBulk
 }
 
 export declare class NativeHub {

@@ -1,10 +1,18 @@
 'use strict'
 const { translate, fromPayload, ValidationError, AbortedError } = require('./errors.js')
 
+// Outcomes handed out without a turn of the event loop, at most: a run
+// whose outcomes are always ready would otherwise hold back timers and I/O.
+const TURN_EVERY = 1024
+
 /**
  * One bulk run: feeds records to the Rust engine while it has room and hands
  * out outcomes in input order. Usable once, either with `for await` (memory
  * bounded whatever the input's length) or with `await` (all results).
+ *
+ * Nothing here awaits a native promise. Feeding and taking outcomes are
+ * plain calls; when the run is full, or has no outcome yet, the core calls
+ * `onReady` once that changes (src/bulk.rs says why).
  */
 class BulkRun {
   #run
@@ -18,9 +26,11 @@ class BulkRun {
   #signal
   #aborted = false
   #fed = 0
+  #waiters = []
+  #holding = false
 
-  constructor(run, records, encode, onProgress, signal) {
-    this.#run = run
+  constructor(start, records, encode, onProgress, signal) {
+    this.#run = start(this.#ready)
     this.#records = records
     this.#encode = encode
     this.#onProgress = onProgress
@@ -33,6 +43,32 @@ class BulkRun {
     this.#aborted = true
     this.#stopped = true
     this.#run.abort()
+    this.#ready()
+  }
+
+  /** The core's `onReady`, and JavaScript's own nudge when it changed
+   * something a waiter waits for: every waiter looks again. */
+  #ready = () => {
+    const waiters = this.#waiters
+    this.#waiters = []
+    this.#hold(false)
+    for (const resolve of waiters) resolve()
+  }
+
+  /** Until `#ready` (room for the feeder, outcomes for the taker). */
+  #wait() {
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve)
+      this.#hold(true)
+    })
+  }
+
+  /** A pending wait keeps the process alive, as a pending request would. */
+  #hold(waiting) {
+    if (waiting !== this.#holding) {
+      this.#holding = waiting
+      this.#run.hold(waiting)
+    }
   }
 
   async #feed() {
@@ -51,7 +87,10 @@ class BulkRun {
           // Fed as a value the engine refuses, so it keeps its place.
           text = JSON.stringify(`unencodable record: ${error.message}`)
         }
-        if (!this.#run.tryFeed(text)) await this.#run.feed(text)
+        while (!this.#run.tryFeed(text)) {
+          await this.#wait()
+          if (this.#stopped) return
+        }
         this.#fed += 1
       }
     } catch (error) {
@@ -100,6 +139,7 @@ class BulkRun {
         // or a pending feed would keep the process alive.
         this.#stopped = true
         this.#run.cancel()
+        this.#ready()
       }
     }
     await this.#feeding.catch(() => {})
@@ -107,14 +147,22 @@ class BulkRun {
   }
 
   async *#results() {
+    let sinceTurn = 0
     for (;;) {
       let text
       try {
         // Every outcome already there in one crossing (at most 256).
-        text = await this.#run.nextBatch(256)
+        text = this.#run.takeBatch(256)
       } catch (error) {
         throw translate(error)
       }
+      if (text === null) {
+        sinceTurn = 0
+        await this.#wait()
+        continue
+      }
+      // Outcomes taken free room: a feeder waiting for it looks again.
+      if (this.#waiters.length > 0) this.#ready()
       const items = JSON.parse(text)
       if (items.length === 0) break
       for (const item of items) {
@@ -122,6 +170,11 @@ class BulkRun {
           ? { ok: true, response: item.response }
           : { ok: false, error: fromPayload(item.error) }
         yield this.#count(result)
+      }
+      sinceTurn += items.length
+      if (sinceTurn >= TURN_EVERY) {
+        sinceTurn = 0
+        await new Promise(setImmediate)
       }
     }
   }

@@ -236,21 +236,23 @@ class Client {
       checkOptions('addCustomers()', options, BULK_OPTIONS)
     // Defaults and checks are the core's (concurrency 8). Flat records
     // (spreadsheet rows) are mapped by the core as `fromRow` maps them.
-    let run
-    try {
-      run = this.#native.bulk(
-        concurrency ?? null,
-        true,
-        rate ?? null,
-        _testPanicAfter ?? null,
-        rowOptions({ columns, dateFormat }),
-        timeoutMs ?? null,
-        maxRetries ?? null,
-      )
-    } catch (error) {
-      throw translate(error)
+    const start = (onReady) => {
+      try {
+        return this.#native.bulk(
+          concurrency ?? null,
+          true,
+          rate ?? null,
+          _testPanicAfter ?? null,
+          rowOptions({ columns, dateFormat }),
+          timeoutMs ?? null,
+          maxRetries ?? null,
+          onReady,
+        )
+      } catch (error) {
+        throw translate(error)
+      }
     }
-    return new BulkRun(run, records, encode, onProgress, signal)
+    return new BulkRun(start, records, encode, onProgress, signal)
   }
 
   [util.inspect.custom]() {

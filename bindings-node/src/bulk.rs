@@ -5,55 +5,82 @@
 use std::sync::Arc;
 
 use kapture_crm::Client;
-use kapture_crm::bulk::{BulkOptions, Run};
+use kapture_crm::bulk::{BulkOptions, Notify, Run};
+use napi::Env;
+use napi::bindgen_prelude::Function;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{guarded, payload, to_napi};
+use crate::error::{payload, to_napi};
 use kapture_crm::rows::Records;
 
+/// Calls JavaScript's `onReady()`; weak (it does not keep the process
+/// alive) unless `hold(true)` said JavaScript waits on it.
+type Ready = ThreadsafeFunction<(), (), (), napi::Status, false, true>;
+
+/// JavaScript never waits on a Rust future here. It feeds and takes
+/// outcomes with plain calls, and when the run is full or has nothing yet
+/// the core arms the run's notify, which wakes JavaScript through `onReady`
+/// (bench/RESULTS.md, 2026-12-05: a napi `async fn` per feed and per batch
+/// cost a thread and about one context switch per record).
 #[napi]
 pub struct NativeBulk {
     run: Arc<Run>,
     records: Records,
+    ready: Arc<Ready>,
 }
 
 impl NativeBulk {
-    pub fn start(client: Client, options: BulkOptions, records: Records) -> napi::Result<Self> {
+    pub fn start(
+        client: Client,
+        options: BulkOptions,
+        records: Records,
+        on_ready: Function<'_, (), ()>,
+    ) -> napi::Result<Self> {
+        let ready: Arc<Ready> = Arc::new(
+            on_ready
+                .build_threadsafe_function::<()>()
+                .callee_handled::<false>()
+                .weak::<true>()
+                .build_callback(|_| Ok(()))?,
+        );
+        let notify: Notify = {
+            let ready = ready.clone();
+            // From the engine's thread; a realm already gone has no one to
+            // tell (the call then returns `Closing`).
+            Arc::new(move || {
+                ready.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            })
+        };
         let runtime = kapture_crm::runtime::shared().map_err(|e| to_napi(&e))?;
-        let (run, engine) = Run::start(&client, options, None).map_err(|e| to_napi(&e))?;
-        // The engine and its calls on the core's I/O thread; `feed` and
-        // `next_batch` below wait on napi's runtime (bench/RESULTS.md,
-        // 2026-12-04: settled through the hub, the larger batches kept
-        // V8's young objects alive past collections, and its heap grew).
+        let (run, engine) =
+            Run::start_notified(&client, options, None, Some(notify)).map_err(|e| to_napi(&e))?;
         runtime.spawn(engine);
-        Ok(Self { run, records })
+        Ok(Self {
+            run,
+            records,
+            ready,
+        })
     }
 }
 
 #[napi]
 impl NativeBulk {
-    /// Feeds a record (JSON text) if there is room now; false otherwise.
+    /// Feeds a record (JSON text) if there is room now. False when the run
+    /// is full: `onReady` is then called once it may have room.
     #[napi(catch_unwind)]
     pub fn try_feed(&self, record_json: String) -> napi::Result<bool> {
-        if !self.run.has_room() {
+        // Checked first, so that a full run does not parse the record.
+        if !self.run.has_room_or_wait() {
             return Ok(false);
         }
         let fed = self
             .run
-            .try_feed(self.records.json_text(&record_json))
+            .try_feed_or_wait(self.records.json_text(&record_json))
             .map_err(|e| to_napi(&e))?;
         Ok(fed.is_ok())
-    }
-
-    /// Feeds a record, waiting for room.
-    #[napi(catch_unwind)]
-    pub async fn feed(&self, record_json: String) -> napi::Result<()> {
-        let run = self.run.clone();
-        // Vendor-shaped records as they are, flat ones through the row mapper.
-        let input = self.records.json_text(&record_json);
-        guarded(async move { run.feed(input).await.map(drop).map_err(|e| to_napi(&e)) }).await
     }
 
     /// No more records.
@@ -62,9 +89,8 @@ impl NativeBulk {
         self.run.close_input();
     }
 
-    /// Abandons the run: no more records are taken, calls in flight are
-    /// dropped, and a pending `feed`/`next` settles instead of waiting
-    /// forever (which would keep the process alive).
+    /// Abandons the run: no more records are taken and calls in flight are
+    /// dropped; the outcomes end.
     #[napi(catch_unwind)]
     pub fn cancel(&self) {
         self.run.cancel();
@@ -78,45 +104,61 @@ impl NativeBulk {
         self.run.abort();
     }
 
-    /// The next outcomes (at least one, at most `max`) as one JSON text:
-    /// an array of `{"index", "ok", "response" | "error"}`, empty after the
-    /// last. One crossing into JavaScript per batch, not per record. Rejects
-    /// when the engine failed, after an error outcome for every record it
-    /// still owed.
+    /// The outcomes there now (at most `max`) as one JSON text: an array of
+    /// `{"index", "ok", "response" | "error"}`, empty after the last. Null
+    /// when none is there yet: `onReady` is then called once one is. One
+    /// crossing into JavaScript per batch, not per record. Throws when the
+    /// engine failed, after an error outcome for every record it still owed.
     #[napi(catch_unwind)]
-    pub async fn next_batch(&self, max: u32) -> napi::Result<String> {
-        let run = self.run.clone();
-        guarded(async move {
-            let batch = run
-                .next_batch(max.max(1) as usize)
-                .await
-                .map_err(|e| to_napi(&e))?;
-            // Written straight from the replies (no copy of each into a
-            // JSON tree first).
-            let items: Vec<Item<'_>> = batch
-                .iter()
-                .map(|outcome| match &outcome.result {
-                    Ok(reply) => Item {
-                        index: outcome.index,
-                        ok: true,
-                        response: Some(reply.as_json()),
-                        error: None,
-                    },
-                    Err(error) => Item {
-                        index: outcome.index,
-                        ok: false,
-                        response: None,
-                        error: Some(payload(error)),
-                    },
-                })
-                .collect();
-            serde_json::to_string(&items).map_err(|e| crate::error::internal(&e.to_string()))
-        })
-        .await
+    pub fn take_batch(&self, max: u32) -> napi::Result<Option<String>> {
+        let Some(batch) = self.run.try_next_batch(max.max(1) as usize) else {
+            return Ok(None);
+        };
+        let batch = batch.map_err(|e| to_napi(&e))?;
+        // Written straight from the replies (no copy of each into a JSON
+        // tree first).
+        let items: Vec<Item<'_>> = batch
+            .iter()
+            .map(|outcome| match &outcome.result {
+                Ok(reply) => Item {
+                    index: outcome.index,
+                    ok: true,
+                    response: Some(reply.as_json()),
+                    error: None,
+                },
+                Err(error) => Item {
+                    index: outcome.index,
+                    ok: false,
+                    response: None,
+                    error: Some(payload(error)),
+                },
+            })
+            .collect();
+        serde_json::to_string(&items)
+            .map(Some)
+            .map_err(|e| crate::error::internal(&e.to_string()))
+    }
+
+    /// Keeps the process alive while JavaScript waits for `onReady`
+    /// (`true`), as a pending request would, or lets it exit (`false`).
+    #[napi(catch_unwind)]
+    pub fn hold(&self, env: &Env, waiting: bool) -> napi::Result<()> {
+        let raw = self.ready.raw();
+        // SAFETY: `raw` is this run's live threadsafe function (kept alive
+        // by `self.ready`), and `env` is the realm that made it, on its own
+        // thread.
+        let status = unsafe {
+            if waiting {
+                napi::sys::napi_ref_threadsafe_function(env.raw(), raw)
+            } else {
+                napi::sys::napi_unref_threadsafe_function(env.raw(), raw)
+            }
+        };
+        napi::check_status!(status, "hold({waiting})")
     }
 }
 
-/// One outcome as `next_batch` hands it to JavaScript.
+/// One outcome as `take_batch` hands it to JavaScript.
 #[derive(Serialize)]
 struct Item<'a> {
     index: usize,

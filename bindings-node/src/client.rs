@@ -219,7 +219,9 @@ impl NativeClient {
 
     /// A bulk run on the core's engine. `concurrency` and `rate` are
     /// checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
-    /// fault: the engine panics after that many outcomes.
+    /// fault: the engine panics after that many outcomes. `onReady` is
+    /// called when a run that was full, or had no outcome, may have one
+    /// (`src/bulk.rs`).
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)] // the JavaScript signature's
     pub fn bulk(
@@ -231,6 +233,7 @@ impl NativeClient {
         row_options_json: Option<String>,
         timeout_ms: Option<f64>,
         max_retries: Option<f64>,
+        on_ready: Function<'_, (), ()>,
     ) -> napi::Result<NativeBulk> {
         let mut options = BulkOptions::new(concurrency, ordered, rate).map_err(|e| to_napi(&e))?;
         options.fault_panic_after = test_panic_after.map(|n| n as usize);
@@ -240,6 +243,6 @@ impl NativeClient {
         let client = self
             .client
             .with_options(&per_call(timeout_ms, max_retries)?);
-        NativeBulk::start(client, options, records)
+        NativeBulk::start(client, options, records, on_ready)
     }
 }

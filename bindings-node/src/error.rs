@@ -60,15 +60,3 @@ pub fn internal(what: &str) -> napi::Error {
         outcome_unknown: false,
     })
 }
-
-/// Runs a future, turning a panic inside it into the core's internal error
-/// (`Error::from_panic`: the outcome of a call that panicked is unknown).
-pub async fn guarded<T>(
-    work: impl std::future::Future<Output = napi::Result<T>>,
-) -> napi::Result<T> {
-    use futures_util::FutureExt;
-    std::panic::AssertUnwindSafe(work)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|payload| Err(to_napi(&Error::from_panic(&*payload))))
-}

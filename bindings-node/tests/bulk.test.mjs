@@ -84,3 +84,35 @@ test('rate paces the calls', async () => {
     await sandbox.stop()
   }
 })
+
+test('a bulk run whose outcomes are always ready still lets the event loop turn', async () => {
+  // Invalid records are answered by the core without any I/O, and each
+  // outcome is held a little (work of the caller's), so outcomes are there
+  // each time JavaScript looks: without a turn now and then, the run would
+  // hold back every timer and socket until it ended.
+  const sandbox = await Sandbox.start()
+  try {
+    const client = sandbox.client()
+    const n = 20000
+    const records = Array.from({ length: n }, () => ({ customer_info: { customer_name: 'X' } }))
+    let turns = 0
+    const seen = []
+    const timer = setInterval(() => { turns += 1 }, 0)
+    let count = 0
+    try {
+      for await (const r of client.addCustomers(records, { concurrency: 64 })) {
+        assert.ok(r.error instanceof ValidationError)
+        const until = performance.now() + 0.01
+        while (performance.now() < until);
+        count += 1
+        if (count === n / 4 || count === (3 * n) / 4) seen.push(turns)
+      }
+    } finally {
+      clearInterval(timer)
+    }
+    assert.equal(count, n)
+    assert.ok(seen[1] > seen[0], `no timer ran in the middle half of the run (${seen})`)
+  } finally {
+    await sandbox.stop()
+  }
+})

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures_util::FutureExt;
-use kapture_crm::bulk::{BeforeSend, BulkOptions, Run};
+use kapture_crm::bulk::{BeforeSend, BulkOptions, Input, Notify, Run};
 use kapture_crm::{AddCustomerRequest, Client, Error};
 use kapture_crm_sandbox::{Sandbox, SandboxConfig};
 
@@ -260,4 +260,186 @@ async fn an_aborted_run_gives_every_record_fed_one_outcome() {
         ]
     );
     assert!(run.feed(Ok(numbered(9))).await.is_err(), "fed after abort");
+}
+
+/// A [`Notify`] that wakes a [`tokio::sync::Notify`] (which keeps one
+/// wake-up for a waiter that comes later, as a libuv async handle does).
+fn notifier() -> (Notify, Arc<tokio::sync::Notify>) {
+    let bell = Arc::new(tokio::sync::Notify::new());
+    let rung = bell.clone();
+    (Arc::new(move || rung.notify_one()), bell)
+}
+
+/// Drives a run the way Node does: one task that never awaits the run
+/// itself. It feeds with `try_feed_or_wait`, takes with `try_next_batch`,
+/// and when neither can go on it waits for the run's notify, failing if
+/// that never comes.
+async fn drive_notified(
+    run: &Run,
+    n: usize,
+    batch: usize,
+    bell: &tokio::sync::Notify,
+) -> (Vec<(usize, Result<(), Error>)>, Result<(), Error>) {
+    let mut next = 0;
+    let mut held: Option<Input> = None;
+    let mut feeding = true;
+    let mut outcomes = Vec::new();
+    let end = loop {
+        while feeding {
+            let Some(input) = held
+                .take()
+                .or_else(|| (next < n).then(|| Ok(numbered(next))))
+            else {
+                run.close_input();
+                feeding = false;
+                break;
+            };
+            match run.try_feed_or_wait(input) {
+                Ok(Ok(_)) => next += 1,
+                Ok(Err(back)) => {
+                    held = Some(back);
+                    break;
+                }
+                Err(_) => feeding = false,
+            }
+        }
+        match run.try_next_batch(batch) {
+            Some(Ok(taken)) if taken.is_empty() => break Ok(()),
+            Some(Ok(taken)) => {
+                assert!(taken.len() <= batch);
+                outcomes.extend(taken.into_iter().map(|o| (o.index, o.result.map(drop))));
+            }
+            Some(Err(error)) => break Err(error),
+            None => tokio::time::timeout(std::time::Duration::from_secs(10), bell.notified())
+                .await
+                .expect("the run never called its notify: the waiter would wait forever"),
+        }
+    };
+    (outcomes, end)
+}
+
+/// Node's way of driving a run (no thread or future per wait, only the
+/// run's notify): every record one outcome, in order, whatever the batch.
+#[tokio::test]
+async fn a_notified_run_gives_every_record_one_outcome_in_order() {
+    let (sandbox, client) = sandbox_client().await;
+    for batch in [1, 16] {
+        // Concurrency 2: the run is full most of the time, so the feeder
+        // waits for room as often as the taker waits for outcomes.
+        let options = BulkOptions::new(Some(2.0), true, None).unwrap();
+        let (notify, bell) = notifier();
+        let (run, engine) = Run::start_notified(&client, options, None, Some(notify)).unwrap();
+        tokio::spawn(engine);
+        let (outcomes, end) = drive_notified(&run, 300, batch, &bell).await;
+        end.unwrap();
+        let indexes: Vec<usize> = outcomes.iter().map(|(i, _)| *i).collect();
+        assert_eq!(indexes, (0..300).collect::<Vec<_>>(), "batch {batch}");
+        assert!(outcomes.iter().all(|(_, r)| r.is_ok()));
+    }
+    // The second round sends the same phones: updates, not new customers.
+    assert_eq!(sandbox.customers().len(), 300);
+}
+
+/// An engine that dies wakes a notified waiter too: the records it owed
+/// come out as errors and the run ends with the engine's error.
+#[tokio::test]
+async fn a_notified_run_whose_engine_dies_still_ends() {
+    let (_sandbox, client) = sandbox_client().await;
+    let mut options = BulkOptions::new(Some(4.0), true, None).unwrap();
+    options.fault_panic_after = Some(3);
+    let (notify, bell) = notifier();
+    let (run, engine) = Run::start_notified(&client, options, None, Some(notify)).unwrap();
+    tokio::spawn(engine);
+    let (outcomes, end) = drive_notified(&run, 40, 8, &bell).await;
+    assert_eq!(outcomes.len(), run.fed());
+    assert_eq!(outcomes.iter().filter(|(_, r)| r.is_ok()).count(), 3);
+    assert_eq!(end.unwrap_err().code(), "internal");
+}
+
+/// An abort while the taker waits on the notify: it is woken, and every
+/// record fed gets its `aborted` outcome.
+#[tokio::test]
+async fn an_abort_wakes_a_notified_waiter() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        faults: kapture_crm_sandbox::Faults {
+            latency_ms: 5000,
+            ..Default::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = Client::builder()
+        .token(sandbox.token())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let options = BulkOptions::new(Some(2.0), true, None).unwrap();
+    let (notify, bell) = notifier();
+    let (run, engine) = Run::start_notified(&client, options, None, Some(notify)).unwrap();
+    tokio::spawn(engine);
+    for i in 0..4 {
+        assert!(run.try_feed_or_wait(Ok(numbered(i))).unwrap().is_ok());
+    }
+    // Drain any early wake-up, then wait with the taker armed.
+    while bell.notified().now_or_never().is_some() {}
+    assert!(run.try_next_batch(8).is_none(), "nothing is answered yet");
+    let aborter = {
+        let run = run.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            run.abort();
+        })
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(3), bell.notified())
+        .await
+        .expect("the abort did not wake the waiter");
+    aborter.await.unwrap();
+    let mut indexes = Vec::new();
+    loop {
+        match run.try_next_batch(8) {
+            Some(Ok(taken)) if taken.is_empty() => break,
+            Some(Ok(taken)) => {
+                for outcome in taken {
+                    assert_eq!(outcome.result.unwrap_err().code(), "aborted");
+                    indexes.push(outcome.index);
+                }
+            }
+            Some(Err(error)) => panic!("{error}"),
+            None => tokio::time::timeout(std::time::Duration::from_secs(3), bell.notified())
+                .await
+                .expect("no wake-up after the abort"),
+        }
+    }
+    assert_eq!(indexes, vec![0, 1, 2, 3]);
+}
+
+/// A feeder that found the run full is told when the engine takes a record,
+/// even while nobody waits for outcomes.
+#[tokio::test]
+async fn a_full_run_tells_its_feeder_when_there_is_room() {
+    let (_sandbox, client) = sandbox_client().await;
+    let options = BulkOptions::new(Some(2.0), true, None).unwrap();
+    let (notify, bell) = notifier();
+    let (run, engine) = Run::start_notified(&client, options, None, Some(notify)).unwrap();
+    let mut fed = 0;
+    // Full before the engine runs: the input channel holds what it holds.
+    let held = loop {
+        match run.try_feed_or_wait(Ok(numbered(fed))).unwrap() {
+            Ok(_) => fed += 1,
+            Err(back) => break back,
+        }
+    };
+    assert!(
+        bell.notified().now_or_never().is_none(),
+        "told before anything changed"
+    );
+    tokio::spawn(engine);
+    tokio::time::timeout(std::time::Duration::from_secs(10), bell.notified())
+        .await
+        .expect("the feeder was never told of room");
+    assert!(
+        run.try_feed_or_wait(held).unwrap().is_ok(),
+        "told, but still full"
+    );
 }

@@ -9,6 +9,8 @@ use std::collections::{BTreeSet, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tokio::sync::mpsc::error::TryRecvError;
+
 use futures_util::future::{AbortHandle, Abortable, BoxFuture, FutureExt};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::mpsc;
@@ -22,6 +24,85 @@ pub struct Run {
     output: tokio::sync::Mutex<Output>,
     ledger: Arc<Mutex<Ledger>>,
     abort: AbortHandle,
+    bell: Bell,
+}
+
+/// Called by the engine, on its own thread, when what a front end asked to
+/// be told about may be there: an outcome (or the end) after
+/// [`Run::try_next_batch`] found none, room after [`Run::try_feed_or_wait`]
+/// found the run full. A front end that cannot block or await a Rust future
+/// (Node's event loop) waits for it instead of holding a thread per wait.
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// The [`Notify`] of a run and what it was asked for. The engine rings after
+/// each outcome sent and each record taken, but calls `notify` only when a
+/// front end armed it: once per wait, not per record.
+#[derive(Clone, Default)]
+struct Bell {
+    notify: Option<Notify>,
+    armed: Arc<Mutex<Armed>>,
+}
+
+#[derive(Default)]
+struct Armed {
+    outcome: bool,
+    room: bool,
+}
+
+impl Bell {
+    /// An outcome was sent (or the engine ended): tell a waiting consumer.
+    fn outcome(&self) {
+        self.ring(|armed| std::mem::take(&mut armed.outcome));
+    }
+
+    /// A record was taken off the input: tell a waiting feeder.
+    fn room(&self) {
+        self.ring(|armed| std::mem::take(&mut armed.room));
+    }
+
+    /// The engine is gone: whoever waits, for anything, is told.
+    fn last(&self) {
+        self.ring(|armed| std::mem::take(&mut armed.outcome) | std::mem::take(&mut armed.room));
+    }
+
+    fn ring(&self, take: impl FnOnce(&mut Armed) -> bool) {
+        // A run nobody waits on this way pays no lock.
+        let Some(notify) = &self.notify else {
+            return;
+        };
+        // The flag is read under the lock the waiter armed it under, after
+        // the event was made visible: a waiter that looked first is told,
+        // and one that looks later sees the event.
+        if take(&mut lock(&self.armed)) {
+            notify();
+        }
+    }
+}
+
+/// The engine's end of the outcome channel: when it is dropped (the engine
+/// finished, failed or was aborted) the channel closes first and the bell
+/// rings after, so a notified front end finds the end.
+struct Outlet {
+    events: Option<mpsc::Sender<Event>>,
+    bell: Bell,
+}
+
+impl Outlet {
+    async fn send(&self, event: Event) -> bool {
+        let Some(events) = &self.events else {
+            return false;
+        };
+        let sent = events.send(event).await.is_ok();
+        self.bell.outcome();
+        sent
+    }
+}
+
+impl Drop for Outlet {
+    fn drop(&mut self) {
+        drop(self.events.take());
+        self.bell.last();
+    }
 }
 
 struct Feeder {
@@ -81,7 +162,23 @@ impl Run {
         options: BulkOptions,
         before_send: Option<BeforeSend>,
     ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
+        Self::start_notified(client, options, before_send, None)
+    }
+
+    /// [`start`](Self::start), with the [`Notify`] that
+    /// [`try_feed_or_wait`](Self::try_feed_or_wait) and
+    /// [`try_next_batch`](Self::try_next_batch) arm.
+    pub fn start_notified(
+        client: &Client,
+        options: BulkOptions,
+        before_send: Option<BeforeSend>,
+        notify: Option<Notify>,
+    ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
         options.check()?;
+        let bell = Bell {
+            notify,
+            armed: Arc::default(),
+        };
         // Room for the engine's lookahead of records too: a caller that feeds
         // only between outcomes (Python's sync iterator) leaves the engine
         // enough to work on while an earlier record waits out a backoff.
@@ -109,20 +206,26 @@ impl Run {
                 .boxed()
             })
         };
-        let requests = stream::unfold(requests, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
+        let requests = stream::unfold((requests, bell.clone()), |(mut rx, bell)| async move {
+            let item = rx.recv().await;
+            bell.room();
+            item.map(|item| (item, (rx, bell)))
         });
         let client = client.clone();
-        let died = events.clone();
+        let outlet = Outlet {
+            events: Some(events),
+            bell: bell.clone(),
+        };
         let engine = async move {
-            let work = AssertUnwindSafe(async move {
+            let outlet = outlet;
+            let work = AssertUnwindSafe(async {
                 let mut outcomes = add_customers_with(&client, requests, &options, Some(hook));
                 let mut delivered = 0usize;
                 while let Some(outcome) = outcomes.next().await {
                     if options.fault_panic_after == Some(delivered) {
                         panic!("injected engine failure (a test fault)");
                     }
-                    if events.send(Event::Outcome(outcome)).await.is_err() {
+                    if !outlet.send(Event::Outcome(outcome)).await {
                         return; // nobody takes outcomes any more
                     }
                     delivered += 1;
@@ -131,7 +234,7 @@ impl Run {
             .catch_unwind()
             .await;
             if let Err(payload) = work {
-                let _ = died.send(Event::Died(panic_text(&*payload))).await;
+                outlet.send(Event::Died(panic_text(&*payload))).await;
             }
         };
         let (abort, registration) = AbortHandle::new_pair();
@@ -147,6 +250,7 @@ impl Run {
             }),
             ledger,
             abort,
+            bell,
         });
         Ok((run, engine))
     }
@@ -158,6 +262,20 @@ impl Run {
     /// True when a record can be fed now without waiting.
     pub fn has_room(&self) -> bool {
         self.sender().is_ok_and(|s| s.capacity() > 0)
+    }
+
+    /// [`has_room`](Self::has_room); when false, the run's [`Notify`] is
+    /// called once the engine takes a record (or ends). True, too, when the
+    /// run takes no more records, so that the caller's `try_feed` says why.
+    pub fn has_room_or_wait(&self) -> bool {
+        let mut armed = lock(&self.bell.armed);
+        match self.sender() {
+            Ok(sender) if sender.capacity() == 0 && !sender.is_closed() => {
+                armed.room = true;
+                false
+            }
+            _ => true,
+        }
     }
 
     /// Feeds a record if there is room now: `Ok(Ok(index))`, or
@@ -177,6 +295,17 @@ impl Run {
         lock(&self.ledger).owed.insert(index);
         permit.send(input);
         Ok(Ok(index))
+    }
+
+    /// [`try_feed`](Self::try_feed) that, when the run is full, has the
+    /// run's [`Notify`] called once the engine takes a record (or ends).
+    pub fn try_feed_or_wait(&self, input: Input) -> Result<Result<usize, Input>, Error> {
+        let mut armed = lock(&self.bell.armed);
+        let fed = self.try_feed(input)?;
+        if fed.is_err() {
+            armed.room = true;
+        }
+        Ok(fed)
     }
 
     /// Feeds a record, waiting for room; its index.
@@ -237,39 +366,72 @@ impl Run {
     pub async fn next(&self) -> Result<Option<Outcome>, Error> {
         let mut output = self.output.lock().await;
         loop {
+            if let Some(next) = self.ready(&mut output) {
+                return next;
+            }
+            let event = output.events.recv().await;
+            if let Some(outcome) = self.absorb(&mut output, event) {
+                return Ok(Some(outcome));
+            }
+        }
+    }
+
+    /// What [`next`](Self::next) would return now, or `None` if it would
+    /// have to wait.
+    fn ready(&self, output: &mut Output) -> Option<Result<Option<Outcome>, Error>> {
+        loop {
             if let Some(ending) = &mut output.ending {
-                if let Some((index, started)) = ending.owed.pop_front() {
-                    let error = if ending.aborted {
-                        Error::Aborted {
-                            message: if started {
-                                "the run was aborted while this record's request was on its way"
-                                    .into()
-                            } else {
-                                "the run was aborted before this record was sent".into()
-                            },
-                            outcome_unknown: started,
-                        }
+                return Some(Self::after_end(ending));
+            }
+            let event = match output.events.try_recv() {
+                Ok(event) => Some(event),
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Disconnected) => None,
+            };
+            if let Some(outcome) = self.absorb(output, event) {
+                return Some(Ok(Some(outcome)));
+            }
+        }
+    }
+
+    /// An event from the engine (`None`: it is gone): an outcome, or the
+    /// start of the end.
+    fn absorb(&self, output: &mut Output, event: Option<Event>) -> Option<Outcome> {
+        match event {
+            Some(Event::Outcome(outcome)) => return Some(self.answered(outcome)),
+            Some(Event::Died(text)) => output.ending = Some(self.ending(Some(text))),
+            None => output.ending = Some(self.ending(None)),
+        }
+        None
+    }
+
+    /// After the engine's last event: each record still owed, then the
+    /// error (or the plain end).
+    fn after_end(ending: &mut Ending) -> Result<Option<Outcome>, Error> {
+        if let Some((index, started)) = ending.owed.pop_front() {
+            let error = if ending.aborted {
+                Error::Aborted {
+                    message: if started {
+                        "the run was aborted while this record's request was on its way".into()
                     } else {
-                        Error::Internal {
-                            message: format!("{}; this record got no reply", ending.reason),
-                            outcome_unknown: started,
-                        }
-                    };
-                    return Ok(Some(Outcome {
-                        index,
-                        result: Err(error),
-                    }));
+                        "the run was aborted before this record was sent".into()
+                    },
+                    outcome_unknown: started,
                 }
-                return match ending.error.take() {
-                    Some(error) => Err(error),
-                    None => Ok(None),
-                };
-            }
-            match output.events.recv().await {
-                Some(Event::Outcome(outcome)) => return Ok(Some(self.answered(outcome))),
-                Some(Event::Died(text)) => output.ending = Some(self.ending(Some(text))),
-                None => output.ending = Some(self.ending(None)),
-            }
+            } else {
+                Error::Internal {
+                    message: format!("{}; this record got no reply", ending.reason),
+                    outcome_unknown: started,
+                }
+            };
+            return Ok(Some(Outcome {
+                index,
+                result: Err(error),
+            }));
+        }
+        match ending.error.take() {
+            Some(error) => Err(error),
+            None => Ok(None),
         }
     }
 
@@ -283,18 +445,53 @@ impl Run {
             Some(outcome) => batch.push(outcome),
             None => return Ok(batch),
         }
-        // Only plain outcomes already in the channel; anything else (the end,
-        // a dead engine, what is owed after it) is left for `next`.
         if let Ok(mut output) = self.output.try_lock() {
-            while batch.len() < max.max(1) && output.ending.is_none() {
-                match output.events.try_recv() {
-                    Ok(Event::Outcome(outcome)) => batch.push(self.answered(outcome)),
-                    Ok(Event::Died(text)) => output.ending = Some(self.ending(Some(text))),
-                    Err(_) => break,
-                }
-            }
+            self.more(&mut output, &mut batch, max);
         }
         Ok(batch)
+    }
+
+    /// [`next_batch`](Self::next_batch) without waiting: `None` when no
+    /// outcome is there yet, and then the run's [`Notify`] is called once
+    /// one is (or the end). Never blocks the calling thread.
+    pub fn try_next_batch(&self, max: usize) -> Option<Result<Vec<Outcome>, Error>> {
+        // Another caller waiting in `next` takes what comes first; this
+        // one is told of what comes after.
+        let mut output = self.output.try_lock().ok();
+        // Armed under the lock the engine reads the flag under, after
+        // looking: no outcome slips between the look and the arming.
+        let mut armed = lock(&self.bell.armed);
+        let first = match output.as_deref_mut().and_then(|output| self.ready(output)) {
+            Some(first) => first,
+            None => {
+                armed.outcome = true;
+                return None;
+            }
+        };
+        drop(armed);
+        let mut batch = Vec::new();
+        match first {
+            Err(error) => return Some(Err(error)),
+            Ok(None) => return Some(Ok(batch)),
+            Ok(Some(outcome)) => batch.push(outcome),
+        }
+        if let Some(output) = output.as_deref_mut() {
+            self.more(output, &mut batch, max);
+        }
+        Some(Ok(batch))
+    }
+
+    /// Adds the plain outcomes already in the channel to `batch`, up to
+    /// `max`; anything else (the end, a dead engine, what is owed after it)
+    /// is left for the next call.
+    fn more(&self, output: &mut Output, batch: &mut Vec<Outcome>, max: usize) {
+        while batch.len() < max.max(1) && output.ending.is_none() {
+            match output.events.try_recv() {
+                Ok(Event::Outcome(outcome)) => batch.push(self.answered(outcome)),
+                Ok(Event::Died(text)) => output.ending = Some(self.ending(Some(text))),
+                Err(_) => break,
+            }
+        }
     }
 
     /// An outcome leaves the ledger of what is owed.
