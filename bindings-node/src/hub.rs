@@ -112,6 +112,9 @@ impl NativeHub {
     where
         W: std::future::Future<Output = Result<Option<Value>, Error>> + Send + 'static,
     {
+        // On the heap first: the call's future is large (2.5 kB), and each
+        // wrapper below would otherwise copy all of it again.
+        let work = Box::pin(work);
         let inner = self.inner.clone();
         let task = async move {
             // A panic in the call is the core's internal error (its outcome

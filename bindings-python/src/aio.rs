@@ -94,6 +94,9 @@ where
     let key = event_loop.as_ptr() as usize;
     watch(py, &event_loop, key);
     let future_ref = future.clone().unbind();
+    // On the heap first: a call's future is large (kilobytes), and each
+    // wrapper below would otherwise copy all of it again.
+    let work = Box::pin(work);
     let abort = kapture_crm::runtime::spawn(async move {
         // A panic must reach Python as an exception, not leave the future
         // pending forever.
