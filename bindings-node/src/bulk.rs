@@ -143,18 +143,9 @@ impl NativeBulk {
     /// (`true`), as a pending request would, or lets it exit (`false`).
     #[napi(catch_unwind)]
     pub fn hold(&self, env: &Env, waiting: bool) -> napi::Result<()> {
-        let raw = self.ready.raw();
-        // SAFETY: `raw` is this run's live threadsafe function (kept alive
-        // by `self.ready`), and `env` is the realm that made it, on its own
-        // thread.
-        let status = unsafe {
-            if waiting {
-                napi::sys::napi_ref_threadsafe_function(env.raw(), raw)
-            } else {
-                napi::sys::napi_unref_threadsafe_function(env.raw(), raw)
-            }
-        };
-        napi::check_status!(status, "hold({waiting})")
+        // SAFETY: `self.ready` keeps this run's threadsafe function alive,
+        // and `env` is the realm that made it, on its own thread.
+        unsafe { crate::hub::keep_alive(env, self.ready.raw(), waiting) }
     }
 }
 

@@ -89,18 +89,32 @@ impl NativeHub {
     /// calls leaves or reaches zero.
     #[napi(catch_unwind)]
     pub fn hold(&self, env: &Env, pending: bool) -> napi::Result<()> {
-        let raw = self.inner.wake.raw();
-        // SAFETY: `raw` is this hub's live threadsafe function (the hub owns
-        // it), and `env` is the realm that made it, on its own thread.
-        let status = unsafe {
-            if pending {
-                napi::sys::napi_ref_threadsafe_function(env.raw(), raw)
-            } else {
-                napi::sys::napi_unref_threadsafe_function(env.raw(), raw)
-            }
-        };
-        napi::check_status!(status, "hold({pending})")
+        // SAFETY: this hub's threadsafe function lives as long as the hub,
+        // and `env` is the realm that made it, on its own thread.
+        unsafe { keep_alive(env, self.inner.wake.raw(), pending) }
     }
+}
+
+/// Refs (`keep`) or unrefs a weak threadsafe function: referenced, it keeps
+/// the process alive, as a pending request would.
+///
+/// # Safety
+/// `raw` must be a live threadsafe function made in `env`'s realm, and this
+/// must run on that realm's thread.
+pub unsafe fn keep_alive(
+    env: &Env,
+    raw: napi::sys::napi_threadsafe_function,
+    keep: bool,
+) -> napi::Result<()> {
+    // SAFETY: as the caller promised.
+    let status = unsafe {
+        if keep {
+            napi::sys::napi_ref_threadsafe_function(env.raw(), raw)
+        } else {
+            napi::sys::napi_unref_threadsafe_function(env.raw(), raw)
+        }
+    };
+    napi::check_status!(status, "keep_alive({keep})")
 }
 
 impl NativeHub {

@@ -14,7 +14,20 @@ fn numbered(i: usize) -> AddCustomerRequest {
 }
 
 async fn sandbox_client() -> (Sandbox, Client) {
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    slow_sandbox_client(0).await
+}
+
+/// A sandbox that answers each call after `latency_ms`, and its client.
+async fn slow_sandbox_client(latency_ms: u64) -> (Sandbox, Client) {
+    let sandbox = Sandbox::start(SandboxConfig {
+        faults: kapture_crm_sandbox::Faults {
+            latency_ms,
+            ..Default::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
     let client = Client::builder()
         .token(sandbox.token())
         .base_url(sandbox.url())
@@ -209,20 +222,7 @@ fn case_11_bulk_settings_are_checked_in_the_core() {
 /// with the outcome unknown, those never sent `aborted` and known.
 #[tokio::test]
 async fn an_aborted_run_gives_every_record_fed_one_outcome() {
-    let sandbox = Sandbox::start(SandboxConfig {
-        faults: kapture_crm_sandbox::Faults {
-            latency_ms: 800,
-            ..Default::default()
-        },
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let client = Client::builder()
-        .token(sandbox.token())
-        .base_url(sandbox.url())
-        .build()
-        .unwrap();
+    let (_sandbox, client) = slow_sandbox_client(800).await;
     let options = BulkOptions::new(Some(2.0), true, None).unwrap();
     let (run, engine) = Run::start(&client, options, None).unwrap();
     tokio::spawn(engine);
@@ -360,20 +360,7 @@ async fn a_notified_run_whose_engine_dies_still_ends() {
 /// record fed gets its `aborted` outcome.
 #[tokio::test]
 async fn an_abort_wakes_a_notified_waiter() {
-    let sandbox = Sandbox::start(SandboxConfig {
-        faults: kapture_crm_sandbox::Faults {
-            latency_ms: 5000,
-            ..Default::default()
-        },
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let client = Client::builder()
-        .token(sandbox.token())
-        .base_url(sandbox.url())
-        .build()
-        .unwrap();
+    let (_sandbox, client) = slow_sandbox_client(5000).await;
     let options = BulkOptions::new(Some(2.0), true, None).unwrap();
     let (notify, bell) = notifier();
     let (run, engine) = Run::start_notified(&client, options, None, Some(notify)).unwrap();
