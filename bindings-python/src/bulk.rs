@@ -10,7 +10,7 @@ use std::sync::Arc;
 use kapture_crm::bulk::{BulkOptions, Outcome, Run};
 use kapture_crm::{Client, Error};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyList, PyTuple};
 
 use crate::aio;
 use crate::convert;
@@ -134,19 +134,26 @@ impl BulkRun {
         delivered(py, next)
     }
 
-    /// The next outcome as an awaitable (None after the last).
-    fn next_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    /// The next outcomes as an awaitable: a list of at least one and at most
+    /// `max` (those already there with the first), empty after the last.
+    /// One future per batch, not per record (`Run::next_batch`).
+    fn next_batch_async<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         let run = self.run.clone();
-        let (future, abort) =
-            aio::spawn(
-                py,
-                async move { run.next().await },
-                |py, next| match delivered(py, next) {
-                    Ok(Some(tuple)) => Ok(tuple.into_any().unbind()),
-                    Ok(None) => Ok(py.None()),
-                    Err(error) => Err(error.into_value(py).into_any()),
-                },
-            )?;
+        let (future, abort) = aio::spawn(
+            py,
+            async move { run.next_batch(max.max(1)).await },
+            |py, batch| {
+                let batch = batch.map_err(|error| exception(py, &error).unbind())?;
+                let tuples = batch
+                    .into_iter()
+                    .map(|outcome| outcome_tuple(py, outcome))
+                    .collect::<PyResult<Vec<_>>>()
+                    .map_err(|error| error.into_value(py).into_any())?;
+                PyList::new(py, tuples)
+                    .map(|list| list.into_any().unbind())
+                    .map_err(|error| error.into_value(py).into_any())
+            },
+        )?;
         aio::abort_when_cancelled(&future, abort)?;
         Ok(future)
     }

@@ -10,13 +10,17 @@ abandons the calls still in flight: their outcome is unknown.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Optional, Union
+import collections
+from typing import Any, AsyncIterable, AsyncIterator, Deque, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 from ._errors import KaptureError
 from .types import AddCustomerResponse
 
 Outcome = Union[AddCustomerResponse, KaptureError]
 Record = Mapping[str, Any]
+
+# Outcomes an async run takes in one await, at most.
+_BATCH = 256
 
 
 class BulkResults(Iterator[Outcome]):
@@ -65,6 +69,8 @@ class AsyncBulkResults(AsyncIterator[Outcome]):
         self._run = run
         self._records = records
         self._feeder: Optional["asyncio.Task[None]"] = None
+        # Outcomes taken with the last batch and not yet handed out.
+        self._ready: Deque[Tuple[int, Any, bool]] = collections.deque()
 
     def __aiter__(self) -> "AsyncBulkResults":
         return self
@@ -89,11 +95,15 @@ class AsyncBulkResults(AsyncIterator[Outcome]):
     async def __anext__(self) -> Outcome:
         if self._feeder is None:
             self._feeder = asyncio.ensure_future(self._feed())
-        outcome = await self._run.next_async()
-        if outcome is None:
+        if not self._ready:
+            # Every outcome already there in one await (an awaitable per
+            # outcome cost two thirds of the run); at most _BATCH, so the
+            # feeder and other tasks get the loop between batches.
+            self._ready.extend(await self._run.next_batch_async(_BATCH))
+        if not self._ready:
             await self._feeder  # re-raises what the input raised, if anything
             raise StopAsyncIteration
-        _index, value, _ok = outcome
+        _index, value, _ok = self._ready.popleft()
         return value  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
