@@ -3,6 +3,7 @@ records every request and answers from a script."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import struct
@@ -161,3 +162,28 @@ def timed(fn: Any) -> Tuple[Any, float]:
     started = time.monotonic()
     result = fn()
     return result, time.monotonic() - started
+
+
+class Ticker:
+    """A task that counts how often the event loop lets it run:
+    ``async with Ticker(interval) as ticker: ...`` then ``ticker.ticks``."""
+
+    def __init__(self, interval: float = 0.0) -> None:
+        self.ticks = 0
+        self._interval = interval
+        self._stop = False
+        self._task: Optional["asyncio.Task[None]"] = None
+
+    async def _run(self) -> None:
+        while not self._stop:
+            self.ticks += 1
+            await asyncio.sleep(self._interval)
+
+    async def __aenter__(self) -> "Ticker":
+        self._task = asyncio.ensure_future(self._run())
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self._stop = True
+        if self._task is not None:
+            await self._task

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any, AsyncIterator, Dict, Iterator, List
 
 import kapture_crm
+from conftest import Ticker
 
 
 def record(i: int) -> Dict[str, Any]:
@@ -142,28 +143,18 @@ def test_async_add_customers_whose_outcomes_are_always_ready_lets_other_tasks_ru
     seen: List[int] = []
 
     async def main() -> int:
-        ticks = 0
-        stop = False
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while not stop:
-                ticks += 1
-                await asyncio.sleep(0)
-
-        task = asyncio.ensure_future(ticker())
         count = 0
         client = sandbox.async_client()
-        async for r in client.add_customers(({"customer_info": {"customer_name": "X"}} for _ in range(n)), concurrency=64):
-            assert isinstance(r, kapture_crm.ValidationError)
-            until = time.perf_counter() + 20e-6
-            while time.perf_counter() < until:
-                pass
-            count += 1
-            if count in (n // 4, 3 * n // 4):
-                seen.append(ticks)
-        stop = True
-        await task
+        records = ({"customer_info": {"customer_name": "X"}} for _ in range(n))
+        async with Ticker() as ticker:
+            async for r in client.add_customers(records, concurrency=64):
+                assert isinstance(r, kapture_crm.ValidationError)
+                until = time.perf_counter() + 20e-6
+                while time.perf_counter() < until:
+                    pass
+                count += 1
+                if count in (n // 4, 3 * n // 4):
+                    seen.append(ticker.ticks)
         return count
 
     assert asyncio.run(main()) == n

@@ -9,7 +9,7 @@ import time
 from typing import Any, List
 
 import kapture_crm
-from conftest import Step
+from conftest import Step, Ticker
 
 MINIMAL = {"customer_info": {"customer_name": "A", "email_id": "a@b.co"}}
 
@@ -82,20 +82,9 @@ def test_event_loop_keeps_ticking_during_a_slow_call(scripted: Any) -> None:
 
     async def main() -> int:
         client = server.async_client()
-        ticks = 0
-        done = False
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while not done:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        task = asyncio.ensure_future(ticker())
-        await client.add_customer(MINIMAL)
-        done = True
-        await task
-        return ticks
+        async with Ticker(0.01) as ticker:
+            await client.add_customer(MINIMAL)
+        return ticker.ticks
 
     ticks = asyncio.run(main())
     assert ticks >= 50, ticks
