@@ -24,23 +24,6 @@ pub use rows::from_row;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// napi's own runtime only waits (a bulk run's `feed` and `nextBatch`): the
-/// calls and the engine run on the core's I/O thread. One worker, not one
-/// per core, so its waits never wake a second worker to steal them
-/// (bench/RESULTS.md, 2026-12-04). Should it not build, napi builds its
-/// default one.
-#[napi_derive::module_init]
-fn init() {
-    if let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("kapture-crm-napi")
-        .enable_all()
-        .build()
-    {
-        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
-    }
-}
-
 /// The SDK's version (the crate's, kept equal to package.json's).
 #[napi(catch_unwind)]
 pub fn version() -> String {
