@@ -158,9 +158,12 @@ impl NativeClient {
         id: u32,
     ) -> napi::Result<()> {
         let options = call_options(timeout_ms, max_retries, cancel)?;
+        // Read and checked here, on the JavaScript thread, not on the I/O
+        // thread every call shares (`hub.rs` says why); a bad request is
+        // thrown before anything is spawned.
+        let request = request(&request_json).map_err(|e| to_napi(&e))?;
         let client = self.client.clone();
         hub.spawn(id, async move {
-            let request = request(&request_json)?;
             let reply = client.add_customer_with(&request, &options).await?;
             Ok(Some(reply.into_json().into()))
         });
@@ -182,9 +185,11 @@ impl NativeClient {
         id: u32,
     ) -> napi::Result<()> {
         let options = call_options(timeout_ms, max_retries, cancel)?;
+        // As `add_customer`: checked before anything is spawned.
+        let request =
+            crate::convert::update(&request_json, &customer_id).map_err(|e| to_napi(&e))?;
         let client = self.client.clone();
         hub.spawn(id, async move {
-            let request = crate::convert::update(&request_json, &customer_id)?;
             let reply = client
                 .update_customer_with(&customer_id, &request, &options)
                 .await?;
@@ -208,9 +213,10 @@ impl NativeClient {
         id: u32,
     ) -> napi::Result<()> {
         let options = call_options(timeout_ms, max_retries, cancel)?;
+        // As `add_customer`: checked before anything is spawned.
+        let lookup = crate::convert::lookup(&lookup_json).map_err(|e| to_napi(&e))?;
         let client = self.client.clone();
         hub.spawn(id, async move {
-            let lookup = crate::convert::lookup(&lookup_json)?;
             let found = client.find_customer_with(&lookup, &options).await?;
             Ok(found.map(|customer| customer.into_json().into()))
         });

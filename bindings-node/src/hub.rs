@@ -4,11 +4,19 @@
 //! call (a libuv handle opened and closed each time), spawns two tasks and
 //! wakes the JavaScript thread once per reply. With 64 calls in flight that
 //! was most of the binding's cost. Instead, one hub per JavaScript realm
-//! (`lib/hub.js` makes it on the first call): a call's task writes its outcome into
-//! the hub's queue and wakes JavaScript only if the queue was empty, and
+//! (`lib/hub.js` makes it on the first call): a call's task puts its outcome
+//! in the hub's queue and wakes JavaScript only if the queue was empty, and
 //! JavaScript takes every outcome queued by then as one JSON text, settling
 //! the promises it keeps by call id.
+//!
+//! That JSON text is written on the JavaScript thread, when it takes the
+//! batch, not on the core's I/O thread: that one thread carries every
+//! call's HTTP work and is what bounds calls a second with many in flight,
+//! while the JavaScript thread has time to spare (bench/RESULTS.md, "What
+//! changed on 2026-12-05"). For the same reason the callers in `client.rs`
+//! read and check a request before they spawn its call.
 
+use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 use napi::Env;
@@ -26,31 +34,68 @@ use crate::error::payload;
 /// alive) unless `hold(true)` said calls are pending.
 type Wake = ThreadsafeFunction<(), (), String, napi::Status, false, true>;
 
+/// A finished call: its id, and its reply (null for a lookup that found
+/// nobody) or its error.
+type Outcome = (u32, Result<Option<Value>, Error>);
+
 struct Queue {
-    /// Outcomes not yet taken by JavaScript, each `id,ok,value` (JSON).
-    done: Mutex<Vec<String>>,
+    /// Outcomes not yet taken by JavaScript.
+    done: Mutex<Vec<Outcome>>,
 }
 
 impl Queue {
-    /// Every queued outcome as one JSON array of `id, ok, value` triples.
+    /// Every queued outcome as one JSON array of `id, ok, value` triples
+    /// (on the JavaScript thread: see the module docs).
     fn take(&self) -> String {
         let done = std::mem::take(&mut *self.lock());
-        let mut batch = String::with_capacity(2 + done.iter().map(|d| d.len() + 1).sum::<usize>());
-        batch.push('[');
-        for (i, entry) in done.iter().enumerate() {
+        let mut batch: Vec<u8> = Vec::with_capacity(64 + done.len() * 320);
+        batch.push(b'[');
+        for (i, (id, outcome)) in done.into_iter().enumerate() {
             if i > 0 {
-                batch.push(',');
+                batch.push(b',');
             }
-            batch.push_str(entry);
+            let start = batch.len();
+            // A JSON tree always serialises; should one not, its call still
+            // settles, with the reason.
+            if let Err(e) = entry(&mut batch, id, &outcome) {
+                batch.truncate(start);
+                let failed = Err(Error::Internal {
+                    message: e.to_string(),
+                    outcome_unknown: true,
+                });
+                let _ = entry(&mut batch, id, &failed);
+            }
         }
-        batch.push(']');
-        batch
+        batch.push(b']');
+        // serde_json writes UTF-8 only.
+        String::from_utf8(batch)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Outcome>> {
         self.done
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Writes one `id,ok,value` triple.
+fn entry(
+    batch: &mut Vec<u8>,
+    id: u32,
+    outcome: &Result<Option<Value>, Error>,
+) -> serde_json::Result<()> {
+    // Writing to a Vec cannot fail.
+    let _ = write!(batch, "{id}");
+    match outcome {
+        Ok(reply) => {
+            batch.extend_from_slice(b",1,");
+            serde_json::to_writer(&mut *batch, reply)
+        }
+        Err(error) => {
+            batch.extend_from_slice(b",0,");
+            serde_json::to_writer(&mut *batch, &payload(error))
+        }
     }
 }
 
@@ -136,15 +181,7 @@ impl NativeHub {
             let outcome = std::panic::AssertUnwindSafe(work)
                 .catch_unwind()
                 .await
-                .unwrap_or_else(|panic| Err(Error::from_panic(&*panic)))
-                .and_then(|reply| {
-                    // A JSON tree always serialises; should it not, the
-                    // call still settles.
-                    serde_json::to_string(&reply).map_err(|e| Error::Internal {
-                        message: e.to_string(),
-                        outcome_unknown: true,
-                    })
-                });
+                .unwrap_or_else(|panic| Err(Error::from_panic(&*panic)));
             inner.settle(id, outcome);
         };
         if let Err(error) = kapture_crm::runtime::spawn(task) {
@@ -158,14 +195,10 @@ impl Inner {
     /// Queues call `id`'s outcome; the first of a batch wakes JavaScript,
     /// later ones are taken with it. A realm already gone (`Closing`) has
     /// no one to tell.
-    fn settle(&self, id: u32, outcome: Result<String, Error>) {
-        let entry = match outcome {
-            Ok(json) => format!("{id},1,{json}"),
-            Err(error) => format!("{id},0,{}", payload(&error)),
-        };
+    fn settle(&self, id: u32, outcome: Result<Option<Value>, Error>) {
         let was_empty = {
             let mut done = self.queue.lock();
-            done.push(entry);
+            done.push((id, outcome));
             done.len() == 1
         };
         if was_empty {
