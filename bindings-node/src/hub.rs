@@ -48,23 +48,21 @@ impl Queue {
     /// (on the JavaScript thread: see the module docs).
     fn take(&self) -> String {
         let done = std::mem::take(&mut *self.lock());
-        let mut batch: Vec<u8> = Vec::with_capacity(64 + done.len() * 320);
+        // About a vendor reply's size a call, so most batches never grow.
+        let mut batch: Vec<u8> = Vec::with_capacity(2 + done.len() * 320);
         batch.push(b'[');
-        for (i, (id, outcome)) in done.into_iter().enumerate() {
+        for (i, (id, outcome)) in done.iter().enumerate() {
             if i > 0 {
                 batch.push(b',');
             }
-            let start = batch.len();
-            // A JSON tree always serialises; should one not, its call still
-            // settles, with the reason.
-            if let Err(e) = entry(&mut batch, id, &outcome) {
-                batch.truncate(start);
-                let failed = Err(Error::Internal {
-                    message: e.to_string(),
-                    outcome_unknown: true,
-                });
-                let _ = entry(&mut batch, id, &failed);
-            }
+            // A JSON tree written into a Vec cannot fail. Were it to, the
+            // batch would not parse, and `lib/hub.js` rejects every pending
+            // call with an InternalError rather than leave one waiting.
+            let _ = write!(batch, "{id},{},", u8::from(outcome.is_ok()));
+            let _ = match outcome {
+                Ok(reply) => serde_json::to_writer(&mut batch, reply),
+                Err(error) => serde_json::to_writer(&mut batch, &payload(error)),
+            };
         }
         batch.push(b']');
         // serde_json writes UTF-8 only.
@@ -76,26 +74,6 @@ impl Queue {
         self.done
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// Writes one `id,ok,value` triple.
-fn entry(
-    batch: &mut Vec<u8>,
-    id: u32,
-    outcome: &Result<Option<Value>, Error>,
-) -> serde_json::Result<()> {
-    // Writing to a Vec cannot fail.
-    let _ = write!(batch, "{id}");
-    match outcome {
-        Ok(reply) => {
-            batch.extend_from_slice(b",1,");
-            serde_json::to_writer(&mut *batch, reply)
-        }
-        Err(error) => {
-            batch.extend_from_slice(b",0,");
-            serde_json::to_writer(&mut *batch, &payload(error))
-        }
     }
 }
 
