@@ -31,6 +31,7 @@ use std::io::{Read, Write};
 use std::panic::AssertUnwindSafe;
 #[cfg(unix)]
 use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use futures_util::FutureExt;
@@ -66,10 +67,44 @@ enum Wake {
     Threadsafe,
 }
 
-static INBOXES: Mutex<Option<HashMap<usize, Inbox>>> = Mutex::new(None);
+/// Every loop's inbox, and the fork generation it belongs to.
+struct Inboxes {
+    generation: usize,
+    map: Mutex<Option<HashMap<usize, Inbox>>>,
+}
 
+/// Never freed: see `inboxes`.
+static INBOXES: AtomicPtr<Inboxes> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The inboxes, locked. The runtime's thread takes this lock on every
+/// delivery; in a child forked at that instant the parent's copy stays
+/// locked for good (that thread is not in the child), so a child makes its
+/// own and leaves the parent's untouched (leaked: its outputs belong to the
+/// parent's loops, and dropping them would need a GIL and a lock the child
+/// cannot have).
 fn inboxes() -> MutexGuard<'static, Option<HashMap<usize, Inbox>>> {
-    INBOXES.lock().unwrap_or_else(|p| p.into_inner())
+    let generation = kapture_crm::runtime::fork_generation();
+    loop {
+        let current = INBOXES.load(Ordering::Acquire);
+        // SAFETY: a published `Inboxes` is never freed.
+        if let Some(inboxes) = unsafe { current.as_ref() }
+            && inboxes.generation == generation
+        {
+            return inboxes.map.lock().unwrap_or_else(|p| p.into_inner());
+        }
+        let fresh = Box::into_raw(Box::new(Inboxes {
+            generation,
+            map: Mutex::new(None),
+        }));
+        if INBOXES
+            .compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // Another thread published first: use theirs.
+            // SAFETY: `fresh` was never published.
+            drop(unsafe { Box::from_raw(fresh) });
+        }
+    }
 }
 
 /// Runs `work` on the runtime and returns an asyncio future of the running
@@ -353,4 +388,22 @@ impl Canceller {
         }
         Ok(())
     }
+}
+
+/// Holds the inboxes' lock for `seconds` on a thread that is not Python's,
+/// as the runtime's thread does for an instant on every delivery, and
+/// returns once it is held: the tests fork at that moment. Not API.
+#[pyfunction]
+pub fn _hold_async_inboxes(seconds: f64) -> PyResult<()> {
+    let hold = std::time::Duration::try_from_secs_f64(seconds)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("seconds: {e}")))?;
+    let (held, is_held) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _guard = inboxes();
+        let _ = held.send(());
+        std::thread::sleep(hold);
+    });
+    is_held
+        .recv()
+        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the holding thread ended"))
 }

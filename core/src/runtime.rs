@@ -28,7 +28,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use futures_util::future::{AbortHandle, Abortable};
 use tokio::runtime::Runtime;
@@ -47,6 +47,8 @@ struct Shared {
 
 static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
 static BUILDING: AtomicBool = AtomicBool::new(false);
+/// Bumped in every forked child (see [`fork_generation`]).
+static FORKS: AtomicUsize = AtomicUsize::new(0);
 
 /// The name of the thread that drives the runtime.
 pub const THREAD_NAME: &str = "kapture-crm-io";
@@ -55,6 +57,18 @@ pub const THREAD_NAME: &str = "kapture-crm-io";
 extern "C" fn forget_in_child() {
     SHARED.store(ptr::null_mut(), Ordering::SeqCst);
     BUILDING.store(false, Ordering::SeqCst);
+    FORKS.fetch_add(1, Ordering::SeqCst);
+}
+
+/// A number that changes in a child forked after the runtime was first
+/// used. A binding that shares state with the runtime's thread (a lock it
+/// takes, say) keeps the number beside that state and, when it differs,
+/// leaves the parent's copy untouched and starts afresh: the parent's
+/// thread may have held the lock at the instant of the fork, and no thread
+/// of the child would ever release it. Before the runtime's first use
+/// there is no such thread, so nothing to leave behind.
+pub fn fork_generation() -> usize {
+    FORKS.load(Ordering::Acquire)
 }
 
 /// The process's shared runtime. Use [`spawn`] for calls; this is for a
@@ -193,6 +207,33 @@ mod tests {
             assert_eq!(index, i);
             assert!(bound);
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fork_generation_changes_in_a_forked_child_only() {
+        shared().expect("runtime"); // registers the fork hook
+        let before = fork_generation();
+        // SAFETY: the child only reads an atomic and exits at once.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let code = i32::from(fork_generation() == before);
+            // SAFETY: leaves the child without running the parent's
+            // destructors or test harness.
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child made above.
+        let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(waited, pid);
+        assert!(libc::WIFEXITED(status));
+        assert_eq!(
+            libc::WEXITSTATUS(status),
+            0,
+            "the child saw the parent's generation"
+        );
+        assert_eq!(fork_generation(), before, "the parent's generation changed");
     }
 
     #[test]
