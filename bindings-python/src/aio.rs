@@ -398,11 +398,13 @@ pub fn _hold_async_inboxes(seconds: f64) -> PyResult<()> {
     let hold = std::time::Duration::try_from_secs_f64(seconds)
         .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("seconds: {e}")))?;
     let (held, is_held) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _guard = inboxes();
-        let _ = held.send(());
-        std::thread::sleep(hold);
-    });
+    std::thread::Builder::new()
+        .spawn(move || {
+            let _guard = inboxes();
+            let _ = held.send(());
+            std::thread::sleep(hold);
+        })
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     is_held
         .recv()
         .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the holding thread ended"))
