@@ -60,14 +60,15 @@ extern "C" fn forget_in_child() {
     FORKS.fetch_add(1, Ordering::SeqCst);
 }
 
-/// A number that changes in a child forked after the runtime was first
-/// used. A binding that shares state with the runtime's thread (a lock it
-/// takes, say) keeps the number beside that state and, when it differs,
-/// leaves the parent's copy untouched and starts afresh: the parent's
-/// thread may have held the lock at the instant of the fork, and no thread
-/// of the child would ever release it. Before the runtime's first use
-/// there is no such thread, so nothing to leave behind.
+/// A number that changes in every child forked after its first call. A
+/// binding that shares state with the runtime's thread (a lock it takes,
+/// say) keeps the number beside that state and, when it differs, leaves the
+/// parent's copy untouched and starts afresh: the parent's thread may have
+/// held the lock at the instant of the fork, and no thread of the child
+/// would ever release it. Cheaper than comparing process ids: no system
+/// call.
 pub fn fork_generation() -> usize {
+    watch_forks();
     FORKS.load(Ordering::Acquire)
 }
 
@@ -113,7 +114,8 @@ where
     Ok(Abort(handle))
 }
 
-fn state() -> Result<&'static Shared, Error> {
+/// Registers [`forget_in_child`] with `pthread_atfork`, once per process.
+fn watch_forks() {
     #[cfg(unix)]
     {
         static HOOK: std::sync::Once = std::sync::Once::new();
@@ -124,6 +126,10 @@ fn state() -> Result<&'static Shared, Error> {
             }
         });
     }
+}
+
+fn state() -> Result<&'static Shared, Error> {
+    watch_forks();
     loop {
         let current = SHARED.load(Ordering::Acquire);
         if !current.is_null() {
@@ -212,7 +218,6 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn fork_generation_changes_in_a_forked_child_only() {
-        shared().expect("runtime"); // registers the fork hook
         let before = fork_generation();
         // SAFETY: the child only reads an atomic and exits at once.
         let pid = unsafe { libc::fork() };
