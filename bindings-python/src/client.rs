@@ -16,7 +16,9 @@ use crate::rows;
 /// The core client and the process it was built in: after `fork()` the
 /// child builds its own (the parent's pool holds the parent's sockets).
 struct PerProcess {
-    pid: u32,
+    /// `kapture_crm::runtime::fork_generation()` when built; another
+    /// generation means a forked child (no system call a call to tell).
+    generation: usize,
     client: Option<Client>,
     /// The same settings for the synchronous methods, which the core drives
     /// on the calling thread (`kapture_crm::blocking`: no thread hop).
@@ -42,7 +44,7 @@ impl NativeClient {
             max_retries: client.config().max_retries,
             builder,
             current: Mutex::new(PerProcess {
-                pid: std::process::id(),
+                generation: kapture_crm::runtime::fork_generation(),
                 client: Some(client),
                 blocking: Some(blocking),
             }),
@@ -66,15 +68,15 @@ impl NativeClient {
         pick: impl FnOnce(&PerProcess) -> Option<T>,
     ) -> PyResult<T> {
         crate::log::refresh(py);
-        let pid = std::process::id();
+        let generation = kapture_crm::runtime::fork_generation();
         let mut current = self
             .current
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if current.pid != pid && current.client.is_some() {
+        if current.generation != generation && current.client.is_some() {
             let rebuilt = self.builder.clone().build().into_py_result()?;
             *current = PerProcess {
-                pid,
+                generation,
                 blocking: Some(blocking::Client::from_client(&rebuilt)),
                 client: Some(rebuilt),
             };

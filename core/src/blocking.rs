@@ -46,7 +46,9 @@ pub struct Client {
 
 /// What one thread keeps: its runtime and its pool of each client.
 struct Driver {
-    pid: u32,
+    /// [`crate::runtime::fork_generation`] when it was built: a driver of
+    /// another generation is a forked child's copy of its parent's.
+    generation: usize,
     runtime: tokio::runtime::Runtime,
     pools: Vec<(Weak<()>, crate::Client)>,
 }
@@ -79,7 +81,7 @@ struct Slot(Option<Driver>);
 impl Drop for Slot {
     fn drop(&mut self) {
         let Some(driver) = self.0.take() else { return };
-        if driver.pid != std::process::id() {
+        if driver.generation != crate::runtime::fork_generation() {
             // A forked child's copy of the parent's: never dropped (see
             // `Driver::of_this_process`).
             std::mem::forget(driver);
@@ -245,8 +247,10 @@ impl Driver {
     /// This thread's driver: taken over from a thread that ended, or built
     /// on first use; built afresh in a forked child.
     fn of_this_process(slot: &mut Option<Driver>) -> Result<&mut Driver, Error> {
-        let pid = std::process::id();
-        if slot.as_ref().is_some_and(|d| d.pid != pid) {
+        // No system call a call (as comparing process ids was): a counter
+        // that the fork hook bumps.
+        let generation = crate::runtime::fork_generation();
+        if slot.as_ref().is_some_and(|d| d.generation != generation) {
             // The parent's: dropping it would wait for threads that do not
             // exist here and close sockets the parent still uses.
             std::mem::forget(slot.take());
@@ -254,7 +258,7 @@ impl Driver {
         while slot.is_none() {
             let taken = spare().and_then(|mut spare| spare.pop());
             match taken {
-                Some(driver) if driver.pid == pid => *slot = Some(driver),
+                Some(driver) if driver.generation == generation => *slot = Some(driver),
                 Some(parents) => std::mem::forget(parents),
                 None => break,
             }
@@ -265,7 +269,7 @@ impl Driver {
                 .build()
                 .map_err(|e| Error::Config(format!("cannot start the I/O runtime: {e}")))?;
             *slot = Some(Driver {
-                pid,
+                generation,
                 runtime,
                 pools: Vec::new(),
             });

@@ -91,3 +91,50 @@ fn dropped_blocking_client_lets_its_connection_go_at_the_next_call() {
         "the dropped client's connection is closed"
     );
 }
+
+/// After `fork()` the child must not use its copy of the parent's driver
+/// (the parent's runtime, whose epoll instance and pooled sockets the two
+/// processes would share): its first call builds its own and opens its own
+/// connection, and the parent's connection is left as it was. The driver
+/// tells a child by `runtime::fork_generation`, not by a process id.
+#[cfg(unix)]
+#[test]
+fn blocking_client_in_a_forked_child_opens_its_own_connection() {
+    let (_rt, server) = serve_off_thread(vec![Step::success()]);
+    let client = blocking::Client::new(client_for(&server)).unwrap();
+    client.add_customer_json(&vendor_request()).unwrap();
+    assert_eq!(server.connections(), 1);
+    let request = vendor_request();
+    // SAFETY: the child makes one call on this thread and leaves with
+    // `_exit`, without running the parent's destructors or test harness.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        // SAFETY: a hung child is killed instead of hanging the test.
+        unsafe { libc::alarm(20) };
+        let ok =
+            matches!(client.add_customer_json(&request), Ok(r) if r.status() == Some("success"));
+        // SAFETY: as above.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child made above.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(waited, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the child's call failed or hung (wait status {status})"
+    );
+    assert_eq!(
+        server.connections(),
+        2,
+        "the child opened its own connection"
+    );
+    client.add_customer_json(&vendor_request()).unwrap();
+    assert_eq!(server.count(), 3);
+    assert_eq!(
+        server.connections(),
+        2,
+        "the parent kept its connection after the child's call"
+    );
+}
