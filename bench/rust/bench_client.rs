@@ -3,7 +3,8 @@
 //! time on a single-threaded runtime; `seq-blocking`: the same through
 //! `blocking::Client` (driven on the calling thread); `bulk64`: the bulk
 //! engine, 64 in flight; `join64`: 64 tasks each calling
-//! `add_customer_json`. The body is held as untyped JSON (a `Value`, as the
+//! `add_customer_json`; `raw-socket-seq`: no client at all, the Python
+//! floor row's prepared bytes on one socket, for reference. The body is held as untyped JSON (a `Value`, as the
 //! Python rows hold a dict and the Node rows an object) and each call
 //! converts, validates and serialises it afresh (`Value` -> validated
 //! request -> wire bytes). Before run 20261129T220648Z each call also parsed
@@ -73,6 +74,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let text = std::fs::read_to_string(body_file)?;
     let (warmup, seq_calls, par_calls) = (scaled(200), scaled(2000), scaled(20000));
+    if row == "raw-socket-seq" {
+        let mut result = raw_socket_seq(url, token, &text, warmup, seq_calls)?;
+        result["row"] = json!("rust/raw-socket-seq");
+        result["peak_rss_mb"] = json!(peak_rss_mb());
+        println!("{result}");
+        return Ok(());
+    }
     if row == "seq-blocking" {
         // The Rust sync API: each call driven on this thread (no hop).
         let client = kapture_crm::blocking::Client::new(
@@ -162,6 +170,70 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     result["peak_rss_mb"] = json!(peak_rss_mb());
     println!("{result}");
     Ok(())
+}
+
+/// `raw-socket-seq`: the Python floor row's work in compiled code, for
+/// reference (no target): prepared request bytes on one keep-alive socket,
+/// the reply read up to its Content-Length and its JSON parsed. What a
+/// sequential call costs on this machine with no HTTP stack at all.
+fn raw_socket_seq(
+    url: &str,
+    token: &str,
+    body: &str,
+    warmup: usize,
+    calls: usize,
+) -> Result<Value, Box<dyn std::error::Error>> {
+    use std::io::{Read, Write};
+    let host = url
+        .strip_prefix("http://")
+        .ok_or("raw-socket-seq takes an http:// URL")?
+        .trim_end_matches('/');
+    let body = serde_json::to_vec(&serde_json::from_str::<Value>(body)?)?;
+    let mut prepared = format!(
+        "POST /ms/customer/customer/api/v1/add-update HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Basic {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    prepared.extend_from_slice(&body);
+    let mut socket = std::net::TcpStream::connect(host)?;
+    socket.set_nodelay(true)?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut call = move || -> Option<bool> {
+        socket.write_all(&prepared).ok()?;
+        let mut filled = 0;
+        let (head, length) = loop {
+            let read = socket.read(buffer.get_mut(filled..)?).ok()?;
+            if read == 0 {
+                return None;
+            }
+            filled += read;
+            let got = buffer.get(..filled)?;
+            if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = std::str::from_utf8(got.get(..end)?).ok()?;
+                let length = head.lines().find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })?;
+                break (end + 4, length);
+            }
+        };
+        while filled < head + length {
+            let read = socket.read(buffer.get_mut(filled..)?).ok()?;
+            if read == 0 {
+                return None;
+            }
+            filled += read;
+        }
+        let reply: Value = serde_json::from_slice(buffer.get(head..head + length)?).ok()?;
+        Some(reply["status"] == "success")
+    };
+    for _ in 0..warmup {
+        call();
+    }
+    Ok(sequential(calls, || call() == Some(true)))
 }
 
 /// The allocator the bindings and the CLI ship with (see the workspace's
