@@ -25,14 +25,20 @@ fn blocking_calls_on_one_thread_reuse_one_connection() {
 fn blocking_client_shared_by_threads_gives_each_thread_its_own_connection() {
     let (_rt, server) = serve_off_thread(vec![Step::success()]);
     let client = blocking::Client::new(client_for(&server)).unwrap();
-    let start = std::sync::Barrier::new(4);
+    // Every thread holds its own connection before any thread ends: a
+    // thread that ended first would hand its driver, connection and all, to
+    // a thread yet to make its first call (the spare drivers in
+    // `blocking.rs`), and the count below would depend on scheduling.
+    let all_connected = std::sync::Barrier::new(4);
     std::thread::scope(|scope| {
         for _ in 0..4 {
             scope.spawn(|| {
-                start.wait();
-                for _ in 0..3 {
+                for call in 0..3 {
                     let reply = client.add_customer_json(&vendor_request()).unwrap();
                     assert_eq!(reply.status(), Some("success"));
+                    if call == 0 {
+                        all_connected.wait();
+                    }
                 }
             });
         }
