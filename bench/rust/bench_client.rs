@@ -4,8 +4,9 @@
 //! `blocking::Client` (driven on the calling thread); `bulk64`: the bulk
 //! engine, 64 in flight; `join64`: 64 tasks each calling
 //! `add_customer_json`; `raw-socket-seq`: no client at all, the Python
-//! floor row's prepared bytes on one socket, for reference. The body is held as untyped JSON (a `Value`, as the
-//! Python rows hold a dict and the Node rows an object) and each call
+//! floor row's prepared bytes on one socket, for reference. The body is
+//! held as untyped JSON (a `Value`, as the Python rows hold a dict and the
+//! Node rows an object) and each call
 //! converts, validates and serialises it afresh (`Value` -> validated
 //! request -> wire bytes). Before run 20261129T220648Z each call also parsed
 //! the body's text, work no peer row does (~9% of a sequential call's CPU).

@@ -247,8 +247,6 @@ impl Driver {
     /// This thread's driver: taken over from a thread that ended, or built
     /// on first use; built afresh in a forked child.
     fn of_this_process(slot: &mut Option<Driver>) -> Result<&mut Driver, Error> {
-        // No system call a call (as comparing process ids was): a counter
-        // that the fork hook bumps.
         let generation = crate::runtime::fork_generation();
         if slot.as_ref().is_some_and(|d| d.generation != generation) {
             // The parent's: dropping it would wait for threads that do not

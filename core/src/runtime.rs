@@ -60,13 +60,13 @@ extern "C" fn forget_in_child() {
     FORKS.fetch_add(1, Ordering::SeqCst);
 }
 
-/// A number that changes in every child forked after its first call. A
-/// binding that shares state with the runtime's thread (a lock it takes,
-/// say) keeps the number beside that state and, when it differs, leaves the
-/// parent's copy untouched and starts afresh: the parent's thread may have
-/// held the lock at the instant of the fork, and no thread of the child
-/// would ever release it. Cheaper than comparing process ids: no system
-/// call.
+/// A number that changes in every child forked after its first call.
+/// State kept per process (the blocking driver's runtimes and sockets, a
+/// binding's lock shared with the runtime's thread) keeps the number beside
+/// it and, when it differs, leaves the parent's copy untouched and starts
+/// afresh: the parent's sockets are not the child's to use, and a lock a
+/// parent's thread held at the instant of the fork would never be released
+/// in the child. Cheaper than comparing process ids: no system call.
 pub fn fork_generation() -> usize {
     watch_forks();
     FORKS.load(Ordering::Acquire)
