@@ -27,6 +27,7 @@ const ok = (text) => JSON.parse(text).status === 'success'
 
 function stats(kind, latencies, good, calls, seconds) {
   const out = { kind, calls, good, seconds: +seconds.toFixed(4) }
+  if (kind === 'seq') out.warmup = WARMUP // bench/peers/instructions.py counts every call made
   if (latencies.length) {
     latencies.sort((a, b) => a - b)
     out.mean_us = +((latencies.reduce((a, b) => a + b, 0) / latencies.length) * 1e6).toFixed(1)

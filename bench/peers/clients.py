@@ -32,6 +32,8 @@ MAX_SECONDS = float(__import__("os").environ.get("BENCH_MAX_SECONDS", "10"))
 
 def stats(kind: str, latencies: List[float], good: int, calls: int, seconds: float) -> Dict[str, Any]:
     out: Dict[str, Any] = {"kind": kind, "calls": calls, "good": good, "seconds": round(seconds, 4)}
+    if kind == "seq":
+        out["warmup"] = WARMUP  # bench/peers/instructions.py counts every call made
     if latencies:
         latencies = sorted(latencies)
         out["mean_us"] = round(sum(latencies) / len(latencies) * 1e6, 1)

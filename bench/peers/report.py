@@ -1,5 +1,7 @@
 """bench/run's table: medians over the runs of one session, ratios to the
-peers measured in the same session, and the step 11 targets, met or not.
+peers measured in the same session, and the step 11 targets, met or not;
+or, for `bench/run --instructions`, the instructions a sequential call
+executes (records of kind "instructions").
 Usage: python3 report.py THIS_RUN.jsonl RESULTS.md"""
 
 from __future__ import annotations
@@ -13,24 +15,25 @@ from collections import defaultdict
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 
+def records(path: str, instructions: bool = False) -> List[Dict[str, Any]]:
+    """The timed records of a run, or its instruction counts."""
+    with open(path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return [r for r in rows if (r.get("kind") == "instructions") == instructions]
+
+
 def each_run(path: str) -> Dict[Tuple[str, int], Dict[str, Dict[str, Any]]]:
     """Every run's records: (target, run) -> row -> record."""
     runs: Dict[Tuple[str, int], Dict[str, Dict[str, Any]]] = defaultdict(dict)
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                r = json.loads(line)
-                runs[(r["target"], int(r.get("run", 1)))][r["row"]] = r
+    for r in records(path):
+        runs[(r["target"], int(r.get("run", 1)))][r["row"]] = r
     return runs
 
 
 def load(path: str) -> Dict[Tuple[str, str], Dict[str, float]]:
     by_row: Dict[Tuple[str, str], List[Dict[str, Any]]] = defaultdict(list)
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                r = json.loads(line)
-                by_row[(r["target"], r["row"])].append(r)
+    for r in records(path):
+        by_row[(r["target"], r["row"])].append(r)
     medians: Dict[Tuple[str, str], Dict[str, float]] = {}
     for key, rows in by_row.items():
         m: Dict[str, float] = {}
@@ -52,6 +55,27 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {model or platform.machine()}, {platform.system()}"
+
+
+def instruction_tables(counts: List[Dict[str, Any]]) -> List[str]:
+    """Instructions a sequential call, each of ours beside what its target
+    compares it with, and where our rows' instructions go."""
+    per_call = {r["row"]: r["instructions_per_call"] for r in counts}
+    floor = per_call.get("py/raw-socket-seq")
+    lines = ["| row (sequential, against nginx) | instructions a call | / the floor (py/raw-socket-seq) |", "|---|---|---|"]
+    for row in sorted(per_call):
+        lines.append(f"| {row} | {per_call[row]:,} | {per_call[row] / floor:.2f}x |" if floor else f"| {row} | {per_call[row]:,} | |")
+    lines += ["", "| ours against | ours a call | theirs a call | ratio |", "|---|---|---|---|"]
+    for ours, theirs in (("rust/seq-blocking", "rust/raw-socket-seq"), ("py/ours-seq", "py/raw-socket-seq"),
+                         ("py/ours-seq", "py/aiohttp-seq"), ("node/ours-seq", "node/undici-seq")):
+        if ours in per_call and theirs in per_call:
+            lines.append(f"| {ours} against {theirs} | {per_call[ours]:,} | {per_call[theirs]:,} | {per_call[ours] / per_call[theirs]:.2f}x |")
+    lines += ["", "| row | where a call's instructions go (thousands; Rust code by crate, the rest by library) |", "|---|---|"]
+    for r in sorted(counts, key=lambda r: r["row"]):
+        if "/ours" in r["row"] or r["row"].startswith("rust/seq"):
+            parts = ", ".join(f"{name} {n / 1000:.1f}" for name, n in r.get("by_part", [])[:14])
+            lines.append(f"| {r['row']} | {parts} |")
+    return lines + [""]
 
 
 def main() -> None:
@@ -159,6 +183,9 @@ def main() -> None:
                 f"| {name} | {shown} | {spread} | {'<=' if at_most else '>='} {goal}{unit} | {'met' if met else '**missed**'} |"
             )
         lines.append("")
+    counts = records(source, instructions=True)
+    if counts:
+        lines += instruction_tables(counts)
     table = "\n".join(lines)
     print(table)
     header = (
@@ -167,13 +194,13 @@ def main() -> None:
         "session, ratios to the peers measured in the same session. The machine is\n"
         "shared and noisy: compare ratios, not absolute figures across sessions.\n\n"
     )
-    stamp = f"## {os.path.basename(source)} ({machine()})\n\n"
     run_ids = set()
     with open(source) as f:
         for line in f:
             if line.strip():
                 run_ids.add(json.loads(line).get("run_id", ""))
-    stamp = f"## Run {', '.join(sorted(run_ids))} on {machine()}\n\n"
+    what = "Run" if med else "Instructions a call (bench/run --instructions), run"
+    stamp = f"## {what} {', '.join(sorted(run_ids))} on {machine()}\n\n"
     previous = ""
     if os.path.exists(results_md):
         with open(results_md) as f:

@@ -78,6 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if row == "raw-socket-seq" {
         let mut result = raw_socket_seq(url, token, &text, warmup, seq_calls)?;
         result["row"] = json!("rust/raw-socket-seq");
+        result["warmup"] = json!(warmup);
         result["peak_rss_mb"] = json!(peak_rss_mb());
         println!("{result}");
         return Ok(());
@@ -98,6 +99,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let mut result = sequential(seq_calls, call);
         result["row"] = json!("rust/seq-blocking");
+        result["warmup"] = json!(warmup);
         result["peak_rss_mb"] = json!(peak_rss_mb());
         println!("{result}");
         return Ok(());
@@ -168,6 +170,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     result["row"] = json!(format!("rust/{row}"));
+    // bench/peers/instructions.py counts every call made.
+    result["warmup"] = json!(warmup);
     result["peak_rss_mb"] = json!(peak_rss_mb());
     println!("{result}");
     Ok(())
