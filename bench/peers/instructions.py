@@ -3,8 +3,9 @@ that does not drift with the machine's noise or with where the scheduler
 puts a thread (wall-clock latency on this kind of machine does both; see
 bench/RESULTS.md).
 
-Usage: python3 instructions.py WORKDIR -- CMD ROW URL TOKEN BODY
-CMD is a row's harness (bench_client, clients.py, clients.mjs). The row is
+Usage: python3 instructions.py WORKDIR NAME -- CMD ROW URL TOKEN BODY
+NAME is the row's name in the results (py/ours-seq); CMD is its harness
+(bench_client, clients.py, clients.mjs). The row is
 run twice under callgrind, with BENCH_SCALE=0.5 and 1; the difference of the
 two counts over the difference of the calls made (warm-up included) is what
 one more call costs, with start-up and teardown cancelled out. Prints one
@@ -75,7 +76,7 @@ def count(workdir: str, cmd: List[str], scale: str) -> Tuple[int, int, Counter]:
 
 
 def main() -> None:
-    workdir, sep, *cmd = sys.argv[1:]
+    workdir, name, sep, *cmd = sys.argv[1:]
     if sep != "--" or len(cmd) < 5:
         raise SystemExit(__doc__)
     small, small_calls, small_parts = count(workdir, cmd, "0.5")
@@ -85,10 +86,8 @@ def main() -> None:
         k: round((big_parts[k] - small_parts[k]) / calls) for k in set(big_parts) | set(small_parts)
     }
     shown = sorted(((v, k) for k, v in by_part.items() if v >= 500), reverse=True)
-    row = cmd[-4]
-    lang = "rust" if cmd[0].endswith("bench_client") else "node" if cmd[-5].endswith(".mjs") else "py"
     print(json.dumps({
-        "row": f"{lang}/{row}",
+        "row": name,
         "kind": "instructions",
         "calls": calls,
         "instructions_per_call": round((big - small) / calls),

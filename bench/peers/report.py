@@ -194,11 +194,7 @@ def main() -> None:
         "session, ratios to the peers measured in the same session. The machine is\n"
         "shared and noisy: compare ratios, not absolute figures across sessions.\n\n"
     )
-    run_ids = set()
-    with open(source) as f:
-        for line in f:
-            if line.strip():
-                run_ids.add(json.loads(line).get("run_id", ""))
+    run_ids = {r.get("run_id", "") for r in records(source) + counts}
     what = "Run" if med else "Instructions a call (bench/run --instructions), run"
     stamp = f"## {what} {', '.join(sorted(run_ids))} on {machine()}\n\n"
     previous = ""

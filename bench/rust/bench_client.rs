@@ -76,11 +76,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let text = std::fs::read_to_string(body_file)?;
     let (warmup, seq_calls, par_calls) = (scaled(200), scaled(2000), scaled(20000));
     if row == "raw-socket-seq" {
-        let mut result = raw_socket_seq(url, token, &text, warmup, seq_calls)?;
-        result["row"] = json!("rust/raw-socket-seq");
-        result["warmup"] = json!(warmup);
-        result["peak_rss_mb"] = json!(peak_rss_mb());
-        println!("{result}");
+        let result = raw_socket_seq(url, token, &text, warmup, seq_calls)?;
+        print_row(result, row, warmup);
         return Ok(());
     }
     if row == "seq-blocking" {
@@ -97,11 +94,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..warmup {
             call();
         }
-        let mut result = sequential(seq_calls, call);
-        result["row"] = json!("rust/seq-blocking");
-        result["warmup"] = json!(warmup);
-        result["peak_rss_mb"] = json!(peak_rss_mb());
-        println!("{result}");
+        let result = sequential(seq_calls, call);
+        print_row(result, row, warmup);
         return Ok(());
     }
     // Single-threaded, as the bindings' shared runtime is
@@ -120,7 +114,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let call = |client: Client, body: std::sync::Arc<Value>| async move {
         matches!(client.add_customer_json(&body).await, Ok(r) if r.status() == Some("success"))
     };
-    let mut result = runtime.block_on(async {
+    let result = runtime.block_on(async {
         for _ in 0..warmup {
             call(client.clone(), body.clone()).await;
         }
@@ -169,12 +163,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     });
+    print_row(result, row, warmup);
+    Ok(())
+}
+
+/// A row's record, as bench/run reads it: its name, the warm-up calls made
+/// (bench/peers/instructions.py counts every call) and the peak RSS.
+fn print_row(mut result: Value, row: &str, warmup: usize) {
     result["row"] = json!(format!("rust/{row}"));
-    // bench/peers/instructions.py counts every call made.
     result["warmup"] = json!(warmup);
     result["peak_rss_mb"] = json!(peak_rss_mb());
     println!("{result}");
-    Ok(())
 }
 
 /// `raw-socket-seq`: the Python floor row's work in compiled code, for
