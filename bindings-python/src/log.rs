@@ -1,13 +1,15 @@
 //! The core's log events into Python's `logging`: the target
 //! `kapture_crm::http` goes to the logger `kapture_crm.http`, and so on, so
-//! everything is under `kapture_crm`. Which levels are wanted is read from
-//! those loggers at every call of the client (while the GIL is held
-//! anyway), so a disabled level never crosses into Python.
+//! everything is under `kapture_crm`. Which levels are wanted is checked at
+//! every call of the client (while the GIL is held anyway), and read from
+//! those loggers when `logging` says a level changed (`refresh`), so a
+//! disabled level never crosses into Python.
 
 use kapture_crm::log::{Forward, Record, Sink, Threshold};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 use tracing::Level;
 
 static THRESHOLD: Threshold = Threshold::off();
@@ -67,8 +69,21 @@ fn loggers(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
     })
 }
 
-/// Reads the loggers' effective levels: the most verbose one wins.
+/// Reads the loggers' effective levels (the most verbose one wins) when
+/// they may have changed since the last read.
+///
+/// Reading them costs four Python method calls, ~7k instructions: 5% of a
+/// whole call (bench/RESULTS.md). So a mark is left in the first logger's
+/// `_cache`, the dict `logging` keeps for `isEnabledFor` and empties in every
+/// logger whenever a level changes (`setLevel`, `logging.disable`,
+/// `dictConfig`): while the mark is there, the levels read last still hold,
+/// exactly as `logging`'s own `isEnabledFor` trusts its cache. The mark is
+/// left before the read, so a change during the read empties it again. A
+/// `logging` without that dict is read at every call.
 pub fn refresh(py: Python<'_>) {
+    if unchanged_since_last_read(py) {
+        return;
+    }
     let lowest = (|| -> PyResult<i64> {
         let mut lowest = i64::MAX;
         for logger in loggers(py)? {
@@ -88,4 +103,32 @@ pub fn refresh(py: Python<'_>) {
         31..=40 => Some(Level::ERROR),
         _ => None,
     });
+}
+
+/// The key of the mark: an object of this module's own, so it can never be
+/// a level `logging` caches.
+static MARK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Whether the mark is still in `logging`'s cache; if not, it is left
+/// there now and the caller reads the levels.
+fn unchanged_since_last_read(py: Python<'_>) -> bool {
+    (|| -> PyResult<bool> {
+        let mark = MARK.get_or_try_init(py, || {
+            py.import("builtins")?
+                .getattr("object")?
+                .call0()
+                .map(Bound::unbind)
+        })?;
+        let Some(first) = loggers(py)?.first() else {
+            return Ok(false);
+        };
+        let cache = first.bind(py).getattr(intern!(py, "_cache"))?;
+        let cache = cache.cast::<PyDict>()?;
+        if cache.contains(mark)? {
+            return Ok(true);
+        }
+        cache.set_item(mark, true)?;
+        Ok(false)
+    })()
+    .unwrap_or(false)
 }

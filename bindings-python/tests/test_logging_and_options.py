@@ -69,6 +69,54 @@ def test_the_logger_level_is_read_at_every_call(scripted: Any, caplog: pytest.Lo
     assert [r.name for r in caplog.records if r.name.startswith("kapture_crm")] == ["kapture_crm.http"]
 
 
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_level_changed_anywhere_between_calls_is_seen_at_the_next_call(scripted: Any) -> None:
+    # The levels are re-read only when logging empties its level cache
+    # (src/log.rs): every way of changing a level must do that.
+    import logging.config
+
+    server = scripted(*[Step.success() for _ in range(5)])
+    client = server.client()
+    top, http = logging.getLogger("kapture_crm"), logging.getLogger("kapture_crm.http")
+    saved = [(lg, lg.level, lg.propagate) for lg in (top, http)]
+    collect = Collect()
+    top.addHandler(collect)
+    top.propagate = False
+    try:
+        top.setLevel(logging.WARNING)
+        client.add_customer(REQUEST)
+        client.add_customer(REQUEST)
+        assert collect.records == []
+        # The parent's level, through dictConfig (which also replaces the
+        # logger's handlers).
+        logging.config.dictConfig(
+            {"version": 1, "disable_existing_loggers": False, "loggers": {"kapture_crm": {"level": "DEBUG"}}}
+        )
+        top.addHandler(collect)
+        client.add_customer(REQUEST)
+        assert [r.name for r in collect.records] == ["kapture_crm.http"]
+        # The mark left in logging's cache does not disturb logging.
+        assert http.isEnabledFor(logging.DEBUG) and http.isEnabledFor(logging.INFO)
+        top.setLevel(logging.WARNING)
+        client.add_customer(REQUEST)
+        client.add_customer(REQUEST)
+        assert [r.name for r in collect.records] == ["kapture_crm.http"]
+        assert not http.isEnabledFor(logging.INFO)
+    finally:
+        top.removeHandler(collect)
+        for lg, level, propagate in saved:
+            lg.setLevel(level)
+            lg.propagate = propagate
+
+
 def test_the_package_is_silent_by_default_and_kapture_log_prints_to_stderr(sandbox: kapture_crm.Sandbox) -> None:
     script = (
         "import kapture_crm\n"
