@@ -2,6 +2,7 @@
 //! from JavaScript. The core owns the channels, the indexes and the ledger
 //! of outcomes owed; this file converts records in and outcomes out.
 
+use std::io::Write as _;
 use std::sync::Arc;
 
 use kapture_crm::Client;
@@ -10,8 +11,6 @@ use napi::Env;
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::error::{payload, to_napi};
 use kapture_crm::rows::Records;
@@ -115,26 +114,27 @@ impl NativeBulk {
             return Ok(None);
         };
         let batch = batch.map_err(|e| to_napi(&e))?;
-        // Written straight from the replies (no copy of each into a JSON
-        // tree first).
-        let items: Vec<Item<'_>> = batch
-            .iter()
-            .map(|outcome| match &outcome.result {
-                Ok(reply) => Item {
-                    index: outcome.index,
-                    ok: true,
-                    response: Some(reply.as_json()),
-                    error: None,
-                },
-                Err(error) => Item {
-                    index: outcome.index,
-                    ok: false,
-                    response: None,
-                    error: Some(payload(error)),
-                },
-            })
-            .collect();
-        serde_json::to_string(&items)
+        // Each reply's text as the server sent it (the core checked it to
+        // be a JSON object), with no JSON tree built or written.
+        let mut out: Vec<u8> = Vec::with_capacity(2 + batch.len() * 360);
+        out.push(b'[');
+        for (i, outcome) in batch.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let ok = outcome.result.is_ok();
+            let key = if ok { "response" } else { "error" };
+            // Writing into a Vec cannot fail.
+            let _ = write!(out, r#"{{"index":{},"ok":{ok},"{key}":"#, outcome.index);
+            match &outcome.result {
+                Ok(reply) => out.extend_from_slice(reply.json_text().as_bytes()),
+                Err(error) => serde_json::to_writer(&mut out, &payload(error))
+                    .map_err(|e| crate::error::internal(&e.to_string()))?,
+            }
+            out.push(b'}');
+        }
+        out.push(b']');
+        String::from_utf8(out)
             .map(Some)
             .map_err(|e| crate::error::internal(&e.to_string()))
     }
@@ -147,15 +147,4 @@ impl NativeBulk {
         // and `env` is the realm that made it, on its own thread.
         unsafe { crate::hub::keep_alive(env, self.ready.raw(), waiting) }
     }
-}
-
-/// One outcome as `take_batch` hands it to JavaScript.
-#[derive(Serialize)]
-struct Item<'a> {
-    index: usize,
-    ok: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response: Option<&'a Map<String, Value>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<Value>,
 }

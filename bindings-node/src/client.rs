@@ -10,7 +10,7 @@ use crate::bulk::NativeBulk;
 use crate::cancel::NativeCancel;
 use crate::convert::request;
 use crate::error::to_napi;
-use crate::hub::NativeHub;
+use crate::hub::{NativeHub, Reply};
 
 /// Options of `new Client(...)`; every field optional, missing ones come
 /// from `KAPTURE_TOKEN`, `KAPTURE_SUBDOMAIN`, `KAPTURE_BASE_URL` or defaults.
@@ -165,7 +165,7 @@ impl NativeClient {
         let client = self.client.clone();
         hub.spawn(id, async move {
             let reply = client.add_customer_with(&request, &options).await?;
-            Ok(Some(reply.into_json().into()))
+            Ok(Some(Reply::Text(reply.into_json_text())))
         });
         Ok(())
     }
@@ -193,7 +193,7 @@ impl NativeClient {
             let reply = client
                 .update_customer_with(&customer_id, &request, &options)
                 .await?;
-            Ok(Some(reply.into_json().into()))
+            Ok(Some(Reply::Text(reply.into_json_text())))
         });
         Ok(())
     }
@@ -218,7 +218,7 @@ impl NativeClient {
         let client = self.client.clone();
         hub.spawn(id, async move {
             let found = client.find_customer_with(&lookup, &options).await?;
-            Ok(found.map(|customer| customer.into_json().into()))
+            Ok(found.map(|customer| Reply::Tree(customer.into_json().into())))
         });
         Ok(())
     }

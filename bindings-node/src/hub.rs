@@ -36,7 +36,17 @@ type Wake = ThreadsafeFunction<(), (), String, napi::Status, false, true>;
 
 /// A finished call: its id, and its reply (null for a lookup that found
 /// nobody) or its error.
-type Outcome = (u32, Result<Option<Value>, Error>);
+type Outcome = (u32, Result<Option<Reply>, Error>);
+
+/// A call's reply on its way to JavaScript.
+pub enum Reply {
+    /// A reply's JSON text as the server sent it, which the core checked
+    /// to be a JSON object (`AddCustomerResponse::json_text`): copied into
+    /// the batch as it is, for `JSON.parse` to read once.
+    Text(String),
+    /// A JSON value, written into the batch.
+    Tree(Value),
+}
 
 struct Queue {
     /// Outcomes not yet taken by JavaScript.
@@ -60,12 +70,17 @@ impl Queue {
             // call with an InternalError rather than leave one waiting.
             let _ = write!(batch, "{id},{},", u8::from(outcome.is_ok()));
             let _ = match outcome {
-                Ok(reply) => serde_json::to_writer(&mut batch, reply),
+                Ok(Some(Reply::Text(text))) => {
+                    batch.extend_from_slice(text.as_bytes());
+                    Ok(())
+                }
+                Ok(Some(Reply::Tree(value))) => serde_json::to_writer(&mut batch, value),
+                Ok(None) => serde_json::to_writer(&mut batch, &Value::Null),
                 Err(error) => serde_json::to_writer(&mut batch, &payload(error)),
             };
         }
         batch.push(b']');
-        // serde_json writes UTF-8 only.
+        // serde_json writes UTF-8 only, and the replies' texts are Strings.
         String::from_utf8(batch)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
@@ -147,7 +162,7 @@ impl NativeHub {
     /// `lib/errors.js`.
     pub fn spawn<W>(&self, id: u32, work: W)
     where
-        W: std::future::Future<Output = Result<Option<Value>, Error>> + Send + 'static,
+        W: std::future::Future<Output = Result<Option<Reply>, Error>> + Send + 'static,
     {
         // On the heap first: the call's future is large (2.5 kB), and each
         // wrapper below would otherwise copy all of it again.
@@ -173,7 +188,7 @@ impl Inner {
     /// Queues call `id`'s outcome; the first of a batch wakes JavaScript,
     /// later ones are taken with it. A realm already gone (`Closing`) has
     /// no one to tell.
-    fn settle(&self, id: u32, outcome: Result<Option<Value>, Error>) {
+    fn settle(&self, id: u32, outcome: Result<Option<Reply>, Error>) {
         let was_empty = {
             let mut done = self.queue.lock();
             done.push((id, outcome));

@@ -51,6 +51,30 @@ test('extra reply fields are kept', async () => {
   }
 })
 
+// What a JSON tree in Rust would change on its way: a number's digits,
+// key order, repeated keys, escapes, whitespace around the object.
+const ODD_SUCCESS = ' \n {"trace":"t-\\u00e9\\ud83d\\ude00 \\"q\\"","status":"Success","n":0.1,"big":123456789012345678901234567890,' +
+  '"z":-0.0,"dup":1,"customer":{"customer_id":5},"dup":2,"deep":[[{"a":[null,true,false]}]]}\r\n'
+
+test('a reply reaches JavaScript as JSON.parse reads its text, in every path', async () => {
+  // The reply's text goes through as the server sent it (hub.rs, bulk.rs).
+  const expected = JSON.parse(ODD_SUCCESS)
+  const server = await scripted(step.json(200, ODD_SUCCESS))
+  try {
+    const client = server.client()
+    const reply = await client.addCustomer(MINIMAL)
+    assert.deepEqual(reply, expected)
+    assert.deepEqual(Object.keys(reply), Object.keys(expected))
+    assert.ok(Object.is(reply.z, -0))
+    assert.deepEqual(await client.updateCustomer(5, MINIMAL), expected)
+    const outcomes = []
+    for await (const outcome of client.addCustomers([MINIMAL, MINIMAL, MINIMAL], { concurrency: 2 })) outcomes.push(outcome)
+    assert.deepEqual(outcomes.map((o) => o.response), [expected, expected, expected])
+  } finally {
+    await server.close()
+  }
+})
+
 test('a Basic prefix is not doubled; userAgent goes first', async () => {
   const server = await scripted(step.success())
   try {

@@ -37,10 +37,7 @@ impl BulkRun {
 /// `(index, value, ok)`: the reply dict, or the exception for that record.
 fn outcome_tuple<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyTuple>> {
     let (value, ok) = match outcome.result {
-        Ok(reply) => (
-            convert::object_to_python(py, reply.as_json())?.into_any(),
-            true,
-        ),
+        Ok(reply) => (convert::reply_to_python(py, &reply)?, true),
         Err(error) => (exception(py, &error), false),
     };
     PyTuple::new(

@@ -105,14 +105,15 @@ fn per_call(timeout: Option<f64>, max_retries: Option<f64>) -> PyResult<RequestO
     .into_py_result()
 }
 
-/// An awaitable's outcome: a reply object as a dict, or the exception.
-fn reply_object(
-    py: Python<'_>,
-    result: Result<serde_json::Map<String, serde_json::Value>, Error>,
+/// An awaitable's outcome: the reply as a dict (or the conversion's
+/// error), or the call's exception.
+fn reply_object<'py>(
+    py: Python<'py>,
+    result: Result<PyResult<Bound<'py, PyAny>>, Error>,
 ) -> aio::Delivery {
     match result {
-        Ok(object) => convert::object_to_python(py, &object)
-            .map(|d| d.into_any().unbind())
+        Ok(converted) => converted
+            .map(Bound::unbind)
             .map_err(|e| e.into_value(py).into_any()),
         Err(error) => Err(exception(py, &error).unbind()),
     }
@@ -200,7 +201,7 @@ impl NativeClient {
         let request = convert::request(request).into_py_result()?;
         let client = self.blocking(py)?;
         let reply = wait(py, || client.add_customer_with(&request, &options))?;
-        Ok(convert::object_to_python(py, reply.as_json())?.into_any())
+        convert::reply_to_python(py, &reply)
     }
 
     /// The same, as an awaitable of the running asyncio loop and the
@@ -219,7 +220,7 @@ impl NativeClient {
         aio::spawn(
             py,
             async move { client.add_customer_with(&request, &options).await },
-            |py, result| reply_object(py, result.map(|reply| reply.into_json())),
+            |py, result| reply_object(py, result.map(|reply| convert::reply_to_python(py, &reply))),
         )
     }
 
@@ -238,7 +239,7 @@ impl NativeClient {
         let request = convert::update(request, &id).into_py_result()?;
         let client = self.blocking(py)?;
         let reply = wait(py, || client.update_customer_with(&id, &request, &options))?;
-        Ok(convert::object_to_python(py, reply.as_json())?.into_any())
+        convert::reply_to_python(py, &reply)
     }
 
     /// The same, as an awaitable and its `Abort` (see `add_customer_async`).
@@ -258,7 +259,7 @@ impl NativeClient {
         aio::spawn(
             py,
             async move { client.update_customer_with(&id, &request, &options).await },
-            |py, result| reply_object(py, result.map(|reply| reply.into_json())),
+            |py, result| reply_object(py, result.map(|reply| convert::reply_to_python(py, &reply))),
         )
     }
 
@@ -303,7 +304,10 @@ impl NativeClient {
             async move { client.find_customer_with(&lookup, &options).await },
             |py, result| match result {
                 Ok(None) => Ok(py.None()),
-                Ok(Some(customer)) => reply_object(py, Ok(customer.into_json())),
+                Ok(Some(customer)) => reply_object(
+                    py,
+                    Ok(convert::object_to_python(py, customer.as_json()).map(Bound::into_any)),
+                ),
                 Err(error) => reply_object(py, Err(error)),
             },
         )

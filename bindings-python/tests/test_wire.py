@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Dict
 
@@ -47,6 +48,37 @@ def test_extra_reply_fields_are_kept(scripted: Any) -> None:
     server = scripted(Step(200, '{"status":"success","customer":{"customer_id":5,"x":[1,2.5,null]},"trace":"t-1"}'))
     reply = server.client().add_customer({"customer_info": {"customer_name": "A", "email_id": "a@b.co"}})
     assert reply == {"status": "success", "customer": {"customer_id": 5, "x": [1, 2.5, None]}, "trace": "t-1"}
+
+
+# A success reply with what a tree of serde_json values would change: an
+# integer wider than 64 bits, key order, repeated keys, escapes, whitespace.
+ODD_SUCCESS = (
+    ' \n {"trace":"t-\\u00e9\\ud83d\\ude00 \\"q\\"","status":"Success","big":123456789012345678901234567890,'
+    '"neg":-9223372036854775809,"f":0.1,"e":1E2,"z":-0.0,"dup":1,"customer":{"customer_id":5,"contact_id":"7"},'
+    '"dup":2,"deep":[[{"a":[null,true,false]}]]}\r\n'
+)
+
+
+def test_a_reply_reads_as_json_loads_reads_it_in_every_path(scripted: Any) -> None:
+    # The reply's text goes to Python's own JSON decoder (convert.rs): an
+    # integer of any size stays exact (a serde_json tree made it a float).
+    expected = json.loads(ODD_SUCCESS)
+    assert expected["big"] == 123456789012345678901234567890 and list(expected)[0] == "trace"
+    server = scripted(Step(200, ODD_SUCCESS))
+    request = {"customer_info": {"customer_name": "A", "email_id": "a@b.co"}}
+    client = server.client()
+    reply = client.add_customer(request)
+    assert reply == expected and list(reply) == list(expected)
+    assert type(reply["big"]) is int and type(reply["e"]) is float and str(reply["z"]) == "-0.0"
+    assert client.update_customer(5, request) == expected
+
+    async def in_async() -> Any:
+        async with server.async_client() as aclient:
+            return await aclient.add_customer(request)
+
+    assert asyncio.run(in_async()) == expected
+    results = list(client.add_customers([request] * 3, concurrency=2))
+    assert results == [expected] * 3
 
 
 def test_basic_prefix_not_doubled_and_user_agent(scripted: Any) -> None:

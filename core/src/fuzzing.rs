@@ -55,6 +55,12 @@ pub fn reply(data: &[u8]) {
         retry_after,
         body: body.to_vec(),
     };
+    // The fast read of a reply's status agrees with a full parse.
+    assert_eq!(
+        crate::status_peek::status_of(body),
+        crate::status_peek::by_full_parse(body),
+        "the status peek and a full parse differ"
+    );
     if let Err(error) = interpret(&raw, SECRET) {
         let text = error.to_string();
         assert!(!text.contains(SECRET), "token in the message");

@@ -4,6 +4,8 @@
 //! some failures with a JSON body whose `status` is `"failed"`, and older
 //! endpoints spell the keys `Status` and `Message`.
 
+use std::fmt;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -24,26 +26,60 @@ const MESSAGE_PREVIEW: usize = 200;
 /// {"status": "success", "message": "Customer Added successfully !...",
 ///  "customer": {"result": true, "customer_id": 191690263, "contact_id": 210004093, ...}}
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
+///
+/// It keeps the reply's text as the server sent it ([`json_text`]) and
+/// parses it into a JSON object only when a field other than the status is
+/// first asked for: the bindings give the text to their own JSON parsers.
+///
+/// [`json_text`]: AddCustomerResponse::json_text
+#[derive(Clone)]
 pub struct AddCustomerResponse {
-    body: Map<String, Value>,
+    /// A JSON object, checked (the fast path of [`interpret`]) or written
+    /// from one.
+    text: String,
+    /// The `status` field as the server spelled it, when a string.
+    status: Option<String>,
+    parsed: OnceLock<Map<String, Value>>,
 }
 
 impl AddCustomerResponse {
+    /// A reply from text already checked to be a JSON object that
+    /// `serde_json` parses, and its status.
+    fn from_checked_text(text: String, status: Option<String>) -> Self {
+        Self {
+            text,
+            status,
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// A reply from a parsed object.
+    pub fn from_json(body: Map<String, Value>) -> Self {
+        // Writing a map of JSON values into a String cannot fail.
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        let status = field(&body, "status")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Self {
+            text,
+            status,
+            parsed: OnceLock::from(body),
+        }
+    }
+
     /// `"success"` (as the server spelled it).
     pub fn status(&self) -> Option<&str> {
-        field(&self.body, "status").and_then(Value::as_str)
+        self.status.as_deref()
     }
 
     /// The vendor's human-readable message.
     pub fn message(&self) -> Option<&str> {
-        field(&self.body, "message").and_then(Value::as_str)
+        field(self.as_json(), "message").and_then(Value::as_str)
     }
 
     /// The `customer` object of the reply.
     pub fn customer(&self) -> Option<&Map<String, Value>> {
-        field(&self.body, "customer").and_then(Value::as_object)
+        field(self.as_json(), "customer").and_then(Value::as_object)
     }
 
     /// The id of the created or updated customer (a number or digits).
@@ -56,13 +92,57 @@ impl AddCustomerResponse {
         self.customer().and_then(|c| id(c.get("contact_id")?))
     }
 
-    /// The whole reply as the server sent it.
+    /// The whole reply as the server sent it, parsed on first use.
     pub fn as_json(&self) -> &Map<String, Value> {
-        &self.body
+        // The text was checked to parse as an object (`status_peek` is as
+        // strict as this parse), or was written from one.
+        self.parsed
+            .get_or_init(|| serde_json::from_str(&self.text).unwrap_or_default())
     }
 
     pub fn into_json(self) -> Map<String, Value> {
-        self.body
+        match self.parsed.into_inner() {
+            Some(body) => body,
+            None => serde_json::from_str(&self.text).unwrap_or_default(),
+        }
+    }
+
+    /// The reply's JSON text as the server sent it (a JSON object; written
+    /// from the object for a reply made by [`from_json`](Self::from_json)).
+    pub fn json_text(&self) -> &str {
+        &self.text
+    }
+
+    /// [`json_text`](Self::json_text), owned.
+    pub fn into_json_text(self) -> String {
+        self.text
+    }
+}
+
+impl fmt::Debug for AddCustomerResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AddCustomerResponse")
+            .field("body", self.as_json())
+            .finish()
+    }
+}
+
+impl PartialEq for AddCustomerResponse {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_json() == other.as_json()
+    }
+}
+
+/// As the JSON object it is.
+impl Serialize for AddCustomerResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_json().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for AddCustomerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Map::deserialize(deserializer).map(Self::from_json)
     }
 }
 
@@ -75,7 +155,7 @@ fn id(value: &Value) -> Option<i64> {
 }
 
 /// A key looked up the way the vendor spells it, in any case.
-fn field<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn field<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     body.get(key).or_else(|| {
         body.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -94,20 +174,16 @@ pub(crate) struct RawReply {
 /// `secret` is scrubbed from every body and message kept in an error.
 pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerResponse, Error> {
     let status = reply.status;
+    // The common case first: a 2xx saying success is the reply, its text
+    // kept as it came (checked, not parsed into a tree: `status_peek`).
+    if (200..300).contains(&status)
+        && let Some(Some(said)) = crate::status_peek::status_of(&reply.body)
+        && said.eq_ignore_ascii_case("success")
+        && let Ok(text) = String::from_utf8(reply.body.clone())
+    {
+        return Ok(AddCustomerResponse::from_checked_text(text, Some(said)));
+    }
     let json = serde_json::from_slice::<Value>(&reply.body).ok();
-    // The common case first: a 2xx saying success is the reply, moved out
-    // as it is (no copy, no message cleaned for an error never raised).
-    let json = match json {
-        Some(Value::Object(object))
-            if (200..300).contains(&status)
-                && field(&object, "status")
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("success")) =>
-        {
-            return Ok(AddCustomerResponse { body: object });
-        }
-        other => other,
-    };
     let text = String::from_utf8_lossy(&reply.body);
     let object = json.as_ref().and_then(Value::as_object);
     // Only an error keeps the body (and pays for cleaning it).
@@ -176,9 +252,7 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
     let body_status = field(object, "status").and_then(Value::as_str);
     let succeeded = body_status.is_some_and(|s| s.eq_ignore_ascii_case("success"));
     if (200..300).contains(&status) && succeeded {
-        return Ok(AddCustomerResponse {
-            body: object.clone(),
-        });
+        return Ok(AddCustomerResponse::from_json(object.clone()));
     }
     let is_auth_message = vendor_message.as_deref().is_some_and(|m| {
         let m = m.to_ascii_lowercase();
@@ -333,6 +407,26 @@ mod tests {
             serde_json::to_value(&ok).unwrap(),
             serde_json::from_str::<Value>(body).unwrap()
         );
+    }
+
+    #[test]
+    fn a_success_keeps_its_text_and_parses_it_on_first_use() {
+        let body = " {\"status\":\"Success\",\"big\":123456789012345678901234567890,\n\"customer\":{\"customer_id\":\"42\"}}\n";
+        let ok = interpret(&reply(201, body), "x").unwrap();
+        assert_eq!(ok.json_text(), body);
+        assert_eq!(ok.status(), Some("Success"));
+        assert!(ok.parsed.get().is_none(), "parsed before it was asked for");
+        assert_eq!(ok.customer_id(), Some(42));
+        assert_eq!(
+            ok.as_json()["big"],
+            serde_json::json!(1.2345678901234568e29)
+        );
+        let copy: AddCustomerResponse =
+            serde_json::from_value(serde_json::to_value(&ok).unwrap()).unwrap();
+        assert_eq!(copy, ok);
+        assert_eq!(copy.status(), Some("Success"));
+        assert_eq!(format!("{copy:?}"), format!("{ok:?}"));
+        assert_eq!(ok.clone().into_json_text(), body);
     }
 
     #[test]
