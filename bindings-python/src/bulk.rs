@@ -13,7 +13,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::aio;
-use crate::convert;
 use crate::error::{exception, to_pyerr};
 use crate::rows::record;
 use kapture_crm::rows::Records;
@@ -37,7 +36,7 @@ impl BulkRun {
 /// `(index, value, ok)`: the reply dict, or the exception for that record.
 fn outcome_tuple<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyTuple>> {
     let (value, ok) = match outcome.result {
-        Ok(reply) => (convert::reply_to_python(py, &reply)?, true),
+        Ok(reply) => (crate::reply::to_python(py, &reply)?, true),
         Err(error) => (exception(py, &error), false),
     };
     PyTuple::new(

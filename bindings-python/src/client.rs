@@ -201,7 +201,7 @@ impl NativeClient {
         let request = convert::request(request).into_py_result()?;
         let client = self.blocking(py)?;
         let reply = wait(py, || client.add_customer_with(&request, &options))?;
-        convert::reply_to_python(py, &reply)
+        crate::reply::to_python(py, &reply)
     }
 
     /// The same, as an awaitable of the running asyncio loop and the
@@ -220,7 +220,7 @@ impl NativeClient {
         aio::spawn(
             py,
             async move { client.add_customer_with(&request, &options).await },
-            |py, result| reply_object(py, result.map(|reply| convert::reply_to_python(py, &reply))),
+            |py, result| reply_object(py, result.map(|reply| crate::reply::to_python(py, &reply))),
         )
     }
 
@@ -239,7 +239,7 @@ impl NativeClient {
         let request = convert::update(request, &id).into_py_result()?;
         let client = self.blocking(py)?;
         let reply = wait(py, || client.update_customer_with(&id, &request, &options))?;
-        convert::reply_to_python(py, &reply)
+        crate::reply::to_python(py, &reply)
     }
 
     /// The same, as an awaitable and its `Abort` (see `add_customer_async`).
@@ -259,7 +259,7 @@ impl NativeClient {
         aio::spawn(
             py,
             async move { client.update_customer_with(&id, &request, &options).await },
-            |py, result| reply_object(py, result.map(|reply| convert::reply_to_python(py, &reply))),
+            |py, result| reply_object(py, result.map(|reply| crate::reply::to_python(py, &reply))),
         )
     }
 

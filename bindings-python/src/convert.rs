@@ -7,9 +7,8 @@
 
 use kapture_crm::parse::{MAX_DEPTH, request_from_json_reporting};
 use kapture_crm::rows::{Cell, DateTime};
-use kapture_crm::{AddCustomerRequest, AddCustomerResponse, Error, FieldError};
+use kapture_crm::{AddCustomerRequest, Error, FieldError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
@@ -399,36 +398,4 @@ pub fn object_to_python<'py>(
         dict.set_item(key, to_python(py, value)?)?;
     }
     Ok(dict)
-}
-
-/// A reply as a dict, read from the text the server sent by the
-/// interpreter's own JSON decoder (C code): cheaper than building a
-/// `serde_json` tree and converting it, and it reads numbers as Python does
-/// (an integer of any size stays exact). The core checked the text to be a
-/// JSON object (`AddCustomerResponse::json_text`); should the decoder still
-/// refuse it, the core's parse is converted instead.
-pub fn reply_to_python<'py>(
-    py: Python<'py>,
-    reply: &AddCustomerResponse,
-) -> PyResult<Bound<'py, PyAny>> {
-    static DECODE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let decoded = (|| -> PyResult<Bound<'py, PyAny>> {
-        let decode = DECODE.get_or_try_init(py, || {
-            py.import("json")?
-                .getattr("JSONDecoder")?
-                .call0()?
-                .getattr("raw_decode")
-                .map(Bound::unbind)
-        })?;
-        // `raw_decode` reads one value from the start, no whitespace
-        // before it, and says where it ended.
-        let text = reply.json_text().trim_matches([' ', '\t', '\n', '\r']);
-        let (value, _end): (Bound<'py, PyAny>, usize) =
-            decode.bind(py).call1((text,))?.extract()?;
-        Ok(value)
-    })();
-    match decoded {
-        Ok(value) if value.is_instance_of::<PyDict>() => Ok(value),
-        _ => Ok(object_to_python(py, reply.as_json())?.into_any()),
-    }
 }

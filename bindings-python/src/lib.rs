@@ -8,6 +8,7 @@ mod client;
 mod convert;
 mod error;
 mod log;
+mod reply;
 mod rows;
 mod sandbox;
 mod typed;
