@@ -35,7 +35,7 @@ pub fn version() -> String {
 #[napi(catch_unwind)]
 pub fn to_wire(request_json: String) -> napi::Result<String> {
     let request = convert::request(&request_json).map_err(|e| error::to_napi(&e))?;
-    serde_json::to_string(&request).map_err(|e| error::internal(&e.to_string()))
+    String::from_utf8(request.to_wire()).map_err(|e| error::internal(&e.to_string()))
 }
 
 /// Checks a request (JSON text) without sending it: `toWire`'s checks,

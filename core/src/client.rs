@@ -160,13 +160,7 @@ impl Client {
         progress: &Progress,
     ) -> Result<AddCustomerResponse, Error> {
         request.validate()?;
-        // Sized for a typical request (the vendor's example is 1.4 KB).
-        let mut body = Vec::with_capacity(2048);
-        serde_json::to_writer(&mut body, request).map_err(|e| Error::Internal {
-            message: format!("cannot encode the request: {e}"),
-            outcome_unknown: false,
-        })?;
-        self.send(body, observer, progress).await
+        self.send(request.to_wire(), observer, progress).await
     }
 
     /// Updates the customer Kapture knows by `customer_id` (digits): the

@@ -30,7 +30,13 @@ pub fn request_json(data: &[u8]) {
         );
     }
     if let Ok(request) = from_value {
-        let wire = serde_json::to_vec(&request).unwrap_or_default();
+        let wire = request.to_wire();
+        // The wire writer writes what serde_json writes of the model.
+        assert_eq!(
+            Some(&wire),
+            serde_json::to_vec(&request).ok().as_ref(),
+            "wire writer and serde_json differ"
+        );
         // What we send parses back to the same request.
         let again = serde_json::from_slice::<Value>(&wire)
             .ok()
@@ -39,8 +45,8 @@ pub fn request_json(data: &[u8]) {
     }
 }
 
-/// A reply: the first line is `STATUS [RETRY-AFTER]`, the rest the body.
-pub fn reply(data: &[u8]) {
+/// A reply as `STATUS [RETRY-AFTER]` on the first line, the body after it.
+fn raw_reply(data: &[u8]) -> RawReply {
     let split = data.iter().position(|b| *b == b'\n').unwrap_or(data.len());
     let head = String::from_utf8_lossy(&data[..split]);
     let body = data.get(split + 1..).unwrap_or_default();
@@ -50,11 +56,24 @@ pub fn reply(data: &[u8]) {
         .and_then(|s| s.trim().parse::<u16>().ok())
         .unwrap_or(200);
     let retry_after = parts.next().and_then(parse_retry_after);
-    let raw = RawReply {
+    RawReply {
         status,
         retry_after,
         body: body.to_vec(),
-    };
+    }
+}
+
+/// The client's reading of a reply (see [`reply`] for the format), and
+/// nothing else: what `core/benches/codec.rs` measures. Whether it was a
+/// success.
+pub fn read_reply(data: &[u8]) -> bool {
+    interpret(&raw_reply(data), SECRET).is_ok()
+}
+
+/// A reply: the first line is `STATUS [RETRY-AFTER]`, the rest the body.
+pub fn reply(data: &[u8]) {
+    let raw = raw_reply(data);
+    let body = raw.body.as_slice();
     // The fast read of a reply's status agrees with a full parse.
     assert_eq!(
         crate::status_peek::status_of(body),

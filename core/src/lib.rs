@@ -24,6 +24,7 @@ mod status_peek;
 mod suggest;
 mod tls;
 pub mod validate;
+mod wire;
 
 pub use client::Client;
 pub use config::ClientBuilder;
