@@ -2,8 +2,9 @@
 //! sent (`AddCustomerResponse::json_text`): each JSON value becomes its
 //! Python object as it is read, with no `serde_json` tree in between.
 //!
-//! A tree and its conversion cost ~18k instructions a call, and Python's
-//! own decoder (`json.loads`) ~16k; this costs about half (bench/RESULTS.md).
+//! A tree and its conversion cost ~18k instructions a call for the vendor's
+//! reply, and Python's own decoder (`json`) ~16.7k; this ~10.6k
+//! (bench/RESULTS.md).
 //! Values become what `to_python` makes of a tree: an integer within 64
 //! bits an `int`, any other number a `float`, as the core reads numbers.
 

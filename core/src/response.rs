@@ -94,17 +94,13 @@ impl AddCustomerResponse {
 
     /// The whole reply as the server sent it, parsed on first use.
     pub fn as_json(&self) -> &Map<String, Value> {
-        // The text was checked to parse as an object (`status_peek` is as
-        // strict as this parse), or was written from one.
-        self.parsed
-            .get_or_init(|| serde_json::from_str(&self.text).unwrap_or_default())
+        self.parsed.get_or_init(|| parse(&self.text))
     }
 
     pub fn into_json(self) -> Map<String, Value> {
-        match self.parsed.into_inner() {
-            Some(body) => body,
-            None => serde_json::from_str(&self.text).unwrap_or_default(),
-        }
+        self.parsed
+            .into_inner()
+            .unwrap_or_else(|| parse(&self.text))
     }
 
     /// The reply's JSON text as the server sent it (a JSON object; written
@@ -117,6 +113,12 @@ impl AddCustomerResponse {
     pub fn into_json_text(self) -> String {
         self.text
     }
+}
+
+/// A reply's text as its object. The text was checked to parse as one
+/// (`status_peek` is as strict as this parse), or was written from one.
+fn parse(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 impl fmt::Debug for AddCustomerResponse {
