@@ -151,8 +151,12 @@ class BulkRun {
     for (;;) {
       let text
       try {
-        // Every outcome already there in one crossing (at most 256).
-        text = this.#run.takeBatch(256)
+        // The outcomes already there, in one crossing. At most 32: a batch
+        // is reachable until parsed, and what a young-generation collection
+        // finds reachable decides how fast V8 grows that generation (at 256,
+        // a run's memory grew by two steps between 20,000 and 200,000 calls;
+        // at 32, by one). bench/RESULTS.md has the measurements.
+        text = this.#run.takeBatch(32)
       } catch (error) {
         throw translate(error)
       }
