@@ -125,7 +125,7 @@ where
     let event_loop = GET_RUNNING_LOOP
         .import(py, "asyncio", "get_running_loop")?
         .call0()?;
-    let future = event_loop.call_method0("create_future")?;
+    let future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
     let key = event_loop.as_ptr() as usize;
     watch(py, &event_loop, key);
     let future_ref = future.clone().unbind();
@@ -331,14 +331,14 @@ impl Drain {
             let delivery = finish(py);
             // Cancelled meanwhile: nobody wants the result.
             if future
-                .call_method0("done")
+                .call_method0(pyo3::intern!(py, "done"))
                 .and_then(|d| d.is_truthy())
                 .unwrap_or(true)
             {
                 continue;
             }
             let _ = match delivery {
-                Ok(value) => future.call_method1("set_result", (value,)),
+                Ok(value) => future.call_method1(pyo3::intern!(py, "set_result"), (value,)),
                 Err(exception) => future.call_method1("set_exception", (exception,)),
             };
         }
