@@ -168,10 +168,8 @@ class BulkRun {
       // Outcomes taken free room: a feeder waiting for it looks again.
       if (this.#waiters.length > 0) this.#ready()
       const items = JSON.parse(text)
-      // Neither the batch's text nor an outcome handed out stays reachable
-      // from this frame while the consumer runs: what is still reachable at
-      // a collection decides how fast V8 grows its young generation, and
-      // so the process's memory over a long run.
+      // Nor do the text and the outcomes handed out stay reachable from
+      // this frame while the consumer runs (same reason as the 32 above).
       text = null
       const count = items.length
       if (count === 0) break
