@@ -51,11 +51,12 @@ def test_extra_reply_fields_are_kept(scripted: Any) -> None:
 
 
 # A success reply with what a tree of serde_json values would change: an
-# integer wider than 64 bits, key order, repeated keys, escapes, whitespace.
+# integer wider than 64 bits, key order, repeated keys, escapes (in a key the
+# reader keeps one shared string for, and in one it does not), whitespace.
 ODD_SUCCESS = (
     ' \n {"trace":"t-\\u00e9\\ud83d\\ude00 \\"q\\"","status":"Success","big":123456789012345678901234567890,'
     '"neg":-9223372036854775809,"f":0.1,"e":1E2,"z":-0.0,"dup":1,"customer":{"customer_id":5,"contact_id":"7"},'
-    '"dup":2,"deep":[[{"a":[null,true,false]}]]}\r\n'
+    '"dup":2,"deep":[[{"a":[null,true,false]}]],"mess\\u0061ge":"m","cl\\u00e9":1}\r\n'
 )
 
 
@@ -66,6 +67,7 @@ def test_a_reply_reads_as_json_loads_reads_it_in_every_path(scripted: Any) -> No
     expected = json.loads(ODD_SUCCESS)
     expected["big"], expected["neg"] = float(expected["big"]), float(expected["neg"])
     assert list(expected)[0] == "trace" and expected["dup"] == 2
+    assert expected["message"] == "m" and expected["cl\u00e9"] == 1
     server = scripted(Step(200, ODD_SUCCESS))
     request = {"customer_info": {"customer_name": "A", "email_id": "a@b.co"}}
     client = server.client()
