@@ -1,7 +1,8 @@
 """bench/run's table: medians over the runs of one session, ratios to the
 peers measured in the same session, and the step 11 targets, met or not;
 or, for `bench/run --instructions`, the instructions a sequential call
-executes (records of kind "instructions").
+executes (records of kind "instructions"); or, for `bench/run --cpu`, the
+CPU a call of the 64-in-flight rows, thread by thread (kind "cpu").
 Usage: python3 report.py THIS_RUN.jsonl RESULTS.md"""
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from collections import defaultdict
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 
-def records(path: str, instructions: bool = False) -> List[Dict[str, Any]]:
-    """The timed records of a run, or its instruction counts."""
+def records(path: str, kind: Optional[str] = None) -> List[Dict[str, Any]]:
+    """The timed records of a run, or those of one other kind
+    ("instructions", "cpu")."""
     with open(path) as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    return [r for r in rows if (r.get("kind") == "instructions") == instructions]
+    if kind is None:
+        return [r for r in rows if r.get("kind") not in ("instructions", "cpu")]
+    return [r for r in rows if r.get("kind") == kind]
 
 
 def each_run(path: str) -> Dict[Tuple[str, int], Dict[str, Dict[str, Any]]]:
@@ -76,6 +80,48 @@ def instruction_tables(counts: List[Dict[str, Any]]) -> List[str]:
             parts = ", ".join(f"{name} {n / 1000:.1f}" for name, n in r.get("by_part", [])[:14])
             lines.append(f"| {r['row']} | {parts} |")
     return lines + [""]
+
+
+def cpu_tables(figures: List[Dict[str, Any]]) -> List[str]:
+    """CPU a call by thread with 64 in flight (medians over the runs), the
+    calls a second two cores could carry at most, and each binding's bound
+    against the core's own row."""
+    by_row: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
+    for r in figures:
+        by_row[r["row"]].append(r)
+
+    def med(rows: List[Dict[str, Any]], *path: str) -> float:
+        values = []
+        for r in rows:
+            value: Any = r
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, (int, float)):
+                values.append(float(value))
+        return statistics.median(values) if values else 0.0
+
+    core = med(by_row.get("rust/bulk64", []), "calls_per_s_bound")
+    lines = [
+        "| row | caller thread us | I/O thread us | other threads us | client in all us | nginx us "
+        "| waited for a core us (caller, I/O) | preempted a call (caller, I/O) | bound calls/s | bound / rust/bulk64's |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in sorted(by_row):
+        rows = by_row[row]
+        bound = med(rows, "calls_per_s_bound")
+        lines.append(
+            f"| {row} | {med(rows, 'threads', 'caller', 'us'):.1f} | {med(rows, 'threads', 'io', 'us'):.1f} "
+            f"| {med(rows, 'threads', 'other', 'us'):.1f} | {med(rows, 'client_us'):.1f} | {med(rows, 'threads', 'server', 'us'):.1f} "
+            f"| {med(rows, 'threads', 'caller', 'waited_us'):.1f}, {med(rows, 'threads', 'io', 'waited_us'):.1f} "
+            f"| {med(rows, 'threads', 'caller', 'preempted'):.2f}, {med(rows, 'threads', 'io', 'preempted'):.2f} "
+            f"| {bound:,.0f} | {bound / core:.2f}x |" if core else f"| {row} | | | | | | | | {bound:,.0f} | |"
+        )
+    return lines + [
+        "",
+        "Bound: what two cores could carry at most, the lower of one core for "
+        "the busiest thread and two for the client's and nginx's CPU together.",
+        "",
+    ]
 
 
 def main() -> None:
@@ -183,9 +229,12 @@ def main() -> None:
                 f"| {name} | {shown} | {spread} | {'<=' if at_most else '>='} {goal}{unit} | {'met' if met else '**missed**'} |"
             )
         lines.append("")
-    counts = records(source, instructions=True)
+    counts = records(source, "instructions")
     if counts:
         lines += instruction_tables(counts)
+    cpu = records(source, "cpu")
+    if cpu:
+        lines += cpu_tables(cpu)
     table = "\n".join(lines)
     print(table)
     header = (
@@ -194,8 +243,12 @@ def main() -> None:
         "session, ratios to the peers measured in the same session. The machine is\n"
         "shared and noisy: compare ratios, not absolute figures across sessions.\n\n"
     )
-    run_ids = {r.get("run_id", "") for r in records(source) + counts}
-    what = "Run" if med else "Instructions a call (bench/run --instructions), run"
+    run_ids = {r.get("run_id", "") for r in records(source) + counts + cpu}
+    what = (
+        "Run" if med
+        else "CPU a call with 64 in flight (bench/run --cpu), run" if cpu
+        else "Instructions a call (bench/run --instructions), run"
+    )
     stamp = f"## {what} {', '.join(sorted(run_ids))} on {machine()}\n\n"
     previous = ""
     if os.path.exists(results_md):
