@@ -109,12 +109,16 @@ def cpu_tables(figures: List[Dict[str, Any]]) -> List[str]:
     for row in sorted(by_row):
         rows = by_row[row]
         bound = med(rows, "calls_per_s_bound")
+        versus = f"{bound / core:.2f}x" if core else ""
+
+        def thread(kind: str, field: str, digits: int = 1) -> str:
+            return f"{med(rows, 'threads', kind, field):.{digits}f}"
+
         lines.append(
-            f"| {row} | {med(rows, 'threads', 'caller', 'us'):.1f} | {med(rows, 'threads', 'io', 'us'):.1f} "
-            f"| {med(rows, 'threads', 'other', 'us'):.1f} | {med(rows, 'client_us'):.1f} | {med(rows, 'threads', 'server', 'us'):.1f} "
-            f"| {med(rows, 'threads', 'caller', 'waited_us'):.1f}, {med(rows, 'threads', 'io', 'waited_us'):.1f} "
-            f"| {med(rows, 'threads', 'caller', 'preempted'):.2f}, {med(rows, 'threads', 'io', 'preempted'):.2f} "
-            f"| {bound:,.0f} | {bound / core:.2f}x |" if core else f"| {row} | | | | | | | | {bound:,.0f} | |"
+            f"| {row} | {thread('caller', 'us')} | {thread('io', 'us')} | {thread('other', 'us')} "
+            f"| {med(rows, 'client_us'):.1f} | {thread('server', 'us')} "
+            f"| {thread('caller', 'waited_us')}, {thread('io', 'waited_us')} "
+            f"| {thread('caller', 'preempted', 2)}, {thread('io', 'preempted', 2)} | {bound:,.0f} | {versus} |"
         )
     return lines + [
         "",

@@ -120,7 +120,6 @@ impl<'de, 'py> Visitor<'de> for Any<'py> {
 /// once and shared (interned, its hash kept); any other is made afresh.
 /// Making and hashing the vendor reply's eight keys was ~2,000
 /// instructions of each reply's ~10,600.
-#[derive(Clone, Copy)]
 struct Key<'py>(Python<'py>);
 
 impl<'de, 'py> DeserializeSeed<'de> for Key<'py> {
