@@ -239,10 +239,3 @@ fn raw_socket_seq(
     }
     Ok(sequential(calls, || call() == Some(true)))
 }
-
-/// The allocator the bindings and the CLI ship with (see the workspace's
-/// Cargo.toml), so that this row stays the ceiling they are measured
-/// against. A library cannot choose its users' allocator: a Rust program
-/// gets the same by declaring these two lines itself (README).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -20,9 +20,6 @@ use napi_derive::napi;
 
 pub use rows::from_row;
 
-/// The allocator of this artifact (the workspace's Cargo.toml says why).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The SDK's version (the crate's, kept equal to package.json's).
 #[napi(catch_unwind)]

@@ -17,9 +17,6 @@ use pyo3::prelude::*;
 
 use crate::error::IntoPyResult;
 
-/// The allocator of this artifact (the workspace's Cargo.toml says why).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Checks a request without sending it; raises ValidationError.
 #[pyfunction]

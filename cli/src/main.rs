@@ -23,10 +23,6 @@ use kapture_crm_cli::dialect::{self, Dialect};
 use kapture_crm_cli::import;
 use kapture_crm_cli::rows::{self, Format};
 
-/// The allocator of this artifact (the workspace's Cargo.toml says why).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Printed at the end of every `--help`.
 const AFTER_HELP: &str = "\
 Environment:

@@ -16,11 +16,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use kapture_crm::AddCustomerRequest;
 use serde_json::Value;
 
-// The allocator the bindings and the CLI ship with, so these figures are
-// the ones their calls pay.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const BODY: &str = include_str!("../../tests/fixtures/vendor_request.json");
 const REPLY: &str = include_str!("../../tests/fixtures/vendor_response.json");
 
