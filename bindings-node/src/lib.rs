@@ -20,7 +20,6 @@ use napi_derive::napi;
 
 pub use rows::from_row;
 
-
 /// The SDK's version (the crate's, kept equal to package.json's).
 #[napi(catch_unwind)]
 pub fn version() -> String {

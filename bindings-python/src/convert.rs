@@ -12,9 +12,22 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
+/// Runs a conversion of a caller's value: a panic inside it (a value that
+/// changed or misbehaved while it was read) becomes that value's
+/// [`Error::Validation`], never a `PanicException`. Every entry point of
+/// this file and of `rows.rs` runs inside it.
+pub fn guarded<T>(convert: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(convert))
+        .unwrap_or_else(|payload| Err(Error::from_conversion_panic("", &*payload)))
+}
+
 /// A request dict into the typed core request; `Err` is always
 /// [`Error::Validation`] with every problem found.
 pub fn request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+    guarded(|| request_unguarded(object))
+}
+
+fn request_unguarded(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
     // The common case, a dict already in the vendor's exact types: read
     // straight into the typed request (see `typed.rs`).
     if let Ok(dict) = object.cast::<PyDict>()
@@ -28,6 +41,10 @@ pub fn request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
 
 /// [`request`] through the untyped path only (every problem reported).
 pub fn untyped_request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+    guarded(|| untyped_request_unguarded(object))
+}
+
+fn untyped_request_unguarded(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
     if object.cast::<PyDict>().is_err() {
         return Err(Error::Validation(vec![FieldError::new(
             "",
@@ -48,10 +65,12 @@ pub fn update(object: &Bound<'_, PyAny>, customer_id: &str) -> Result<AddCustome
     if object.cast::<PyDict>().is_err() {
         return request(object);
     }
-    let mut problems = Vec::new();
-    let mut value = to_json(object, "", &mut problems);
-    kapture_crm::parse::set_customer_id(&mut value, customer_id);
-    request_from_json_reporting(&value, problems)
+    guarded(|| {
+        let mut problems = Vec::new();
+        let mut value = to_json(object, "", &mut problems);
+        kapture_crm::parse::set_customer_id(&mut value, customer_id);
+        request_from_json_reporting(&value, problems)
+    })
 }
 
 /// A Python value into JSON; what cannot be converted becomes `null` and a
@@ -128,7 +147,13 @@ fn convert(
             return too_deep(problems);
         }
         let mut map = Map::with_capacity(dict.len());
-        for (key, value) in dict.iter() {
+        // A snapshot of the items: converting a value may run the caller's
+        // code (a list subclass's `__iter__`), which may change this dict.
+        let items = dict.items();
+        for item in items.iter() {
+            let Ok((key, value)) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>() else {
+                continue;
+            };
             let Ok(key) = key.cast::<PyString>().map(|k| k.to_string_lossy()) else {
                 problems.push(FieldError::new(
                     at.render(),
@@ -141,6 +166,13 @@ fn convert(
             };
             let converted = convert(&value, &At::Key(at, &key), depth + 1, problems);
             map.insert(key.into_owned(), converted);
+        }
+        if dict.len() != items.len() {
+            problems.push(FieldError::new(
+                at.render(),
+                "the dict changed while it was being read (a key was added or removed by \
+                 code that ran during the conversion)",
+            ));
         }
         return Value::Object(map);
     }
@@ -257,7 +289,18 @@ pub fn customer_id(id: &Bound<'_, PyAny>) -> Result<String, Error> {
         return Err(wrong());
     }
     match (id.cast::<PyInt>(), id.cast::<PyString>()) {
-        (Ok(int), _) => Ok(int.to_string()),
+        // str() refuses an int of more digits than Python's limit
+        // (sys.get_int_max_str_digits): no id is that long.
+        (Ok(int), _) => int
+            .str()
+            .map(|s| s.to_string_lossy().into_owned())
+            .map_err(|_| {
+                Error::Validation(vec![FieldError::new(
+                    "customer_id",
+                    "expected Kapture's customer id (an int or a string of digits), got an int \
+                 with more digits than Python will turn into text",
+                )])
+            }),
         (_, Ok(text)) => Ok(text.to_string_lossy().into_owned()),
         _ => Err(wrong()),
     }
@@ -290,6 +333,10 @@ pub type RowCells = (Vec<(String, Cell)>, Vec<FieldError>);
 /// `date`, pandas `Timestamp`) become calendar dates; everything else
 /// converts as in a request. Problems are reported at their header.
 pub fn row_cells(row: &Bound<'_, PyAny>) -> Result<RowCells, Error> {
+    guarded(|| row_cells_unguarded(row))
+}
+
+fn row_cells_unguarded(row: &Bound<'_, PyAny>) -> Result<RowCells, Error> {
     let items = row
         .call_method0("items")
         .and_then(|items| items.try_iter())
@@ -316,10 +363,21 @@ pub fn row_cells(row: &Bound<'_, PyAny>) -> Result<RowCells, Error> {
         // Column labels of a DataFrame need not be strings (0, 1, ...).
         let header = match key.cast::<PyString>() {
             Ok(s) => s.to_string_lossy().into_owned(),
-            Err(_) => key
-                .str()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            Err(_) => match key.str() {
+                Ok(s) => s.to_string_lossy().into_owned(),
+                Err(e) => {
+                    // Refused, never dropped: its cell would be lost.
+                    problems.push(FieldError::new(
+                        "",
+                        format!(
+                            "a column label of type {} could not be turned into text ({e}); \
+                             use a str label",
+                            type_name(&key)
+                        ),
+                    ));
+                    continue;
+                }
+            },
         };
         let cell = match date(&value) {
             Some(date) => Cell::Date(date),
@@ -398,4 +456,21 @@ pub fn object_to_python<'py>(
         dict.set_item(key, to_python(py, value)?)?;
     }
     Ok(dict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_reading_a_callers_value_is_a_validation_error() {
+        let result: Result<(), Error> =
+            guarded(|| panic!("dictionary changed size during iteration"));
+        match result {
+            Err(Error::Validation(problems)) => {
+                assert!(problems[0].message.contains("dictionary changed size"));
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
 }

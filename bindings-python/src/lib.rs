@@ -17,7 +17,6 @@ use pyo3::prelude::*;
 
 use crate::error::IntoPyResult;
 
-
 /// Checks a request without sending it; raises ValidationError.
 #[pyfunction]
 fn validate(request: &Bound<'_, PyAny>) -> PyResult<()> {

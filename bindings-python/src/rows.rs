@@ -14,6 +14,13 @@ pub fn options(
     columns: Option<&Bound<'_, PyAny>>,
     date_format: Option<String>,
 ) -> Result<RowOptions, Error> {
+    convert::guarded(|| options_unguarded(columns, date_format))
+}
+
+fn options_unguarded(
+    columns: Option<&Bound<'_, PyAny>>,
+    date_format: Option<String>,
+) -> Result<RowOptions, Error> {
     let mut renames = Vec::new();
     if let Some(columns) = columns.filter(|c| !c.is_none()) {
         let Ok(dict) = columns.cast::<PyDict>() else {
@@ -47,6 +54,13 @@ fn invalid(path: &str, message: &str) -> Error {
 /// vendor's shape as it is (converted as a request), a flat one (or a
 /// pandas Series) through the row mapper.
 pub fn record(records: &Records, record: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+    convert::guarded(|| record_unguarded(records, record))
+}
+
+fn record_unguarded(
+    records: &Records,
+    record: &Bound<'_, PyAny>,
+) -> Result<AddCustomerRequest, Error> {
     let flat = match record.cast::<PyDict>() {
         Ok(dict) => {
             // Per record on a bulk run: the keys are looked at, not copied.

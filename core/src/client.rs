@@ -487,6 +487,7 @@ fn http_client(config: &Config, tls: rustls::ClientConfig) -> Result<reqwest::Cl
         // A POST that adds a customer is never redirected on purpose; a
         // 3xx is reported, not followed with the token.
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(crate::settings::POOL_IDLE_TIMEOUT)
         .tcp_nodelay(true);
     if is_loopback(&config.endpoint) {
         // A sandbox on this machine: never through an HTTP(S)_PROXY, which

@@ -272,6 +272,20 @@ impl Error {
             outcome_unknown: true,
         }
     }
+
+    /// The error for a panic caught while a binding read a caller's value
+    /// (a dict changed while it was read, a hook such as `__index__`, a
+    /// getter or a proxy that misbehaved). Nothing was sent: the value is
+    /// refused, like any other value that cannot be read.
+    pub fn from_conversion_panic(path: &str, payload: &(dyn std::any::Any + Send)) -> Error {
+        Error::Validation(vec![FieldError::new(
+            path,
+            format!(
+                "the value could not be read ({}); did it change while it was being read?",
+                panic_text(payload)
+            ),
+        )])
+    }
 }
 
 /// The message of a caught panic.

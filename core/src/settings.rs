@@ -13,6 +13,12 @@ use crate::error::Error;
 /// Per attempt, connecting included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A pooled connection idle this long is closed, not reused: below the
+/// idle limits servers and balancers commonly keep (Node's http server,
+/// Apache and uvicorn 5 s; nginx 75 s; cloud load balancers 60 s and more),
+/// so the client lets a connection go before the server does. One the
+/// server closed sooner is never used either (see `blocking.rs`).
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// Retries of what cannot have reached Kapture, for a library call.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The CLI retries more: a bulk import can afford to wait.
