@@ -236,26 +236,11 @@ impl Client {
                     pool
                 }
             };
-            driver.runtime.block_on(async {
-                settle().await;
-                work(pool.with_options(&self.options)).await
-            })
+            driver
+                .runtime
+                .block_on(work(pool.with_options(&self.options)))
         })
     }
-}
-
-/// Lets this thread's connections see what reached them while the thread
-/// was away. Its runtime runs only during a call, so a connection that a
-/// server, proxy or load balancer closed while the thread was idle still
-/// looks open to the pool, and a POST written to it fails with "connection
-/// closed before message completed", an outcome that looks unknown although
-/// nothing was processed. The first yield polls the I/O driver (a yielded
-/// task runs again only after it), which wakes each connection whose socket
-/// has the server's FIN; the second lets those connections run, see the end
-/// and close, so the pool's checkout skips them.
-async fn settle() {
-    tokio::task::yield_now().await;
-    tokio::task::yield_now().await;
 }
 
 impl Driver {

@@ -393,6 +393,7 @@ impl Client {
     /// One request and its whole reply, at most [`MAX_REPLY_BYTES`] of it.
     async fn attempt(&self, url: &reqwest::Url, body: bytes::Bytes) -> Result<RawReply, Error> {
         let inner = &*self.inner;
+        crate::stale::settle().await;
         let mut response = inner
             .http
             .post(url.clone())

@@ -20,6 +20,7 @@ pub mod retry;
 pub mod rows;
 pub mod runtime;
 pub mod settings;
+mod stale;
 mod status_peek;
 mod suggest;
 mod tls;

@@ -17,7 +17,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// idle limits servers and balancers commonly keep (Node's http server,
 /// Apache and uvicorn 5 s; nginx 75 s; cloud load balancers 60 s and more),
 /// so the client lets a connection go before the server does. One the
-/// server closed sooner is never used either (see `blocking.rs`).
+/// server closed sooner is never used either (see `stale.rs`).
 pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// Retries of what cannot have reached Kapture, for a library call.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
