@@ -118,16 +118,30 @@ impl BulkRun {
     /// The next outcome, or None after the last; the GIL is released while
     /// waiting. Raises when the engine failed (after an error outcome for
     /// every record it still owed).
+    /// Ctrl-C aborts the run (records on the wire end `aborted`, outcome
+    /// unknown; nothing more is sent) and is raised here.
     fn next_blocking<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let run = self.run.clone();
         let runtime = kapture_crm::runtime::shared().map_err(to_pyerr)?;
+        let interrupt = crate::interrupt::hook();
         let next = py.detach(|| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                runtime.block_on(run.next())
+                runtime.block_on(async {
+                    let next = std::pin::pin!(run.next());
+                    kapture_crm::blocking::until_interrupted(next, &*interrupt).await
+                })
             }))
-            .unwrap_or_else(|payload| Err(Error::from_panic(&*payload)))
+            .unwrap_or_else(|payload| Some(Err(Error::from_panic(&*payload))))
         });
-        delivered(py, next)
+        match next {
+            Some(next) => delivered(py, next),
+            None => {
+                self.run.abort();
+                Err(crate::interrupt::take().unwrap_or_else(|| {
+                    pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted")
+                }))
+            }
+        }
     }
 
     /// The next outcomes as an awaitable: a list of at least one and at most

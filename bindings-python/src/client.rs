@@ -77,7 +77,10 @@ impl NativeClient {
             let rebuilt = self.builder.clone().build().into_py_result()?;
             *current = PerProcess {
                 generation,
-                blocking: Some(blocking::Client::from_client(&rebuilt)),
+                blocking: Some(
+                    blocking::Client::from_client(&rebuilt)
+                        .with_interrupt(crate::interrupt::hook()),
+                ),
                 client: Some(rebuilt),
             };
         }
@@ -87,10 +90,15 @@ impl NativeClient {
 
 /// A blocking call of the core on this thread, the GIL released while it
 /// runs; a panic becomes an `InternalError` instead of crossing into Python.
+/// Ctrl-C cancels the call (see `interrupt.rs`) and is raised here.
 fn wait<T: Send>(py: Python<'_>, work: impl FnOnce() -> Result<T, Error> + Send) -> PyResult<T> {
-    py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)))
-        .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?
-        .into_py_result()
+    let result = py
+        .detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)))
+        .map_err(|payload| PyErr::from_value(from_panic(py, &*payload)))?;
+    if let Some(raised) = crate::interrupt::take() {
+        return Err(raised);
+    }
+    result.into_py_result()
 }
 
 /// Per-call overrides, checked by the core's rules (seconds, as the
@@ -173,7 +181,8 @@ impl NativeClient {
         };
         let builder = settings().into_py_result()?;
         let client = builder.clone().build().into_py_result()?;
-        let blocking = blocking::Client::from_client(&client);
+        let blocking =
+            blocking::Client::from_client(&client).with_interrupt(crate::interrupt::hook());
         Ok(Self::holding(builder, client, blocking))
     }
 

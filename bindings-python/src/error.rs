@@ -5,13 +5,31 @@
 //! file only gathers the attributes.
 
 use kapture_crm::Error;
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 /// The exception instance for `error`, not raised (bulk results carry it).
 pub fn exception<'py>(py: Python<'py>, error: &Error) -> Bound<'py, PyAny> {
-    build(py, error).unwrap_or_else(|e| e.into_value(py).into_bound(py).into_any())
+    let raised = match build(py, error) {
+        Ok(exception) => return exception,
+        Err(raised) => raised,
+    };
+    // The class's `__init__` is Python code, where a pending Ctrl-C is
+    // raised: the outcome is still this error, and the interrupt is
+    // delivered again, to be raised where the caller's code runs next.
+    if raised.is_instance_of::<PyKeyboardInterrupt>(py) {
+        // SAFETY: called with the GIL held; it only sets the flag a SIGINT sets.
+        unsafe { pyo3::ffi::PyErr_SetInterrupt() };
+        if let Ok(exception) = build(py, error) {
+            return exception;
+        }
+    }
+    // Only when the package's own classes cannot be used at all.
+    PyRuntimeError::new_err(format!("{error} ({raised})"))
+        .into_value(py)
+        .into_bound(py)
+        .into_any()
 }
 
 /// `error` as a `PyErr`, to raise.
@@ -81,5 +99,4 @@ fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
         .getattr("BY_CODE")?
         .get_item(error.code())?
         .call((error.to_string(),), Some(&attrs))
-        .map_err(|e| PyRuntimeError::new_err(format!("{error} ({e})")))
 }

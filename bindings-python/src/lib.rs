@@ -7,6 +7,7 @@ mod bulk;
 mod client;
 mod convert;
 mod error;
+mod interrupt;
 mod log;
 mod reply;
 mod rows;

@@ -18,21 +18,23 @@
 //! (its runtime and sockets are the parent's): it builds its own.
 
 use std::cell::RefCell;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::config::ClientBuilder;
 use crate::error::Error;
 use crate::model::AddCustomerRequest;
-use crate::options::RequestOptions;
+use crate::options::{CancelToken, RequestOptions};
 use crate::response::AddCustomerResponse;
 
 /// The blocking twin of [`crate::Client`]. Cheap to clone (clones share
 /// the per-thread pools) and usable from any number of threads at once.
 /// Do not call it from inside an async runtime: it returns an
 /// [`Error::Config`] there instead of blocking the runtime's thread.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     /// Names this client's pools in each thread's driver; when the last
     /// clone is dropped, the pools are let go.
@@ -42,6 +44,54 @@ pub struct Client {
     template: crate::Client,
     /// From [`with_options`](Self::with_options), applied to every call.
     options: RequestOptions,
+    /// From [`with_interrupt`](Self::with_interrupt).
+    interrupt: Option<Interrupt>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("template", &self.template)
+            .field("options", &self.options)
+            .field("interrupt", &self.interrupt.is_some())
+            .finish()
+    }
+}
+
+/// Asked every [`INTERRUPT_POLL`] while a call waits; `true` stops the call
+/// as a [`CancelToken`] does (Python's binding answers whether Ctrl-C was
+/// pressed: a blocked thread would otherwise hold the signal until the
+/// call ends).
+pub type Interrupt = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// How often a waiting call asks its [`Interrupt`]: a person pressing
+/// Ctrl-C sees the call stop within this.
+pub const INTERRUPT_POLL: Duration = Duration::from_millis(100);
+
+/// Polls `work` until it is done (`Some`), or until `interrupt` answers
+/// `true` (`None`; `work` is left where it is, for the caller to cancel or
+/// drop). Must run on a runtime with timers.
+pub async fn until_interrupted<F: Future>(
+    mut work: Pin<&mut F>,
+    interrupt: &(dyn Fn() -> bool + Send + Sync),
+) -> Option<F::Output> {
+    // Asked first: an interrupt that came before the call stops it before
+    // anything is sent.
+    if interrupt() {
+        return None;
+    }
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + INTERRUPT_POLL, INTERRUPT_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            output = work.as_mut() => return Some(output),
+            _ = tick.tick() => if interrupt() {
+                return None;
+            },
+        }
+    }
 }
 
 /// What one thread keeps: its runtime and its pool of each client.
@@ -112,6 +162,18 @@ impl Client {
             pools: Arc::new(()),
             template: client.clone(),
             options: RequestOptions::default(),
+            interrupt: None,
+        }
+    }
+
+    /// A client whose calls ask `interrupt` every [`INTERRUPT_POLL`] while
+    /// they wait and, when it answers `true`, stop as a cancelled call does
+    /// ([`Error::Aborted`], `outcome_unknown` once an attempt was on the
+    /// wire). Shares this one's connections.
+    pub fn with_interrupt(&self, interrupt: Interrupt) -> Client {
+        Self {
+            interrupt: Some(interrupt),
+            ..self.clone()
         }
     }
 
@@ -136,6 +198,7 @@ impl Client {
             pools: self.pools.clone(),
             template: self.template.clone(),
             options: merged,
+            interrupt: self.interrupt.clone(),
         }
     }
 
@@ -150,7 +213,9 @@ impl Client {
         request: &AddCustomerRequest,
         options: &RequestOptions,
     ) -> Result<AddCustomerResponse, Error> {
-        self.run(|client| async move { client.add_customer_with(request, options).await })
+        self.run(options, |client, options| async move {
+            client.add_customer_with(request, &options).await
+        })
     }
 
     pub fn add_customer_json(&self, request: &Value) -> Result<AddCustomerResponse, Error> {
@@ -173,9 +238,9 @@ impl Client {
         request: &AddCustomerRequest,
         options: &RequestOptions,
     ) -> Result<AddCustomerResponse, Error> {
-        self.run(|client| async move {
+        self.run(options, |client, options| async move {
             client
-                .update_customer_with(customer_id, request, options)
+                .update_customer_with(customer_id, request, &options)
                 .await
         })
     }
@@ -193,12 +258,19 @@ impl Client {
         lookup: &crate::CustomerLookup,
         options: &RequestOptions,
     ) -> Result<Option<crate::Customer>, Error> {
-        self.run(|client| async move { client.find_customer_with(lookup, options).await })
+        self.run(options, |client, options| async move {
+            client.find_customer_with(lookup, &options).await
+        })
     }
 
-    /// Runs `work` with this thread's pool of this client, on this
-    /// thread's runtime.
-    fn run<T, F>(&self, work: impl FnOnce(crate::Client) -> F) -> Result<T, Error>
+    /// Runs `work` with this thread's pool of this client and `options`, on
+    /// this thread's runtime; with an [`Interrupt`], `options` carry a
+    /// cancel token that the interrupt cancels.
+    fn run<T, F>(
+        &self,
+        options: &RequestOptions,
+        work: impl FnOnce(crate::Client, RequestOptions) -> F,
+    ) -> Result<T, Error>
     where
         F: Future<Output = Result<T, Error>>,
     {
@@ -236,9 +308,31 @@ impl Client {
                     pool
                 }
             };
-            driver
-                .runtime
-                .block_on(work(pool.with_options(&self.options)))
+            let pool = pool.with_options(&self.options);
+            let Some(interrupt) = &self.interrupt else {
+                return driver.runtime.block_on(work(pool, options.clone()));
+            };
+            // The caller's own token, if any, is honoured at each poll.
+            let stop = CancelToken::new();
+            let caller = options.cancel.clone();
+            let options = RequestOptions {
+                cancel: Some(stop.clone()),
+                ..options.clone()
+            };
+            let asked =
+                move || interrupt() || caller.as_ref().is_some_and(CancelToken::is_cancelled);
+            driver.runtime.block_on(async move {
+                let mut work = std::pin::pin!(work(pool, options));
+                match until_interrupted(work.as_mut(), &asked).await {
+                    Some(result) => result,
+                    None => {
+                        // The core decides what the cut leaves: Aborted,
+                        // outcome unknown once an attempt was on the wire.
+                        stop.cancel();
+                        work.await
+                    }
+                }
+            })
         })
     }
 }

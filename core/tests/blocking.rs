@@ -144,3 +144,52 @@ fn blocking_client_in_a_forked_child_opens_its_own_connection() {
         "the parent kept its connection after the child's call"
     );
 }
+
+#[test]
+fn an_interrupt_stops_a_waiting_call_as_a_cancel_does() {
+    let (_rt, server) = serve_off_thread(vec![Step::success().after(Duration::from_secs(20))]);
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = asked.clone();
+    // "Stop" the fourth time it is asked (once before the call, then every
+    // poll): about 0.3 s into the call.
+    let client = blocking::Client::new(client_for(&server))
+        .unwrap()
+        .with_interrupt(std::sync::Arc::new(move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 3
+        }));
+    let started = Instant::now();
+    let error = client.add_customer_json(&vendor_request()).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        matches!(
+            error,
+            Error::Aborted {
+                outcome_unknown: true,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 4);
+    assert_eq!(server.count(), 1);
+}
+
+#[test]
+fn an_interrupt_before_the_call_sends_nothing() {
+    let (_rt, server) = serve_off_thread(vec![Step::success()]);
+    let client = blocking::Client::new(client_for(&server))
+        .unwrap()
+        .with_interrupt(std::sync::Arc::new(|| true));
+    let error = client.add_customer_json(&vendor_request()).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Aborted {
+                outcome_unknown: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(server.count(), 0);
+}
