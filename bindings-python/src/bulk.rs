@@ -2,15 +2,16 @@
 //!
 //! The core owns the channels, the indexes and the ledger of outcomes owed;
 //! this file converts records in and outcomes out. The Python side
-//! (`kapture_crm._bulk`) feeds while there is room and then waits for the
-//! next outcome, so at most a few times `concurrency` records are held.
+//! (`kapture_crm._bulk`) feeds only while the engine wants records and only
+//! while its caller takes outcomes, so nothing more is sent once the caller
+//! stops.
 
 use std::sync::Arc;
 
-use kapture_crm::bulk::{BulkOptions, Outcome, Run};
+use kapture_crm::bulk::{BulkOptions, Next, Outcome, Run};
 use kapture_crm::{Client, Error};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyBool, PyList, PyTuple};
 
 use crate::aio;
 use crate::error::{exception, to_pyerr};
@@ -30,6 +31,11 @@ impl BulkRun {
             .map_err(to_pyerr)?
             .spawn(engine);
         Ok(Self { run, records })
+    }
+
+    /// The core run, for its client's `close()` (which must not keep it alive).
+    pub fn handle(&self) -> std::sync::Weak<Run> {
+        Arc::downgrade(&self.run)
     }
 }
 
@@ -63,13 +69,15 @@ fn delivered<'py>(
 
 #[pymethods]
 impl BulkRun {
-    /// True when a record can be fed without waiting.
-    fn has_room(&self) -> bool {
-        self.run.has_room()
+    /// True while the engine is short of records (`Run::wants_input`): the
+    /// iterators feed only then, so they run no further ahead than keeps
+    /// `concurrency` calls busy.
+    fn wants_input(&self) -> bool {
+        self.run.wants_input()
     }
 
-    /// Feeds one record; call only when `has_room()`. A record that does not
-    /// convert or validate is fed as its error: it becomes its outcome.
+    /// Feeds one record; call only when `wants_input()`. A record that does
+    /// not convert or validate is fed as its error: it becomes its outcome.
     fn feed_nowait(&self, input: &Bound<'_, PyAny>) -> PyResult<()> {
         match self
             .run
@@ -84,57 +92,42 @@ impl BulkRun {
         }
     }
 
-    /// Feeds one record, waiting (in the event loop) for room.
-    fn feed_async<'py>(
-        &self,
-        py: Python<'py>,
-        input: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let input = record(&self.records, input);
-        let run = self.run.clone();
-        let (future, abort) =
-            aio::spawn(
-                py,
-                async move { run.feed(input).await },
-                |py, fed| match fed {
-                    Ok(_) => Ok(py.None()),
-                    Err(error) => Err(exception(py, &error).unbind()),
-                },
-            )?;
-        aio::abort_when_cancelled(&future, abort)?;
-        Ok(future)
-    }
-
     /// No more records: the outcomes end after the last one fed.
     fn close_input(&self) {
         self.run.close_input();
     }
 
-    /// Abandons the run: calls in flight are dropped, outcomes end.
-    fn cancel(&self) {
-        self.run.cancel();
+    /// Ends the run now: nothing more is fed or sent; records fed and not
+    /// yet answered come out as `aborted` outcomes (outcome unknown when
+    /// their request was on the wire), then the outcomes end.
+    fn abort(&self) {
+        self.run.abort();
     }
 
-    /// The next outcome, or None after the last; the GIL is released while
+    /// The next outcome, None after the last, or False when the engine
+    /// wants records first (`Run::next_or_feed`); the GIL is released while
     /// waiting. Raises when the engine failed (after an error outcome for
-    /// every record it still owed).
-    /// Ctrl-C aborts the run (records on the wire end `aborted`, outcome
-    /// unknown; nothing more is sent) and is raised here.
-    fn next_blocking<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    /// every record it still owed). Ctrl-C aborts the run (records on the
+    /// wire end `aborted`, outcome unknown; nothing more is sent) and is
+    /// raised here.
+    fn next_blocking<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let run = self.run.clone();
         let runtime = kapture_crm::runtime::shared().map_err(to_pyerr)?;
         let interrupt = crate::interrupt::hook();
         let next = py.detach(|| {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 runtime.block_on(async {
-                    let next = std::pin::pin!(run.next());
+                    let next = std::pin::pin!(run.next_or_feed());
                     kapture_crm::blocking::until_interrupted(next, &*interrupt).await
                 })
             }))
             .unwrap_or_else(|payload| Some(Err(Error::from_panic(&*payload))))
         });
         match next {
-            Some(next) => delivered(py, next),
+            Some(Ok(Next::Feed)) => Ok(PyBool::new(py, false).to_owned().into_any()),
+            Some(Ok(Next::Ready(outcome))) => Ok(delivered(py, Ok(outcome))?
+                .map_or_else(|| py.None().into_bound(py), Bound::into_any)),
+            Some(Err(error)) => Err(PyErr::from_value(exception(py, &error))),
             None => {
                 self.run.abort();
                 Err(crate::interrupt::take().unwrap_or_else(|| {
@@ -145,15 +138,19 @@ impl BulkRun {
     }
 
     /// The next outcomes as an awaitable: a list of at least one and at most
-    /// `max` (those already there with the first), empty after the last.
-    /// One future per batch, not per record (`Run::next_batch`).
+    /// `max` (those already there with the first), empty after the last, or
+    /// None when the engine wants records first (`Run::next_batch_or_feed`).
+    /// One future per batch, not per record.
     fn next_batch_async<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         let run = self.run.clone();
         let (future, abort) = aio::spawn(
             py,
-            async move { run.next_batch(max.max(1)).await },
+            async move { run.next_batch_or_feed(max.max(1)).await },
             |py, batch| {
-                let batch = batch.map_err(|error| exception(py, &error).unbind())?;
+                let batch = match batch.map_err(|error| exception(py, &error).unbind())? {
+                    Next::Feed => return Ok(py.None()),
+                    Next::Ready(batch) => batch,
+                };
                 let tuples = batch
                     .into_iter()
                     .map(|outcome| outcome_tuple(py, outcome))

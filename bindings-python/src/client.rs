@@ -32,6 +32,8 @@ pub struct NativeClient {
     endpoint: String,
     timeout: f64,
     max_retries: u32,
+    /// The bulk runs started on this client, stopped by `close()`.
+    runs: Mutex<Vec<std::sync::Weak<kapture_crm::bulk::Run>>>,
 }
 
 impl NativeClient {
@@ -42,6 +44,7 @@ impl NativeClient {
             endpoint: client.config().endpoint.to_string(),
             timeout: client.config().timeout.as_secs_f64(),
             max_retries: client.config().max_retries,
+            runs: Mutex::new(Vec::new()),
             builder,
             current: Mutex::new(PerProcess {
                 generation: kapture_crm::runtime::fork_generation(),
@@ -342,7 +345,11 @@ impl NativeClient {
         let records = rows::options(columns, date_format)
             .and_then(kapture_crm::rows::Records::new)
             .into_py_result()?;
-        BulkRun::start(self.client(py)?, options, records)
+        let run = BulkRun::start(self.client(py)?, options, records)?;
+        let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
+        runs.retain(|run| run.strong_count() > 0);
+        runs.push(run.handle());
+        Ok(run)
     }
 
     /// A client with these settings instead, sharing this one's connection
@@ -367,11 +374,17 @@ impl NativeClient {
         Ok(Self::holding(builder, client, blocking))
     }
 
-    /// Drops the connection pools; later calls raise.
+    /// Drops the connection pools; later calls raise. A bulk run going on
+    /// stops gently: nothing more is fed or started, calls in flight
+    /// finish, and the records fed but not sent end `aborted`.
     fn close(&self) {
         if let Ok(mut current) = self.current.lock() {
             current.client = None;
             current.blocking = None;
+        }
+        let runs = std::mem::take(&mut *self.runs.lock().unwrap_or_else(|p| p.into_inner()));
+        for run in runs.iter().filter_map(std::sync::Weak::upgrade) {
+            run.stop();
         }
     }
 

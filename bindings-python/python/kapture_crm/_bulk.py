@@ -1,17 +1,38 @@
 """Iterators over a bulk run of the Rust core's engine.
 
-Records are pulled from your iterable only while the run has room, so memory
-stays bounded (calls may run up to 32 windows of ``concurrency`` records
-ahead of one held up by retries) however long the input is. Outcomes come out in input order: the reply dict, or the exception for
-that record (a bad record never stops the rest). Leaving the loop early
-abandons the calls still in flight: their outcome is unknown.
+Records are pulled from your iterable only while you take outcomes, and only
+as far as keeps ``concurrency`` calls busy (the engine asks for them:
+``wants_input``), so memory stays bounded however long the input is, and
+nothing more is sent once you stop taking outcomes. Outcomes come out in
+input order: the reply dict, or the exception for that record (a bad record
+never stops the rest).
+
+Ending early: ``close()`` (or leaving a ``with`` block, or dropping the
+iterator) aborts the run: nothing more is sent, and records already sent and
+not yet answered end as ``AbortedError`` outcomes with ``outcome_unknown``.
+A plain ``break`` that keeps the iterator sends nothing more either; the
+calls already in flight finish. Ctrl-C aborts the run too. If your iterable
+raises, every record already fed still gets its outcome first; then the
+exception is raised.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
-from typing import Any, AsyncIterable, AsyncIterator, Deque, Iterable, Iterator, Mapping, Optional, Tuple, Union
+from types import TracebackType
+from typing import (
+    Any,
+    AsyncIterable,
+    AsyncIterator,
+    Deque,
+    Iterable,
+    Iterator,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    Union,
+)
 
 from ._errors import KaptureError
 from .types import AddCustomerResponse
@@ -24,51 +45,99 @@ _BATCH = 256
 
 
 class BulkResults(Iterator[Outcome]):
-    """What ``Client.add_customers`` returns: iterate it (or ``list()`` it)."""
+    """What ``Client.add_customers`` returns: iterate it (or ``list()`` it);
+    a context manager whose exit aborts what is left of the run."""
 
     def __init__(self, run: Any, records: Iterable[Record]) -> None:
         self._run = run
         self._records = iter(records)
         self._exhausted = False
+        # What the input raised, raised after the last outcome.
+        self._error: Optional[Exception] = None
 
     def __iter__(self) -> "BulkResults":
         return self
 
-    def __next__(self) -> Outcome:
-        while not self._exhausted and self._run.has_room():
+    def _feed(self) -> None:
+        while not self._exhausted and self._run.wants_input():
             try:
                 record = next(self._records)
             except StopIteration:
-                self._exhausted = True
-                self._run.close_input()
-                break
+                self._end_input()
+                return
+            except Exception as error:
+                self._error = error
+                self._end_input()
+                return
             except BaseException:
-                self._exhausted = True
-                self._run.close_input()
+                # Ctrl-C or SystemExit while the input ran: stop as Ctrl-C
+                # during a call does.
+                self.close()
                 raise
+            self._put(record)
+
+    def _end_input(self) -> None:
+        self._exhausted = True
+        self._run.close_input()
+
+    def _put(self, record: Record) -> None:
+        try:
             self._run.feed_nowait(record)
-        # Raises when the engine failed, after an outcome for every record
-        # it owed: a run never ends early and quietly.
-        outcome = self._run.next_blocking()
-        if outcome is None:
-            raise StopIteration
-        _index, value, _ok = outcome
-        return value  # type: ignore[no-any-return]
+        except KaptureError:
+            # The engine stopped taking records (it failed): feed no more;
+            # the outcomes it owes come out, then its error.
+            self._end_input()
+
+    def __next__(self) -> Outcome:
+        while True:
+            self._feed()
+            # Raises when the engine failed, after an outcome for every
+            # record it owed: a run never ends early and quietly.
+            outcome = self._run.next_blocking()
+            if outcome is False:  # the engine wants records
+                continue
+            if outcome is None:
+                if self._error is not None:
+                    error, self._error = self._error, None
+                    raise error
+                raise StopIteration
+            _index, value, _ok = outcome
+            return value  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        """Abandons the run: calls in flight are dropped (outcome unknown)."""
+        """Aborts the run: nothing more is fed or sent; records on the wire
+        end as ``AbortedError`` outcomes (``outcome_unknown``) for anyone
+        who goes on iterating."""
         self._exhausted = True
-        self._run.cancel()
+        self._run.abort()
+
+    def __enter__(self) -> "BulkResults":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
 
 
 class AsyncBulkResults(AsyncIterator[Outcome]):
     """What ``AsyncClient.add_customers`` returns: ``async for`` over it.
-    Takes plain and async iterables."""
+    Takes plain and async iterables; an async context manager whose exit
+    aborts what is left of the run."""
 
     def __init__(self, run: Any, records: Union[Iterable[Record], AsyncIterable[Record]]) -> None:
         self._run = run
-        self._records = records
-        self._feeder: Optional["asyncio.Task[None]"] = None
+        self._async: Optional[AsyncIterator[Record]] = None
+        self._sync: Optional[Iterator[Record]] = None
+        if isinstance(records, AsyncIterable):
+            self._async = records.__aiter__()
+        else:
+            self._sync = iter(records)
+        self._exhausted = False
+        self._error: Optional[Exception] = None
         # Outcomes taken with the last batch and not yet handed out.
         self._ready: Deque[Tuple[int, Any, bool]] = collections.deque()
 
@@ -76,37 +145,68 @@ class AsyncBulkResults(AsyncIterator[Outcome]):
         return self
 
     async def _feed(self) -> None:
-        try:
-            if isinstance(self._records, AsyncIterable):
-                async for record in self._records:
-                    await self._put(record)
-            else:
-                for record in self._records:
-                    await self._put(record)
-        finally:
-            self._run.close_input()
+        while not self._exhausted and self._run.wants_input():
+            try:
+                if self._async is not None:
+                    record = await self._async.__anext__()
+                else:
+                    assert self._sync is not None
+                    record = next(self._sync)
+            except (StopIteration, StopAsyncIteration):
+                self._end_input()
+                return
+            except Exception as error:
+                self._error = error
+                self._end_input()
+                return
+            except BaseException:
+                # Cancelled, Ctrl-C: stop the run as a cancelled await does.
+                await self.aclose()
+                raise
+            self._put(record)
 
-    async def _put(self, record: Record) -> None:
-        if self._run.has_room():
+    def _end_input(self) -> None:
+        self._exhausted = True
+        self._run.close_input()
+
+    def _put(self, record: Record) -> None:
+        try:
             self._run.feed_nowait(record)
-        else:
-            await self._run.feed_async(record)
+        except KaptureError:
+            # The engine stopped taking records (it failed): feed no more;
+            # the outcomes it owes come out, then its error.
+            self._end_input()
 
     async def __anext__(self) -> Outcome:
-        if self._feeder is None:
-            self._feeder = asyncio.ensure_future(self._feed())
-        if not self._ready:
+        while not self._ready:
+            await self._feed()
             # Every outcome already there in one await (an awaitable per
-            # outcome cost two thirds of the run); at most _BATCH, so the
-            # feeder and other tasks get the loop between batches.
-            self._ready.extend(await self._run.next_batch_async(_BATCH))
-        if not self._ready:
-            await self._feeder  # re-raises what the input raised, if anything
-            raise StopAsyncIteration
+            # outcome cost two thirds of the run); at most _BATCH, so other
+            # tasks get the loop between batches. None: feed first.
+            batch = await self._run.next_batch_async(_BATCH)
+            if batch is None:
+                continue
+            if not batch:
+                if self._error is not None:
+                    error, self._error = self._error, None
+                    raise error
+                raise StopAsyncIteration
+            self._ready.extend(batch)
         _index, value, _ok = self._ready.popleft()
         return value  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
-        if self._feeder is not None and not self._feeder.done():
-            self._feeder.cancel()
-        self._run.cancel()
+        """Aborts the run, as ``BulkResults.close`` does."""
+        self._exhausted = True
+        self._run.abort()
+
+    async def __aenter__(self) -> "AsyncBulkResults":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.aclose()

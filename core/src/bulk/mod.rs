@@ -23,7 +23,7 @@ use crate::model::AddCustomerRequest;
 use crate::response::AddCustomerResponse;
 use crate::settings;
 use pacer::Pacer;
-pub use run::{Notify, Run};
+pub use run::{Next, Notify, Run};
 
 pub use crate::settings::DEFAULT_CONCURRENCY;
 

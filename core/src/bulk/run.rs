@@ -20,11 +20,23 @@ use crate::client::Client;
 use crate::error::{Error, panic_text};
 
 pub struct Run {
+    /// The options' `concurrency`: [`wants_input`](Self::wants_input) keeps
+    /// this many records queued for the engine, no more.
+    concurrency: usize,
     feeder: Mutex<Feeder>,
     output: tokio::sync::Mutex<Output>,
     ledger: Arc<Mutex<Ledger>>,
     abort: AbortHandle,
     bell: Bell,
+}
+
+/// What [`Run::next_or_feed`] and [`Run::next_batch_or_feed`] found first.
+#[derive(Debug)]
+pub enum Next<T> {
+    /// Outcomes (or the end), as the plain call returns them.
+    Ready(T),
+    /// The engine wants records: feed, then ask again.
+    Feed,
 }
 
 /// Called by the engine, on its own thread, when what a front end asked to
@@ -41,6 +53,8 @@ pub type Notify = Arc<dyn Fn() + Send + Sync>;
 struct Bell {
     notify: Option<Notify>,
     armed: Arc<Mutex<Armed>>,
+    /// Woken when the engine takes a record, for [`Run::input_wanted`].
+    taken: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Default)]
@@ -57,6 +71,7 @@ impl Bell {
 
     /// A record was taken off the input: tell a waiting feeder.
     fn room(&self) {
+        self.taken.notify_one();
         self.ring(|armed| std::mem::take(&mut armed.room));
     }
 
@@ -119,6 +134,8 @@ struct Ledger {
     cancelled: bool,
     /// Ended by [`Run::abort`]: what is owed comes out as `aborted`.
     aborted: bool,
+    /// Set by [`Run::stop`]: no record is started any more.
+    stopping: bool,
 }
 
 enum Event {
@@ -175,9 +192,11 @@ impl Run {
         notify: Option<Notify>,
     ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
         options.check()?;
+        let concurrency = options.concurrency;
         let bell = Bell {
             notify,
             armed: Arc::default(),
+            taken: Arc::default(),
         };
         // Room for the engine's lookahead of records too: a caller that feeds
         // only between outcomes (Python's sync iterator) leaves the engine
@@ -200,7 +219,16 @@ impl Run {
                     if let Some(user) = user {
                         user(index).await?;
                     }
-                    lock(&ledger).started.insert(index);
+                    let mut ledger = lock(&ledger);
+                    if ledger.stopping {
+                        return Err(Error::Aborted {
+                            message: "the run was stopped (its client was closed) before this \
+                                      record was sent"
+                                .into(),
+                            outcome_unknown: false,
+                        });
+                    }
+                    ledger.started.insert(index);
                     Ok(())
                 }
                 .boxed()
@@ -240,6 +268,7 @@ impl Run {
         let (abort, registration) = AbortHandle::new_pair();
         let engine = Abortable::new(engine, registration).map(drop).boxed();
         let run = Arc::new(Run {
+            concurrency,
             feeder: Mutex::new(Feeder {
                 sender: Some(input),
                 next_index: 0,
@@ -262,6 +291,56 @@ impl Run {
     /// True when a record can be fed now without waiting.
     pub fn has_room(&self) -> bool {
         self.sender().is_ok_and(|s| s.capacity() > 0)
+    }
+
+    /// True while the engine is short of records: fewer than `concurrency`
+    /// fed and not yet taken by it (and the input still open). A front end
+    /// that feeds only on this (Python's iterators, through
+    /// [`next_or_feed`](Self::next_or_feed)) keeps `concurrency` calls busy
+    /// and runs no further ahead: when its caller stops taking outcomes, at
+    /// most the calls in flight and that many records more are sent.
+    pub fn wants_input(&self) -> bool {
+        self.sender()
+            .is_ok_and(|s| !s.is_closed() && s.max_capacity() - s.capacity() < self.concurrency)
+    }
+
+    /// Completes once [`wants_input`](Self::wants_input) is true; never
+    /// while the input is closed.
+    async fn input_wanted(&self) {
+        loop {
+            // A wake-up that came before the look is kept as a permit.
+            let taken = self.bell.taken.notified();
+            if self.wants_input() {
+                return;
+            }
+            taken.await;
+        }
+    }
+
+    /// The next outcome ([`next`](Self::next)), or [`Next::Feed`] as soon
+    /// as the engine wants records (see [`wants_input`](Self::wants_input)).
+    pub async fn next_or_feed(&self) -> Result<Next<Option<Outcome>>, Error> {
+        if self.wants_input() {
+            return Ok(Next::Feed);
+        }
+        tokio::select! {
+            biased;
+            next = self.next() => next.map(Next::Ready),
+            () = self.input_wanted() => Ok(Next::Feed),
+        }
+    }
+
+    /// [`next_batch`](Self::next_batch), or [`Next::Feed`] as soon as the
+    /// engine wants records.
+    pub async fn next_batch_or_feed(&self, max: usize) -> Result<Next<Vec<Outcome>>, Error> {
+        if self.wants_input() {
+            return Ok(Next::Feed);
+        }
+        tokio::select! {
+            biased;
+            batch = self.next_batch(max) => batch.map(Next::Ready),
+            () = self.input_wanted() => Ok(Next::Feed),
+        }
     }
 
     /// [`has_room`](Self::has_room); when false, the run's [`Notify`] is
@@ -352,6 +431,15 @@ impl Run {
         lock(&self.ledger).aborted = true;
         self.close_input();
         self.abort.abort();
+    }
+
+    /// Stops the run gently (a client closed while the run goes on):
+    /// nothing more is fed or started, calls in flight finish with their
+    /// own outcomes, and records fed but not yet sent come out as
+    /// [`Error::Aborted`] (nothing sent). The outcomes then end.
+    pub fn stop(&self) {
+        lock(&self.ledger).stopping = true;
+        self.close_input();
     }
 
     /// Records fed so far.
