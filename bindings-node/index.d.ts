@@ -181,6 +181,7 @@ export type ErrorCode =
   | 'unexpected_response'
   | 'aborted'
   | 'closed'
+  | 'outcome_unknown'
 
 /** Base of every error; `cause` holds the underlying detail. */
 export class KaptureError extends Error {
@@ -205,20 +206,35 @@ export class RateLimitError extends ApiError {
   /** Seconds the server asked to wait, or null. */
   readonly retryAfter: number | null
 }
+/** 503: not processed. (500/502/504 are OutcomeUnknownError with code 'server'.) */
 export class ServerError extends ApiError {}
+/** Connecting timed out: nothing was sent. (No reply in time is OutcomeUnknownError, code 'timeout'.) */
 export class TimeoutError extends KaptureError {}
+/** Refused, DNS, TLS: nothing was sent. (A connection lost mid-call is OutcomeUnknownError, code 'connection'.) */
 export class ConnectionError extends KaptureError {}
+/**
+ * The request may have reached Kapture although the call failed: the customer may or may
+ * not exist. `code` says what failed ('timeout', 'connection', 'server', 'aborted',
+ * 'unexpected_response', 'internal'); never an ApiError, TimeoutError or ConnectionError.
+ * Look the customer up (`findCustomer`) before sending again.
+ */
+export class OutcomeUnknownError extends KaptureError {
+  readonly outcomeUnknown: true
+  /** HTTP status when a reply came, else 0. */
+  readonly status: number
+  readonly body: string
+}
 export class UnexpectedResponseError extends KaptureError {
   readonly status: number
   readonly body: string
 }
-/** The call was stopped before its reply (an AbortSignal, or its run stopped); `name` is 'AbortError'. */
+/** The call was stopped before anything was sent (an AbortSignal, or its run stopped); `name` is 'AbortError'. Stopped once a request may have left: OutcomeUnknownError with code 'aborted' (also named 'AbortError'). */
 export class AbortedError extends KaptureError {
   readonly name: 'AbortError'
 }
 /** The client was closed; nothing was sent. */
 export class ClosedError extends ConfigError {}
-/** A defect of this SDK, caught instead of crashing; `outcomeUnknown` when the request may have left. */
+/** A defect of this SDK, caught instead of crashing. (When the request may have left: OutcomeUnknownError, code 'internal'.) */
 export class InternalError extends KaptureError {}
 
 export type BulkResult =

@@ -49,4 +49,5 @@ module.exports = {
   AbortedError: errors.AbortedError,
   ClosedError: errors.ClosedError,
   InternalError: errors.InternalError,
+  OutcomeUnknownError: errors.OutcomeUnknownError,
 }

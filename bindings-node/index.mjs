@@ -22,5 +22,6 @@ export const {
   AbortedError,
   ClosedError,
   InternalError,
+  OutcomeUnknownError,
 } = kapture
 export default kapture

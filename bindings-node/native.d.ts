@@ -154,10 +154,10 @@ export interface ClientOptions {
 }
 
 /**
- * Every error code of the core (`Error::code()`); each has a class in
+ * Every error class of the core (`Error::class()`); each has a class in
  * `lib/errors.js` (checked by the tests).
  */
-export declare function errorCodes(): Array<string>
+export declare function errorClasses(): Array<string>
 
 /**
  * One flat row (JSON text of an object) into a validated request; returns

@@ -2,6 +2,13 @@
 // The error classes of kapture-crm. Every error has a stable `code` (the same
 // names as the Python package's `code`), `outcomeUnknown` (true when the
 // customer may exist although the call failed), and keeps its cause.
+//
+// Every error whose outcome is unknown is an OutcomeUnknownError, whatever
+// failed (its `code` says what: 'timeout', 'connection', 'server', ...):
+// never an ApiError ("the CRM refused") nor a TimeoutError/ConnectionError
+// (failures known not to have been processed, safe to retry), so a retry
+// rule or a catch written for those cannot send a customer twice. The core
+// decides the class (`Error::class()`); the payload carries it.
 
 const MARKER = 'KAPTURE_ERROR:'
 
@@ -55,9 +62,22 @@ class RateLimitError extends ApiError {
   }
 }
 
+/** 503: not processed (500/502/504 are OutcomeUnknownError, code 'server'). */
 class ServerError extends ApiError {
   constructor(message, props = {}, options) {
     super(message, { code: 'server', ...props }, options)
+  }
+}
+
+/** The request may have reached Kapture: look the customer up before sending again. */
+class OutcomeUnknownError extends KaptureError {
+  constructor(message, props = {}, options) {
+    super(message, { code: 'outcome_unknown', ...props, outcomeUnknown: true }, options)
+    /** HTTP status when a reply came (500, 502, 504, a 2xx page), else 0. */
+    this.status = props.status ?? 0
+    this.body = props.body ?? ''
+    // An abort stays recognisable the way fetch's is.
+    if (this.code === 'aborted') this.name = 'AbortError'
   }
 }
 
@@ -113,14 +133,15 @@ const CLASSES = {
   ServerError,
   TimeoutError,
   ConnectionError,
+  OutcomeUnknownError,
   UnexpectedResponseError,
   AbortedError,
   ClosedError,
   InternalError,
 }
 
-/** The class of each core error code (`Error::code()` in the Rust core). */
-const BY_CODE = {
+/** The class of each value of the core's `Error::class()`. */
+const BY_CLASS = {
   validation: ValidationError,
   config: ConfigError,
   authentication: AuthenticationError,
@@ -133,13 +154,14 @@ const BY_CODE = {
   aborted: AbortedError,
   closed: ClosedError,
   internal: InternalError,
+  outcome_unknown: OutcomeUnknownError,
 }
 
 /** An error from a payload built by the native side (`src/error.rs`). */
 function fromPayload(payload, nativeError) {
-  const Class = BY_CODE[payload.code] ?? KaptureError
+  const Class = BY_CLASS[payload.class ?? payload.code] ?? KaptureError
   const cause = payload.cause !== undefined ? new Error(payload.cause) : nativeError
-  const { message, cause: _cause, ...props } = payload
+  const { message, cause: _cause, class: _class, ...props } = payload
   return new Class(message, props, cause !== undefined ? { cause } : undefined)
 }
 
@@ -155,7 +177,7 @@ function translate(error) {
       // fall through: not a payload after all
     }
   }
-  return new InternalError(`kapture-crm internal error: ${text}`, { outcomeUnknown: true }, { cause: error })
+  return new OutcomeUnknownError(`kapture-crm internal error: ${text}`, { code: 'internal' }, { cause: error })
 }
 
-module.exports = { ...CLASSES, BY_CODE, translate, fromPayload }
+module.exports = { ...CLASSES, BY_CLASS, translate, fromPayload }

@@ -4,7 +4,7 @@
 // flight by id. The hub keeps the process alive only while a call is
 // pending, as a pending request would.
 const native = require('../native.js')
-const { fromPayload, translate, InternalError } = require('./errors.js')
+const { fromPayload, translate, OutcomeUnknownError } = require('./errors.js')
 
 const pending = new Map()
 let hub = null
@@ -18,8 +18,8 @@ function onDone(batch) {
   } catch (error) {
     // Not expected (the batch is serde's JSON); should it happen, no call
     // is left waiting forever.
-    const failure = new InternalError(`kapture-crm internal error: unreadable outcomes: ${error.message}`, {
-      outcomeUnknown: true,
+    const failure = new OutcomeUnknownError(`kapture-crm internal error: unreadable outcomes: ${error.message}`, {
+      code: 'internal',
     })
     for (const call of pending.values()) call.reject(failure)
     pending.clear()

@@ -1,7 +1,7 @@
 //! Core errors across to JavaScript.
 //!
 //! A rejected call carries a JSON payload behind a marker in its message;
-//! `lib/errors.js` turns it into the class of its `code` (`Error::code()`),
+//! `lib/errors.js` turns it into the class the core picks (`Error::class()`),
 //! with `status`, `outcomeUnknown`... Payloads are built here, once, for
 //! thrown errors and for bulk outcomes alike. They never hold the token: the
 //! core scrubs it before an error exists.
@@ -16,6 +16,7 @@ pub const MARKER: &str = "KAPTURE_ERROR:";
 /// The payload of `error`: its code (which picks the class) and properties.
 pub fn payload(error: &Error) -> Value {
     let mut out = json!({
+        "class": error.class(),
         "code": error.code(),
         "message": error.to_string(),
         "outcomeUnknown": error.outcome_unknown(),

@@ -43,11 +43,11 @@ pub fn validate(request_json: String) -> napi::Result<()> {
         .map_err(|e| error::to_napi(&e))
 }
 
-/// Every error code of the core (`Error::code()`); each has a class in
+/// Every error class of the core (`Error::class()`); each has a class in
 /// `lib/errors.js` (checked by the tests).
 #[napi(catch_unwind)]
-pub fn error_codes() -> Vec<String> {
-    kapture_crm::ERROR_CODES
+pub fn error_classes() -> Vec<String> {
+    kapture_crm::ERROR_CLASSES
         .iter()
         .map(|c| c.to_string())
         .collect()

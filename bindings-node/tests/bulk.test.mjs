@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Sandbox, ValidationError, ConnectionError, ConfigError } from '../index.mjs'
+import { Sandbox, ValidationError, OutcomeUnknownError, ConfigError } from '../index.mjs'
 
 const record = (i) => ({ customer_info: { customer_name: `Customer ${i}`, phone: `96${String(i).padStart(8, '0')}` } })
 
@@ -18,7 +18,7 @@ test('addCustomers: one result per input, in order, through faults and bad recor
     assert.ok(results[17].error instanceof ValidationError)
     assert.equal(results[17].error.errors[0].path, 'customer_info.mobile')
     assert.ok(results[50].error instanceof ValidationError)
-    const unknown = results.filter((r) => !r.ok && r.error instanceof ConnectionError)
+    const unknown = results.filter((r) => !r.ok && r.error instanceof OutcomeUnknownError)
     assert.ok(unknown.length > 0 && unknown.every((r) => r.error.outcomeUnknown))
     assert.equal(unknown.length, sandbox.stats().faults_injected.drop_after)
     const byId = new Map(sandbox.customers().map((c) => [c.customer_id, c]))

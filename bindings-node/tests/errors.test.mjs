@@ -37,17 +37,19 @@ const cases = [
     assert.equal(e.retryAfter, 7)
     assert.ok(e instanceof kapture.ApiError)
   }],
-  ['ServerError', 'server', step.text(500, 'upstream trouble'), (e) => {
+  ['OutcomeUnknownError', 'server', step.text(500, 'upstream trouble'), (e) => {
     assert.equal(e.status, 500)
     assert.equal(e.outcomeUnknown, true)
+    assert.ok(!(e instanceof kapture.ApiError), 'an unknown outcome is not a refusal')
   }],
   ['ServerError', 'server', step.text(503, 'busy'), (e) => assert.equal(e.outcomeUnknown, false)],
-  ['UnexpectedResponseError', 'unexpected_response', step.text(200, '<!DOCTYPE html><title>Proxy</title>', 'text/html'), (e) => {
+  ['OutcomeUnknownError', 'unexpected_response', step.text(200, '<!DOCTYPE html><title>Proxy</title>', 'text/html'), (e) => {
     assert.match(e.message, /<!DOCTYPE html><title>Proxy/)
     assert.equal(e.status, 200)
   }],
-  ['ConnectionError', 'connection', step.reset(), (e) => {
+  ['OutcomeUnknownError', 'connection', step.reset(), (e) => {
     assert.equal(e.outcomeUnknown, true)
+    assert.ok(!(e instanceof kapture.ConnectionError), 'a lost reply is not a safe-to-retry ConnectionError')
     assert.match(e.message, /may or may not have been created/)
     assert.ok(e.cause instanceof Error)
   }],
@@ -67,9 +69,10 @@ for (const [className, code, s, check] of cases) {
   })
 }
 
-test('TimeoutError when no reply comes in time', async () => {
+test('OutcomeUnknownError (timeout) when no reply comes in time', async () => {
   const error = await errorFrom(step.success({ delayMs: 2000 }), { timeoutMs: 300 })
-  assert.ok(error instanceof kapture.TimeoutError)
+  assert.ok(error instanceof kapture.OutcomeUnknownError)
+  assert.ok(!(error instanceof kapture.TimeoutError))
   assert.equal(error.code, 'timeout')
   assert.equal(error.outcomeUnknown, true)
 })

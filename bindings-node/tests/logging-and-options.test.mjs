@@ -6,7 +6,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 
-import { AbortedError, Client, ConfigError, RateLimitError, Sandbox, TimeoutError } from '../index.mjs'
+import { AbortedError, Client, ConfigError, OutcomeUnknownError, RateLimitError, Sandbox } from '../index.mjs'
 import { TOKEN, scripted, step } from './helpers.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -146,7 +146,7 @@ test('timeoutMs and maxRetries per call override the client', async () => {
   const busy = await scripted(step.json(429, '{}', { headers: { 'Retry-After': '0' } }))
   try {
     const client = slow.client({ maxRetries: 0 })
-    await assert.rejects(client.addCustomer(REQUEST, { timeoutMs: 100 }), (e) => e instanceof TimeoutError && e.outcomeUnknown)
+    await assert.rejects(client.addCustomer(REQUEST, { timeoutMs: 100 }), (e) => e instanceof OutcomeUnknownError && e.code === 'timeout')
     assert.equal((await client.addCustomer(REQUEST)).status, 'success')
 
     const strict = busy.client({ maxRetries: 0 })
@@ -210,7 +210,9 @@ test('aborting addCustomers: answered records keep their result, in-flight ones 
     const kinds = results.map((r) => (r.ok ? 'ok' : r.error.outcomeUnknown ? 'unknown' : 'aborted'))
     assert.deepEqual(kinds.slice(0, 4), ['ok', 'ok', 'unknown', 'unknown'], kinds.join(','))
     assert.ok(kinds.slice(4).every((k) => k === 'aborted'), kinds.join(','))
-    assert.ok(results.slice(2).every((r) => r.error instanceof AbortedError && r.error.name === 'AbortError'))
+    assert.ok(results.slice(2, 4).every((r) => r.error instanceof OutcomeUnknownError && r.error.code === 'aborted'))
+    assert.ok(results.slice(4).every((r) => r.error instanceof AbortedError))
+    assert.ok(results.slice(2).every((r) => r.error.name === 'AbortError'))
     const sent = sandbox.stats().add_update_requests
     assert.ok(sent <= 4, `at most the 4 started were sent, got ${sent}`)
   } finally {

@@ -1,7 +1,7 @@
 // Issue 12: findCustomer (Get Customer) against the sandbox.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Sandbox, ValidationError, AuthenticationError, ConnectionError, Client } from '../index.mjs'
+import { Sandbox, ValidationError, AuthenticationError, OutcomeUnknownError, Client } from '../index.mjs'
 
 test('findCustomer by phone, email or id; null for a stranger', async () => {
   const sandbox = await Sandbox.start()
@@ -46,7 +46,7 @@ test('findCustomer settles an unknown outcome (the README recipe)', async () => 
   try {
     const client = sandbox.client({ maxRetries: 0 })
     const request = { customer_info: { customer_name: 'Asha', phone: '9845012345' } }
-    await assert.rejects(client.addCustomer(request), (e) => e instanceof ConnectionError && e.outcomeUnknown)
+    await assert.rejects(client.addCustomer(request), (e) => e instanceof OutcomeUnknownError && e.code === 'connection')
     sandbox.setFaults({})
     assert.ok(await client.findCustomer({ phone: '9845012345' }), 'processed: do not send it again')
     assert.equal(sandbox.customers()[0].writes, 1)

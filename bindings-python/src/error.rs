@@ -1,8 +1,8 @@
 //! Core errors as the Python exceptions of `kapture_crm._errors`.
 //!
 //! The classes are plain Python (so they pickle and carry attributes); the
-//! class is chosen there, by `Error::code()` (`_errors.BY_CODE`), so this
-//! file only gathers the attributes.
+//! class is chosen there, by the core's `Error::class()` (`_errors.BY_CLASS`),
+//! so this file only gathers the attributes.
 
 use kapture_crm::Error;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
@@ -96,7 +96,7 @@ fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
     attrs.set_item("outcome_unknown", error.outcome_unknown())?;
     attrs.set_item("code", error.code())?;
     module
-        .getattr("BY_CODE")?
-        .get_item(error.code())?
+        .getattr("BY_CLASS")?
+        .get_item(error.class())?
         .call((error.to_string(),), Some(&attrs))
 }

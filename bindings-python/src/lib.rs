@@ -63,5 +63,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(aio::_hold_async_inboxes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ERROR_CODES", kapture_crm::ERROR_CODES.to_vec())?;
+    m.add("ERROR_CLASSES", kapture_crm::ERROR_CLASSES.to_vec())?;
     Ok(())
 }

@@ -25,7 +25,7 @@ def test_results_in_input_order_through_faults_and_bad_records() -> None:
         assert isinstance(results[17], kapture_crm.ValidationError)
         assert results[17].errors[0]["path"] == "customer_info.mobile"
         assert isinstance(results[50], kapture_crm.ValidationError)
-        unknown = [r for r in results if isinstance(r, kapture_crm.ConnectionError)]
+        unknown = [r for r in results if isinstance(r, kapture_crm.OutcomeUnknownError)]
         assert unknown and all(r.outcome_unknown for r in unknown)
         assert len(unknown) == sandbox.stats()["faults_injected"]["drop_after"]
         by_id = {c["customer_id"]: c for c in sandbox.customers()}

@@ -47,7 +47,7 @@ def test_find_customer_settles_an_unknown_outcome() -> None:
     with kapture_crm.Sandbox({"drop_after": 1.0}) as sandbox:
         client = sandbox.client(max_retries=0)
         request = {"customer_info": {"customer_name": "Asha", "phone": "9845012345"}}
-        with pytest.raises(kapture_crm.ConnectionError) as caught:
+        with pytest.raises(kapture_crm.OutcomeUnknownError) as caught:
             client.add_customer(request)
         assert caught.value.outcome_unknown
         sandbox.set_faults({})

@@ -11,7 +11,7 @@ import pytest
 
 import kapture_crm
 from kapture_crm import _native
-from kapture_crm._errors import BY_CODE
+from kapture_crm._errors import BY_CLASS
 
 from conftest import Step
 
@@ -34,7 +34,7 @@ def test_case_3_engine_that_dies_gives_every_record_an_outcome_and_raises() -> N
         client = sandbox.client()
         run = client._native.bulk(4, True, None, 2)
         results: List[Any] = []
-        with pytest.raises(kapture_crm.InternalError) as raised:
+        with pytest.raises(kapture_crm.OutcomeUnknownError) as raised:
             for outcome in kapture_crm.BulkResults(run, (record(i) for i in range(20))):
                 results.append(outcome)
         assert "injected" in str(raised.value)
@@ -42,7 +42,8 @@ def test_case_3_engine_that_dies_gives_every_record_an_outcome_and_raises() -> N
         assert len(results) > 2
         assert all(isinstance(r, dict) for r in results[:2])
         lost = results[2:]
-        assert all(isinstance(r, kapture_crm.InternalError) for r in lost), lost
+        assert all(isinstance(r, (kapture_crm.InternalError, kapture_crm.OutcomeUnknownError)) for r in lost), lost
+        assert all(r.code == "internal" for r in lost)
         # Case 4: a record lost after it was sent is unknown (record 2 was
         # answered, then lost with the engine); one never sent is not.
         assert lost[0].outcome_unknown is True
@@ -54,25 +55,28 @@ def test_case_3_async_engine_that_dies_raises_too() -> None:
             client = kapture_crm.AsyncClient(sandbox.token, base_url=sandbox.url)
             run = client._native.bulk(4, True, None, 2)
             results: List[Any] = []
-            with pytest.raises(kapture_crm.InternalError):
+            with pytest.raises(kapture_crm.KaptureError) as raised:
                 async for outcome in kapture_crm.AsyncBulkResults(run, [record(i) for i in range(20)]):
                     results.append(outcome)
             return results
 
     results = asyncio.run(main())
     assert len(results) > 2
-    assert all(isinstance(r, kapture_crm.InternalError) for r in results[2:])
+    assert all(r.code == "internal" for r in results[2:])
 
 
 def test_case_4_internal_error_class_and_outcome_follow_the_core() -> None:
-    error = BY_CODE["internal"]("boom", code="internal", outcome_unknown=True)
+    error = BY_CLASS["internal"]("boom", code="internal")
     assert isinstance(error, kapture_crm.InternalError)
-    assert pickle.loads(pickle.dumps(error)).outcome_unknown is True
+    unknown = BY_CLASS["outcome_unknown"]("boom", code="internal")
+    assert pickle.loads(pickle.dumps(unknown)).outcome_unknown is True
+    assert pickle.loads(pickle.dumps(unknown)).code == "internal"
 
 
-def test_every_core_error_code_has_a_class() -> None:
-    assert set(_native.ERROR_CODES) == set(BY_CODE)
-    for code, cls in BY_CODE.items():
+def test_every_core_error_class_has_a_class() -> None:
+    assert set(_native.ERROR_CLASSES) == set(BY_CLASS)
+    assert set(_native.ERROR_CODES) <= set(BY_CLASS)
+    for code, cls in BY_CLASS.items():
         assert cls.code == code
         assert issubclass(cls, kapture_crm.KaptureError)
 
@@ -147,7 +151,7 @@ def test_case_13_token_near_the_preview_limit_is_scrubbed(scripted: Any) -> None
         html = "<html>" + "x" * (4096 - 6 - offset) + token + " tail</html>"
         server = scripted(Step(502, html, content_type="text/html"))
         with kapture_crm.Client(token, base_url=server.url, max_retries=0) as client:
-            with pytest.raises(kapture_crm.ServerError) as raised:
+            with pytest.raises(kapture_crm.OutcomeUnknownError) as raised:
                 client.add_customer(record(1))
         shown = f"{raised.value} {raised.value.body} {raised.value!r}"
         assert token[:8] not in shown, offset
@@ -168,7 +172,7 @@ def test_case_13_json_escaped_token_is_scrubbed(scripted: Any) -> None:
 def test_case_14_control_characters_from_a_server_are_escaped(scripted: Any) -> None:
     server = scripted(Step(502, "\x1b[2J\x1b[HAll 5000 rows added OK\r", content_type="text/plain"))
     with server.client(max_retries=0) as client:
-        with pytest.raises(kapture_crm.ServerError) as raised:
+        with pytest.raises(kapture_crm.OutcomeUnknownError) as raised:
             client.add_customer(record(1))
     shown = f"{raised.value} {raised.value.body}"
     assert "\x1b" not in shown and "\r" not in shown

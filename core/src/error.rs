@@ -130,7 +130,28 @@ pub enum Error {
     },
 }
 
-/// Every value of [`Error::code`]: the bindings test that each has a class.
+/// The class of every error whose outcome is unknown, in every binding
+/// (see [`Error::class`]).
+pub const OUTCOME_UNKNOWN_CLASS: &str = "outcome_unknown";
+
+/// Every value of [`Error::class`]: the bindings test that each has a class.
+pub const ERROR_CLASSES: &[&str] = &[
+    "validation",
+    "config",
+    "authentication",
+    "rate_limited",
+    "api",
+    "server",
+    "timeout",
+    "connection",
+    "unexpected_response",
+    "aborted",
+    "closed",
+    "internal",
+    OUTCOME_UNKNOWN_CLASS,
+];
+
+/// Every value of [`Error::code`].
 pub const ERROR_CODES: &[&str] = &[
     "validation",
     "config",
@@ -263,6 +284,20 @@ impl Error {
         }
     }
 
+    /// Which class a binding raises: [`OUTCOME_UNKNOWN_CLASS`] for every
+    /// error whose outcome is unknown, whatever its code, otherwise the
+    /// code's own class. An unknown outcome must never look like a failure
+    /// that is safe to retry (a task queue retrying `ConnectionError` or
+    /// `TimeoutError` would send it twice) nor like a refusal (`APIError`):
+    /// it has a class of its own, and its `code` says what failed.
+    pub fn class(&self) -> &'static str {
+        if self.outcome_unknown() {
+            OUTCOME_UNKNOWN_CLASS
+        } else {
+            self.code()
+        }
+    }
+
     /// The error for a panic caught around a call (`payload` from
     /// `catch_unwind`). The call may have sent its request before it
     /// panicked, so its outcome is unknown: one rule for every binding.
@@ -372,6 +407,10 @@ mod tests {
                 message: String::new(),
                 outcome_unknown: true,
             },
+            Error::Internal {
+                message: String::new(),
+                outcome_unknown: false,
+            },
             Error::Timeout {
                 message: String::new(),
                 outcome_unknown: false,
@@ -379,6 +418,8 @@ mod tests {
         ];
         for error in samples {
             assert!(ERROR_CODES.contains(&error.code()), "{}", error.code());
+            assert!(ERROR_CLASSES.contains(&error.class()), "{}", error.class());
         }
+        assert_eq!(ERROR_CLASSES.len(), ERROR_CODES.len() + 1);
     }
 }

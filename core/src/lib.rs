@@ -29,7 +29,7 @@ mod wire;
 
 pub use client::Client;
 pub use config::ClientBuilder;
-pub use error::{ERROR_CODES, Error, FieldError, panic_text};
+pub use error::{ERROR_CLASSES, ERROR_CODES, Error, FieldError, OUTCOME_UNKNOWN_CLASS, panic_text};
 pub use lookup::{Customer, CustomerContact, CustomerLookup};
 pub use model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo, JsonObject};
 pub use options::{CancelToken, RequestOptions};

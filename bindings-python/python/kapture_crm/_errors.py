@@ -1,13 +1,23 @@
 """The exceptions of kapture_crm.
 
-Every class is picklable (so errors cross process pools intact), and none of
-them ever holds the API token: the Rust core scrubs it before an error exists.
+Every error whose outcome is unknown (the request may have reached Kapture)
+is an ``OutcomeUnknownError``, whatever failed: never a builtin
+``ConnectionError``/``TimeoutError``/``OSError`` nor an ``APIError``, so
+retry idioms that catch those (Celery's ``autoretry_for``, tenacity's
+``retry_if_exception_type``) and ``except APIError`` as "the CRM refused"
+cannot send a customer twice or call an unknown outcome a refusal. Its
+``code`` says what failed (``"timeout"``, ``"connection"``, ``"server"``...).
+
+Every error keeps all its fields in ``args`` (``(text, details)``), so it
+survives pickling and ``type(e)(*e.args)`` (Celery's JSON result backend)
+whole; ``str(e)`` is the text. None of them ever holds the API token: the
+Rust core scrubs it before an error exists.
 """
 
 from __future__ import annotations
 
 import builtins
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Dict, List, Mapping, Optional, Type
 
 from .types import FieldProblem
 
@@ -21,6 +31,7 @@ __all__ = [
     "ServerError",
     "TimeoutError",
     "ConnectionError",
+    "OutcomeUnknownError",
     "UnexpectedResponseError",
     "AbortedError",
     "ClosedError",
@@ -28,44 +39,45 @@ __all__ = [
 ]
 
 
-def _restore(cls: Type["KaptureError"], text: str, attrs: Dict[str, Any]) -> "KaptureError":
-    return cls(text, **attrs)
-
-
 class KaptureError(Exception):
     """Base of every error raised by kapture_crm.
 
     ``str(error)`` is the full explanation; ``code`` a stable name of the kind
     (``"validation"``, ``"rate_limited"``, ...); ``outcome_unknown`` is True
-    when the request may have reached Kapture although the call failed (check
-    the CRM before sending it again).
+    only on ``OutcomeUnknownError``: the request may have reached Kapture
+    although the call failed (check the CRM before sending it again).
     """
 
     code: str = "kapture"
+    message: str
+    outcome_unknown: bool
+    # The fields each class carries, with their defaults (merged along the
+    # class's bases).
+    _fields: Dict[str, Any] = {"message": None, "code": None, "outcome_unknown": False}
 
-    def __init__(
-        self,
-        text: str,
-        *,
-        message: Optional[str] = None,
-        code: Optional[str] = None,
-        outcome_unknown: bool = False,
-        **extra: Any,
-    ) -> None:
-        super().__init__(text)
-        self.message: str = message if message is not None else text
-        if code is not None:
-            self.code = code
-        self.outcome_unknown: bool = outcome_unknown
-        self._attrs: Dict[str, Any] = {
-            "message": message,
-            "code": code,
-            "outcome_unknown": outcome_unknown,
-            **extra,
-        }
+    def __init__(self, text: str, details: Optional[Mapping[str, Any]] = None, /, **fields: Any) -> None:
+        merged: Dict[str, Any] = {**(details or {}), **fields}
+        super().__init__(text, merged)
+        if isinstance(self, OSError):
+            # Two arguments make OSError read them as (errno, strerror).
+            setattr(self, "errno", None)
+            setattr(self, "strerror", text)
+        defaults: Dict[str, Any] = {}
+        for cls in reversed(type(self).__mro__):
+            defaults.update(cls.__dict__.get("_fields", {}))
+        for name, default in defaults.items():
+            value = merged.get(name, default)
+            if name == "code" and value is None:
+                continue  # the class's own code
+            setattr(self, name, value)
+        if self.message is None:
+            self.message = text
 
-    def __reduce__(self) -> Tuple[Any, ...]:
-        return (_restore, (type(self), str(self), self._attrs))
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
 
 
 class ValidationError(KaptureError, ValueError):
@@ -76,10 +88,12 @@ class ValidationError(KaptureError, ValueError):
     """
 
     code = "validation"
+    errors: List[FieldProblem]
+    _fields = {"errors": []}
 
-    def __init__(self, text: str, *, errors: Optional[List[FieldProblem]] = None, **kw: Any) -> None:
-        super().__init__(text, errors=errors, **kw)
-        self.errors: List[FieldProblem] = list(errors or [])
+    def __init__(self, text: str, details: Optional[Mapping[str, Any]] = None, /, **fields: Any) -> None:
+        super().__init__(text, details, **fields)
+        self.errors = list(self.errors or [])
 
 
 class ConfigError(KaptureError):
@@ -89,36 +103,18 @@ class ConfigError(KaptureError):
 
 
 class APIError(KaptureError):
-    """Kapture answered with a refusal. ``message`` is Kapture's own message,
-    ``status_code`` the HTTP status, ``body`` the reply (cut to 4 KiB).
-    A refusal saying the record already exists ("Lead already exists,
-    Customer ID :N, ...") names its ids in ``existing_customer_id`` and
-    ``existing_contact_id`` (None otherwise)."""
+    """Kapture answered with a refusal: the request was not processed.
+    ``message`` is Kapture's own message, ``status_code`` the HTTP status,
+    ``body`` the reply (cut to 4 KiB). A refusal saying the record already
+    exists ("Lead already exists, Customer ID :N, ...") names its ids in
+    ``existing_customer_id`` and ``existing_contact_id`` (None otherwise)."""
 
     code = "api"
-
-    def __init__(
-        self,
-        text: str,
-        *,
-        status_code: int = 0,
-        body: str = "",
-        existing_customer_id: Optional[int] = None,
-        existing_contact_id: Optional[int] = None,
-        **kw: Any,
-    ) -> None:
-        super().__init__(
-            text,
-            status_code=status_code,
-            body=body,
-            existing_customer_id=existing_customer_id,
-            existing_contact_id=existing_contact_id,
-            **kw,
-        )
-        self.status_code: int = status_code
-        self.body: str = body
-        self.existing_customer_id: Optional[int] = existing_customer_id
-        self.existing_contact_id: Optional[int] = existing_contact_id
+    status_code: int
+    body: str
+    existing_customer_id: Optional[int]
+    existing_contact_id: Optional[int]
+    _fields = {"status_code": 0, "body": "", "existing_customer_id": None, "existing_contact_id": None}
 
 
 class AuthenticationError(APIError):
@@ -131,46 +127,63 @@ class RateLimitError(APIError):
     """429: not processed. ``retry_after`` is the server's wait in seconds."""
 
     code = "rate_limited"
-
-    def __init__(self, text: str, *, retry_after: Optional[float] = None, **kw: Any) -> None:
-        super().__init__(text, retry_after=retry_after, **kw)
-        self.retry_after: Optional[float] = retry_after
+    retry_after: Optional[float]
+    _fields = {"retry_after": None}
 
 
 class ServerError(APIError):
-    """5xx. 503 means not processed; after 500/502/504 ``outcome_unknown``."""
+    """503 Service Unavailable: not processed. (A 500, 502 or 504 may come
+    after the customer was created: that is an ``OutcomeUnknownError`` with
+    ``code == "server"``.)"""
 
     code = "server"
 
 
 class TimeoutError(KaptureError, builtins.TimeoutError):
-    """No reply in time. ``outcome_unknown`` unless connecting timed out."""
+    """Connecting timed out: nothing was sent, safe to retry. (No reply in
+    time after sending is an ``OutcomeUnknownError`` with ``code ==
+    "timeout"``.)"""
 
     code = "timeout"
 
 
 class ConnectionError(KaptureError, builtins.ConnectionError):
-    """The connection failed: before sending (refused, DNS, TLS) or after
-    (``outcome_unknown``: reset while waiting for the reply)."""
+    """The connection failed before anything was sent (refused, DNS, TLS):
+    safe to retry. (A connection lost while waiting for the reply is an
+    ``OutcomeUnknownError`` with ``code == "connection"``.)"""
 
     code = "connection"
 
 
+class OutcomeUnknownError(KaptureError):
+    """The request may have reached Kapture although the call failed: the
+    customer may or may not exist. ``code`` says what failed (``"timeout"``,
+    ``"connection"``, ``"server"`` for 500/502/504, ``"aborted"``,
+    ``"unexpected_response"`` for a 2xx that is not the API's JSON,
+    ``"internal"``); ``status_code`` and ``body`` are there when a reply
+    came. Do not retry blindly: look the customer up (``find_customer``) and
+    send again only when it is not there."""
+
+    code = "outcome_unknown"
+    status_code: int
+    body: str
+    _fields = {"outcome_unknown": True, "status_code": 0, "body": ""}
+
+
 class UnexpectedResponseError(KaptureError):
-    """The reply was not the JSON the API sends (an HTML page from a proxy, a
-    redirect, a body over 1 MiB)."""
+    """The reply was not the JSON the API sends (an HTML page from a proxy,
+    a redirect, a body over 1 MiB)."""
 
     code = "unexpected_response"
-
-    def __init__(self, text: str, *, status_code: int = 0, body: str = "", **kw: Any) -> None:
-        super().__init__(text, status_code=status_code, body=body, **kw)
-        self.status_code: int = status_code
-        self.body: str = body
+    status_code: int
+    body: str
+    _fields = {"status_code": 0, "body": ""}
 
 
 class AbortedError(KaptureError):
-    """The call was stopped before its reply (its run was cancelled, or
-    stopped sending). ``outcome_unknown`` once the request may have left."""
+    """The call was stopped before anything was sent (its run was
+    cancelled, or stopped sending). Once a request may have left it is an
+    ``OutcomeUnknownError`` with ``code == "aborted"``."""
 
     code = "aborted"
 
@@ -183,14 +196,15 @@ class ClosedError(ConfigError):
 
 class InternalError(KaptureError):
     """A defect of this SDK, caught instead of crashing (please report it).
-    ``outcome_unknown`` when the request may have been sent."""
+    When the request may have been sent it is an ``OutcomeUnknownError``
+    with ``code == "internal"``."""
 
     code = "internal"
 
 
-#: The class of each core error code (``Error::code()`` in the Rust core);
-#: the tests check that every code has one.
-BY_CODE: Dict[str, Type[KaptureError]] = {
+#: The class of each value of the core's ``Error::class()``; the tests check
+#: that every one has a class.
+BY_CLASS: Dict[str, Type[KaptureError]] = {
     cls.code: cls
     for cls in (
         ValidationError,
@@ -201,6 +215,7 @@ BY_CODE: Dict[str, Type[KaptureError]] = {
         ServerError,
         TimeoutError,
         ConnectionError,
+        OutcomeUnknownError,
         UnexpectedResponseError,
         AbortedError,
         ClosedError,

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Tuple,
 
 from typing_extensions import Self
 
-__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_to_wire_untyped", "_hold_async_inboxes", "from_row", "__version__", "ERROR_CODES"]
+__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_to_wire_untyped", "_hold_async_inboxes", "from_row", "__version__", "ERROR_CODES", "ERROR_CLASSES"]
 
 __version__: str
 
@@ -106,6 +106,7 @@ class Sandbox:
     def stop(self) -> None: ...
 
 ERROR_CODES: List[str]
+ERROR_CLASSES: List[str]
 
 def validate(request: Any) -> None: ...
 def to_wire(request: Any) -> Any: ...
