@@ -3,7 +3,8 @@
 // in a Rust core (validation, pooled HTTPS, safe retries) on its own threads.
 const native = require('./native.js')
 const errors = require('./lib/errors.js')
-const { Client, encode } = require('./lib/client.js')
+const { Client } = require('./lib/client.js')
+const { encode } = require('./lib/encode.js')
 const { Sandbox } = require('./lib/sandbox.js')
 const { BulkRun } = require('./lib/bulk.js')
 const { fromRow } = require('./lib/rows.js')

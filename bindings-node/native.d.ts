@@ -22,6 +22,11 @@ export declare class NativeBulk {
    * is full: `onReady` is then called once it may have room.
    */
   tryFeed(recordJson: string): boolean
+  /**
+   * Feeds, in a record's place, the problem JavaScript found reading it
+   * (`lib/encode.js`): that record's outcome is this ValidationError.
+   */
+  tryFeedInvalid(path: string, message: string): boolean
   /** No more records. */
   closeInput(): void
   /**
@@ -48,6 +53,8 @@ export declare class NativeBulk {
    * (`true`), as a pending request would, or lets it exit (`false`).
    */
   hold(waiting: boolean): void
+  /** Lets go of `onReady` once the run is over (no more waits). */
+  release(): void
 }
 
 export declare class NativeCancel {
@@ -62,6 +69,10 @@ export declare class NativeClient {
    * `warn`), named `log_level_name` in errors; `log` calls the logger.
    */
   constructor(options?: ClientOptions | undefined | null, logLevel?: string | undefined | null, logLevelName?: string | undefined | null, log?: (arg0: string, arg1: string, arg2: string) => void | undefined | null)
+  /** Lets go of the logger while the client is idle (see `log.rs`). */
+  detachLog(): void
+  /** Attaches the logger again before a call. */
+  attachLog(log: (arg0: string, arg1: string, arg2: string) => void): void
   get endpoint(): string
   /** One add (request as JSON text); its reply reaches `hub` as call `id`. */
   addCustomer(requestJson: string, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, cancel: NativeCancel | undefined | null, hub: NativeHub, id: number): void
@@ -92,6 +103,12 @@ export declare class NativeHub {
    * queued since the last batch.
    */
   constructor(onDone: (arg: string) => void)
+  /**
+   * Releases the threadsafe function (its libuv handle), so that nothing
+   * of this hub stays open once calls are done: `lib/hub.js` closes an
+   * idle hub and makes a new one for the next call.
+   */
+  close(): void
   /**
    * Keeps the process alive while calls are pending (`true`), or lets it
    * exit (`false`); `lib/hub.js` says so when its count of pending

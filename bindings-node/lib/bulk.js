@@ -29,7 +29,11 @@ class BulkRun {
   #waiters = []
   #holding = false
 
-  constructor(start, records, encode, onProgress, signal) {
+  #lease
+
+  /** `lease`: entered while the run is consumed (its client's logger). */
+  constructor(start, records, encode, onProgress, signal, lease) {
+    this.#lease = lease
     this.#run = start(this.#ready)
     this.#records = records
     this.#encode = encode
@@ -80,14 +84,17 @@ class BulkRun {
       while (!this.#stopped) {
         const step = await iterator.next()
         if (step.done) break
-        let text
+        let feed
         try {
-          text = this.#encode(step.value)
+          const text = this.#encode(step.value)
+          feed = () => this.#run.tryFeed(text)
         } catch (error) {
-          // Fed as a value the engine refuses, so it keeps its place.
-          text = JSON.stringify(`unencodable record: ${error.message}`)
+          // Its problem is fed in its place: it keeps its place and its
+          // outcome is that ValidationError.
+          const { path, message } = error.errors?.[0] ?? { path: '', message: String(error?.message ?? error) }
+          feed = () => this.#run.tryFeedInvalid(path, message)
         }
-        while (!this.#run.tryFeed(text)) {
+        while (!feed()) {
           await this.#wait()
           if (this.#stopped) return
         }
@@ -108,6 +115,7 @@ class BulkRun {
         errors: [{ path: '', message: 'expected an array or an iterable' }],
       })
     }
+    this.#lease?.enter()
     if (this.#signal?.aborted) this.#abort()
     else this.#signal?.addEventListener('abort', this.#abort, { once: true })
     this.#feeding = this.#feed()
@@ -141,6 +149,11 @@ class BulkRun {
         this.#run.cancel()
         this.#ready()
       }
+      // The outcomes are over and the feeder stops: the run's onReady is
+      // let go, so nothing of it stays open.
+      this.#hold(false)
+      this.#run.release()
+      this.#lease?.leave()
     }
     await this.#feeding.catch(() => {})
     if (feedError) throw feedError

@@ -5,66 +5,8 @@ const { translate, ValidationError, AbortedError, ConfigError } = require('./err
 const { BulkRun } = require('./bulk.js')
 const { rowOptions } = require('./rows.js')
 const { submit, errorOf } = require('./hub.js')
-
-// The core's nesting limit, to name the path of a value JSON.stringify
-// could not encode (a cycle, or nesting past V8's stack: ~10,000 levels).
-const MAX_DEPTH = native.maxDepth()
-
-/** The path of the first object or array nested deeper than MAX_DEPTH
- * (a cycle is infinitely deep), found without recursion; null if none. */
-function tooDeep(value) {
-  const stack = [[value, 0, '']]
-  while (stack.length > 0) {
-    const [node, depth, path] = stack.pop()
-    if (node === null || typeof node !== 'object') continue
-    if (depth > MAX_DEPTH) return path
-    if (typeof node.toJSON === 'function') continue
-    // Paths only for children that nest: building one for every field was
-    // most of this walk's cost.
-    if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        const child = node[i]
-        if (child !== null && typeof child === 'object') stack.push([child, depth + 1, `${path}[${i}]`])
-      }
-    } else {
-      for (const key in node) {
-        if (!Object.hasOwn(node, key)) continue
-        const child = node[key]
-        if (child !== null && typeof child === 'object') stack.push([child, depth + 1, path ? `${path}.${key}` : key])
-      }
-    }
-  }
-  return null
-}
-
-/** JSON text of a request; what JSON cannot hold is a ValidationError.
- * JSON.stringify first: it throws (RangeError) on a value nested past V8's
- * stack and (TypeError) on a cycle, and only then is the walk above run,
- * to name the path; a request merely deeper than the core's limit is named
- * by the core from the text. */
-function encode(request) {
-  let text
-  try {
-    text = JSON.stringify(request)
-  } catch (error) {
-    const deep = tooDeep(request)
-    if (deep !== null) {
-      const message = `nested deeper than ${MAX_DEPTH} levels (or an object that contains itself); a request is never that deep`
-      throw new ValidationError(`invalid request (1 problem): ${deep}: ${message}`, {
-        errors: [{ path: deep, message }],
-      }, { cause: error })
-    }
-    throw new ValidationError(`invalid request: ${error.message}`, {
-      errors: [{ path: '', message: error.message }],
-    }, { cause: error })
-  }
-  if (text === undefined) {
-    throw new ValidationError('invalid request: expected an object with customer_info', {
-      errors: [{ path: '', message: `expected an object, got ${typeof request}` }],
-    })
-  }
-  return text
-}
+const { encode } = require('./encode.js')
+const { WhileBusy } = require('./idle.js')
 
 // The option names each call takes; any other is a ConfigError naming the
 // closest (plain JavaScript would otherwise drop `timeout: 5` silently).
@@ -139,6 +81,8 @@ async function runCall(start, signal) {
 
 class Client {
   #native
+  // The logger is attached while calls or runs go on (src/log.rs says why).
+  #log
 
   /**
    * @param {object} [options] token, subdomain, baseUrl, timeoutMs (30000),
@@ -151,10 +95,22 @@ class Client {
     options = checkOptions('new Client()', options, CLIENT_OPTIONS)
     const { logLevel: _level, logger, ...settings } = options
     const [level, levelName] = logLevel(options)
+    const emit = emitter(logger ?? console)
     try {
-      this.#native = new native.NativeClient(settings, level, levelName, emitter(logger ?? console))
+      this.#native = new native.NativeClient(settings, level, levelName, emit)
     } catch (error) {
       throw translate(error)
+    }
+    this.#log = new WhileBusy(() => this.#native.attachLog(emit), () => this.#native.detachLog())
+  }
+
+  /** `runCall` with the logger attached. */
+  async #call(start, signal) {
+    this.#log.enter()
+    try {
+      return await runCall(start, signal)
+    } finally {
+      this.#log.leave()
     }
   }
 
@@ -172,7 +128,7 @@ class Client {
   async addCustomer(request, options) {
     const { timeoutMs, maxRetries, signal } = checkOptions('addCustomer()', options, CALL_OPTIONS)
     const text = encode(request)
-    return runCall((cancel, hub, id) => this.#native.addCustomer(text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id), signal)
+    return this.#call((cancel, hub, id) => this.#native.addCustomer(text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id), signal)
   }
 
   /**
@@ -189,7 +145,7 @@ class Client {
       })
     }
     const text = encode(request)
-    return runCall(
+    return this.#call(
       (cancel, hub, id) => this.#native.updateCustomer(String(customerId), text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id),
       signal,
     )
@@ -208,12 +164,12 @@ class Client {
         errors: [{ path: 'customer_id', message: 'expected an integer or a string of digits' }],
       })
     }
-    const text = JSON.stringify({
+    const text = encode({
       customer_id: customerId == null ? null : String(customerId),
       phone: phone ?? null,
       email: email ?? null,
-    })
-    const found = await runCall((cancel, hub, id) => this.#native.findCustomer(text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id), signal)
+    }, 'lookup')
+    const found = await this.#call((cancel, hub, id) => this.#native.findCustomer(text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id), signal)
     return found ?? null
   }
 
@@ -252,7 +208,7 @@ class Client {
         throw translate(error)
       }
     }
-    return new BulkRun(start, records, encode, onProgress, signal)
+    return new BulkRun(start, records, encode, onProgress, signal, this.#log)
   }
 
   [util.inspect.custom]() {
@@ -265,4 +221,4 @@ class Client {
   }
 }
 
-module.exports = { Client, encode }
+module.exports = { Client }

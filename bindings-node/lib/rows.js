@@ -3,6 +3,7 @@
 // mapper: the options as the native side reads them, and `fromRow`.
 const native = require('../native.js')
 const { translate, ValidationError } = require('./errors.js')
+const { encode } = require('./encode.js')
 
 /** `{ columns, dateFormat }` as JSON text for the native side; null if none. */
 function rowOptions({ columns, dateFormat } = {}) {
@@ -24,8 +25,9 @@ function fromRow(row, options = {}) {
       errors: [{ path: '', message: 'expected an object of column -> value' }],
     })
   }
+  const text = encode(row, 'row')
   try {
-    return JSON.parse(native.fromRow(JSON.stringify(row), rowOptions(options)))
+    return JSON.parse(native.fromRow(text, rowOptions(options)))
   } catch (error) {
     throw translate(error)
   }

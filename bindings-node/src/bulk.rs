@@ -28,7 +28,10 @@ type Ready = ThreadsafeFunction<(), (), (), napi::Status, false, true>;
 pub struct NativeBulk {
     run: Arc<Run>,
     records: Records,
-    ready: Arc<Ready>,
+    /// The only strong hold on the threadsafe function (the engine's notify
+    /// holds a weak one): `release()` lets it go when the run is over, so
+    /// nothing of it stays open (`jest --detectOpenHandles`).
+    ready: std::sync::Mutex<Option<Arc<Ready>>>,
 }
 
 impl NativeBulk {
@@ -46,11 +49,13 @@ impl NativeBulk {
                 .build_callback(|_| Ok(()))?,
         );
         let notify: Notify = {
-            let ready = ready.clone();
+            let ready = Arc::downgrade(&ready);
             // From the engine's thread; a realm already gone has no one to
-            // tell (the call then returns `Closing`).
+            // tell (the call then returns `Closing`), nor a released run.
             Arc::new(move || {
-                ready.call((), ThreadsafeFunctionCallMode::NonBlocking);
+                if let Some(ready) = ready.upgrade() {
+                    ready.call((), ThreadsafeFunctionCallMode::NonBlocking);
+                }
             })
         };
         let runtime = kapture_crm::runtime::shared().map_err(|e| to_napi(&e))?;
@@ -60,7 +65,7 @@ impl NativeBulk {
         Ok(Self {
             run,
             records,
-            ready,
+            ready: std::sync::Mutex::new(Some(ready)),
         })
     }
 }
@@ -78,6 +83,21 @@ impl NativeBulk {
         let fed = self
             .run
             .try_feed_or_wait(self.records.json_text(&record_json))
+            .map_err(|e| to_napi(&e))?;
+        Ok(fed.is_ok())
+    }
+
+    /// Feeds, in a record's place, the problem JavaScript found reading it
+    /// (`lib/encode.js`): that record's outcome is this ValidationError.
+    #[napi(catch_unwind)]
+    pub fn try_feed_invalid(&self, path: String, message: String) -> napi::Result<bool> {
+        if !self.run.has_room_or_wait() {
+            return Ok(false);
+        }
+        let problem = kapture_crm::FieldError::new(path, message);
+        let fed = self
+            .run
+            .try_feed_or_wait(Err(kapture_crm::Error::Validation(vec![problem])))
             .map_err(|e| to_napi(&e))?;
         Ok(fed.is_ok())
     }
@@ -143,8 +163,18 @@ impl NativeBulk {
     /// (`true`), as a pending request would, or lets it exit (`false`).
     #[napi(catch_unwind)]
     pub fn hold(&self, env: &Env, waiting: bool) -> napi::Result<()> {
-        // SAFETY: `self.ready` keeps this run's threadsafe function alive,
-        // and `env` is the realm that made it, on its own thread.
-        unsafe { crate::hub::keep_alive(env, self.ready.raw(), waiting) }
+        let ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(ready) = ready.as_ref() else {
+            return Ok(()); // released: nothing to keep alive
+        };
+        // SAFETY: held here, the run's threadsafe function is alive, and
+        // `env` is the realm that made it, on its own thread.
+        unsafe { crate::hub::keep_alive(env, ready.raw(), waiting) }
+    }
+
+    /// Lets go of `onReady` once the run is over (no more waits).
+    #[napi(catch_unwind)]
+    pub fn release(&self) {
+        drop(self.ready.lock().unwrap_or_else(|p| p.into_inner()).take());
     }
 }

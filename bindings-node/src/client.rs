@@ -100,6 +100,7 @@ fn call_options(
 #[napi]
 pub struct NativeClient {
     client: Client,
+    log: std::sync::Arc<crate::log::LogSlot>,
 }
 
 #[napi]
@@ -129,7 +130,7 @@ impl NativeClient {
             password: None,
             default_headers: None,
         });
-        let dispatch = crate::log::dispatch(
+        let (dispatch, log) = crate::log::dispatch(
             log_level_name.as_deref().unwrap_or("logLevel"),
             log_level.as_deref().unwrap_or("off"),
             log,
@@ -137,7 +138,22 @@ impl NativeClient {
         let client = builder(options, dispatch)
             .and_then(ClientBuilder::build)
             .map_err(|e| to_napi(&e))?;
-        Ok(Self { client })
+        Ok(Self { client, log })
+    }
+
+    /// Lets go of the logger while the client is idle (see `log.rs`).
+    #[napi(catch_unwind)]
+    pub fn detach_log(&self) {
+        self.log.detach();
+    }
+
+    /// Attaches the logger again before a call.
+    #[napi(catch_unwind)]
+    pub fn attach_log(
+        &self,
+        log: Function<'_, FnArgs<(String, String, String)>, ()>,
+    ) -> napi::Result<()> {
+        self.log.attach(log)
     }
 
     #[napi(getter, catch_unwind)]

@@ -99,7 +99,8 @@ pub struct NativeHub {
 
 struct Inner {
     queue: Arc<Queue>,
-    wake: Wake,
+    /// `None` once `close()` released it.
+    wake: Mutex<Option<Wake>>,
 }
 
 #[napi]
@@ -118,8 +119,19 @@ impl NativeHub {
             .weak::<true>()
             .build_callback(move |_| Ok(taken.take()))?;
         Ok(Self {
-            inner: Arc::new(Inner { queue, wake }),
+            inner: Arc::new(Inner {
+                queue,
+                wake: Mutex::new(Some(wake)),
+            }),
         })
+    }
+
+    /// Releases the threadsafe function (its libuv handle), so that nothing
+    /// of this hub stays open once calls are done: `lib/hub.js` closes an
+    /// idle hub and makes a new one for the next call.
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        drop(self.inner.wake().take());
     }
 
     /// Keeps the process alive while calls are pending (`true`), or lets it
@@ -127,9 +139,13 @@ impl NativeHub {
     /// calls leaves or reaches zero.
     #[napi(catch_unwind)]
     pub fn hold(&self, env: &Env, pending: bool) -> napi::Result<()> {
-        // SAFETY: this hub's threadsafe function lives as long as the hub,
-        // and `env` is the realm that made it, on its own thread.
-        unsafe { keep_alive(env, self.inner.wake.raw(), pending) }
+        let wake = self.inner.wake();
+        let Some(wake) = wake.as_ref() else {
+            return Ok(()); // closed: nothing to keep alive
+        };
+        // SAFETY: the threadsafe function is alive while held here, and
+        // `env` is the realm that made it, on its own thread.
+        unsafe { keep_alive(env, wake.raw(), pending) }
     }
 }
 
@@ -194,8 +210,14 @@ impl Inner {
             done.push((id, outcome));
             done.len() == 1
         };
-        if was_empty {
-            self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        if was_empty && let Some(wake) = self.wake().as_ref() {
+            wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
         }
+    }
+
+    fn wake(&self) -> std::sync::MutexGuard<'_, Option<Wake>> {
+        self.wake
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
