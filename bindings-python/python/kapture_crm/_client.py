@@ -140,8 +140,13 @@ class Client(_Base):
         per second; the pace also drops by itself when Kapture answers 429 or
         503). ``concurrency`` defaults to 8. Yields, in input order, each
         record's reply or its exception: exactly one per record. Should the
-        engine fail, each record still owed gets an InternalError and the
-        loop then raises one.
+        engine fail, each record still owed gets an error (an
+        ``OutcomeUnknownError`` if its request had left) and the loop then
+        raises one.
+
+        Records are pulled only as the engine needs them and only while you
+        take outcomes: a ``break`` sends nothing more. The results are a
+        context manager; ``close()`` aborts the run (see ``kapture_crm._bulk``).
 
         ``records`` may be requests in the vendor's shape, flat rows
         (``df.to_dict("records")``, mapped as ``from_row`` maps them, with
@@ -150,6 +155,10 @@ class Client(_Base):
         return BulkResults(run, records_of(records))  # type: ignore[arg-type]
 
     def close(self) -> None:
+        """Closes the connection pools; later calls raise ``ClosedError``. A
+        bulk run going on (in another thread) stops gently: nothing more is
+        sent, calls in flight finish, the records not sent end as
+        ``AbortedError``."""
         self._native.close()
 
     def __enter__(self) -> "Client":
