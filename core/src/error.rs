@@ -151,21 +151,8 @@ pub const ERROR_CLASSES: &[&str] = &[
     OUTCOME_UNKNOWN_CLASS,
 ];
 
-/// Every value of [`Error::code`].
-pub const ERROR_CODES: &[&str] = &[
-    "validation",
-    "config",
-    "authentication",
-    "rate_limited",
-    "api",
-    "server",
-    "timeout",
-    "connection",
-    "unexpected_response",
-    "aborted",
-    "closed",
-    "internal",
-];
+/// Every value of [`Error::code`]: the classes but the last.
+pub const ERROR_CODES: &[&str] = ERROR_CLASSES.split_at(ERROR_CLASSES.len() - 1).0;
 
 impl Error {
     /// Kapture's id of the customer a "Lead already exists, Customer ID :N,
