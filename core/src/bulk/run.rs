@@ -300,17 +300,33 @@ impl Run {
     /// and runs no further ahead: when its caller stops taking outcomes, at
     /// most the calls in flight and that many records more are sent.
     pub fn wants_input(&self) -> bool {
-        self.sender()
-            .is_ok_and(|s| !s.is_closed() && s.max_capacity() - s.capacity() < self.concurrency)
+        self.queued()
+            .is_some_and(|queued| queued < self.concurrency)
     }
 
-    /// Completes once [`wants_input`](Self::wants_input) is true; never
-    /// while the input is closed.
+    /// Records fed and not yet taken by the engine; `None` once the input
+    /// is closed (or the engine gone).
+    fn queued(&self) -> Option<usize> {
+        let sender = self.sender().ok()?;
+        (!sender.is_closed()).then(|| sender.max_capacity() - sender.capacity())
+    }
+
+    /// True when the queue is down to half of `concurrency`: then
+    /// [`next_or_feed`](Self::next_or_feed) asks for records, and the caller
+    /// fills the queue again while [`wants_input`](Self::wants_input), so
+    /// it is asked about once per half window, not once per record.
+    fn hungry(&self) -> bool {
+        self.queued()
+            .is_some_and(|queued| queued <= self.concurrency / 2)
+    }
+
+    /// Completes once the engine is [`hungry`](Self::hungry); never while
+    /// the input is closed.
     async fn input_wanted(&self) {
         loop {
             // A wake-up that came before the look is kept as a permit.
             let taken = self.bell.taken.notified();
-            if self.wants_input() {
+            if self.hungry() {
                 return;
             }
             taken.await;
@@ -318,9 +334,11 @@ impl Run {
     }
 
     /// The next outcome ([`next`](Self::next)), or [`Next::Feed`] as soon
-    /// as the engine wants records (see [`wants_input`](Self::wants_input)).
+    /// as the engine runs short of records (half of `concurrency` queued or
+    /// fewer): feed while [`wants_input`](Self::wants_input), then ask
+    /// again.
     pub async fn next_or_feed(&self) -> Result<Next<Option<Outcome>>, Error> {
-        if self.wants_input() {
+        if self.hungry() {
             return Ok(Next::Feed);
         }
         tokio::select! {
@@ -333,7 +351,7 @@ impl Run {
     /// [`next_batch`](Self::next_batch), or [`Next::Feed`] as soon as the
     /// engine wants records.
     pub async fn next_batch_or_feed(&self, max: usize) -> Result<Next<Vec<Outcome>>, Error> {
-        if self.wants_input() {
+        if self.hungry() {
             return Ok(Next::Feed);
         }
         tokio::select! {
