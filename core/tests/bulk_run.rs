@@ -430,3 +430,44 @@ async fn a_full_run_tells_its_feeder_when_there_is_room() {
         "told, but still full"
     );
 }
+
+/// A front end that feeds only on the engine's demand (`next_or_feed`, as
+/// Python's iterators do) sends nothing more once it stops taking outcomes,
+/// and `stop` lets the calls in flight finish and sends nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_fed_on_demand_sends_nothing_more_once_outcomes_stop_being_taken() {
+    use kapture_crm::bulk::Next;
+    let (sandbox, client) = slow_sandbox_client(100).await;
+    let options = BulkOptions::new(Some(4.0), true, None).unwrap();
+    let (run, engine) = Run::start(&client, options, None).unwrap();
+    tokio::spawn(engine);
+    let mut fed = 0;
+    let first = loop {
+        while run.wants_input() {
+            assert!(run.try_feed(Ok(numbered(fed))).unwrap().is_ok());
+            fed += 1;
+        }
+        match run.next_or_feed().await.unwrap() {
+            Next::Feed => continue,
+            Next::Ready(outcome) => break outcome.unwrap(),
+        }
+    };
+    assert!(first.result.is_ok());
+    // Taken no more: at most the calls in flight, what the engine staged and
+    // four queued are sent.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let sent = sandbox.stats().add_update_requests;
+    assert!(
+        sent as usize <= fed && fed <= 1 + 4 * 4,
+        "fed {fed}, sent {sent}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(sandbox.stats().add_update_requests, sent);
+    run.stop();
+    let mut rest = Vec::new();
+    while let Some(outcome) = run.next().await.unwrap() {
+        rest.push(outcome);
+    }
+    assert_eq!(rest.len() + 1, fed, "one outcome for every record fed");
+    assert_eq!(sandbox.stats().add_update_requests, sent);
+}
