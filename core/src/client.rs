@@ -32,6 +32,8 @@ struct Inner {
     authorization: HeaderValue,
     /// Get Customer's URL, beside the add URL (the base URL's path kept).
     lookup: reqwest::Url,
+    /// Attempts in flight on this pool (`crate::stale`).
+    attempts: crate::stale::InFlight,
 }
 
 impl fmt::Debug for Client {
@@ -69,6 +71,7 @@ impl Client {
                 tls,
                 config,
                 authorization,
+                attempts: crate::stale::InFlight::default(),
             }),
         })
     }
@@ -85,6 +88,7 @@ impl Client {
                 config: inner.config.clone(),
                 authorization: inner.authorization.clone(),
                 lookup: inner.lookup.clone(),
+                attempts: crate::stale::InFlight::default(),
             }),
         })
     }
@@ -110,6 +114,8 @@ impl Client {
                 config: options.apply(&inner.config),
                 authorization: inner.authorization.clone(),
                 lookup: inner.lookup.clone(),
+                // The same pool: the same count.
+                attempts: inner.attempts.clone(),
             }),
         }
     }
@@ -393,7 +399,7 @@ impl Client {
     /// One request and its whole reply, at most [`MAX_REPLY_BYTES`] of it.
     async fn attempt(&self, url: &reqwest::Url, body: bytes::Bytes) -> Result<RawReply, Error> {
         let inner = &*self.inner;
-        crate::stale::settle().await;
+        let _attempt = inner.attempts.settle_if_alone().await;
         let mut response = inner
             .http
             .post(url.clone())
