@@ -50,7 +50,9 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
 
-    /// 401/403, or a reply saying the auth key is invalid.
+    /// 401/403, or the vendor's own words for a refused key ("Invalid Auth
+    /// Key", "APIExpired"); a refusal that merely mentions authorisation is
+    /// an [`Error::Api`] of that request.
     #[error("authentication failed (HTTP {status}): {message}")]
     Authentication {
         status: u16,

@@ -256,11 +256,7 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
     if (200..300).contains(&status) && succeeded {
         return Ok(AddCustomerResponse::from_json(object.clone()));
     }
-    let is_auth_message = vendor_message.as_deref().is_some_and(|m| {
-        let m = m.to_ascii_lowercase();
-        m.contains("auth key") || m.contains("authentication") || m.contains("unauthori")
-    });
-    if is_auth_message {
+    if vendor_message.as_deref().is_some_and(refuses_the_key) {
         return Err(Error::Authentication {
             status,
             message: message(),
@@ -279,6 +275,20 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
         message: format!("expected a reply with a \"status\" field: {}", message()),
         body: body(),
     })
+}
+
+/// True for the vendor's own words for a key it refuses: "Invalid Auth Key"
+/// (missing, wrong, expired or disabled) and "APIExpired" (its older docs'
+/// error list), however spaced or cased. A message that merely mentions
+/// authorisation ("Unauthorised assignee: ... not in your team") refuses
+/// that request, not the key: it is an `Api` error, and a run goes on.
+fn refuses_the_key(message: &str) -> bool {
+    let letters: String = message
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    letters.contains("invalidauthkey") || letters.contains("apiexpired")
 }
 
 /// `text` cut to at most `max` bytes on a character boundary, saying so.
@@ -437,6 +447,37 @@ mod tests {
         assert_eq!(ok.message(), Some("ok"));
         let err = interpret(&reply(200, r#"{"Status":"failed","Message":"Bad"}"#), "x");
         assert!(matches!(err, Err(Error::Api { status: 200, message, .. }) if message == "Bad"));
+    }
+
+    #[test]
+    fn a_row_level_refusal_that_mentions_authorisation_is_not_a_wrong_key() {
+        for message in [
+            "Unauthorised assignee: asha@example.com is not in your team",
+            "Unauthorized to assign this enquiry",
+            "Authentication of the lead source failed",
+        ] {
+            let body = format!(r#"{{"message": "{message}", "status": "failed"}}"#);
+            for status in [200, 400] {
+                let err = interpret(&reply(status, &body), "x");
+                assert!(
+                    matches!(&err, Err(Error::Api { status: s, .. }) if *s == status),
+                    "{message} ({status}): {err:?}"
+                );
+            }
+        }
+        for message in [
+            "Invalid Auth Key",
+            "invalid auth-key",
+            "APIExpired",
+            "API Expired",
+        ] {
+            let body = format!(r#"{{"message": "{message}", "status": "failed"}}"#);
+            let err = interpret(&reply(400, &body), "x");
+            assert!(
+                matches!(err, Err(Error::Authentication { .. })),
+                "{message}"
+            );
+        }
     }
 
     #[test]

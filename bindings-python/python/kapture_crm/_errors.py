@@ -118,7 +118,9 @@ class APIError(KaptureError):
 
 
 class AuthenticationError(APIError):
-    """401/403, or a reply saying the auth key is invalid."""
+    """401/403, or the vendor's own words for a refused key ("Invalid Auth
+    Key", "APIExpired"). A refusal that merely mentions authorisation is an
+    ``APIError`` of that request."""
 
     code = "authentication"
 
