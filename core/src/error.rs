@@ -103,6 +103,7 @@ pub enum Error {
 
     /// The reply was not the JSON the API sends (an HTML page from a proxy,
     /// a redirect, a body over 1 MiB); its first bytes are in the message.
+    /// After a 2xx or a 3xx the outcome is unknown.
     #[error("unexpected response (HTTP {status}): {message}")]
     UnexpectedResponse {
         status: u16,
@@ -205,8 +206,9 @@ impl Error {
                 outcome_unknown, ..
             } => *outcome_unknown,
             // Something answered, but not the API as documented: a 2xx
-            // from a misbehaving proxy may sit in front of a created customer.
-            Error::UnexpectedResponse { status, .. } => (200..300).contains(status),
+            // from a misbehaving proxy may sit in front of a created
+            // customer, and a 3xx after a POST (303 See Other) may follow one.
+            Error::UnexpectedResponse { status, .. } => (200..400).contains(status),
             _ => false,
         }
     }

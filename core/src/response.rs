@@ -219,6 +219,20 @@ pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerRes
                 body: body(),
             });
         }
+        300..=399 => {
+            // A redirect after a POST (303 See Other: processed, look
+            // elsewhere) is never followed with the token, and never taken
+            // as a refusal: whatever its body says, the request may have
+            // been processed.
+            return Err(Error::UnexpectedResponse {
+                status,
+                message: format!(
+                    "a redirect (HTTP {status}), not the API's reply: {}",
+                    message()
+                ),
+                body: body(),
+            });
+        }
         500..=599 => {
             return Err(Error::Server {
                 status,
@@ -447,6 +461,24 @@ mod tests {
         assert_eq!(ok.message(), Some("ok"));
         let err = interpret(&reply(200, r#"{"Status":"failed","Message":"Bad"}"#), "x");
         assert!(matches!(err, Err(Error::Api { status: 200, message, .. }) if message == "Bad"));
+    }
+
+    #[test]
+    fn a_redirect_after_a_post_is_an_unknown_outcome_whatever_its_body() {
+        for status in [301, 302, 303, 307, 308] {
+            for body in [
+                "",
+                "<html>moved</html>",
+                r#"{"status": "failed", "message": "see other"}"#,
+            ] {
+                let err = interpret(&reply(status, body), "x").unwrap_err();
+                assert!(
+                    matches!(err, Error::UnexpectedResponse { status: s, .. } if s == status),
+                    "{status} {body}: {err:?}"
+                );
+                assert!(err.outcome_unknown(), "{status} {body}");
+            }
+        }
     }
 
     #[test]

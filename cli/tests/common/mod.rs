@@ -140,3 +140,67 @@ pub fn spawn_import(sandbox: &Sandbox, csv: &Path, extra: &[&str]) -> std::proce
         .spawn()
         .unwrap()
 }
+
+pub const VENDOR_SUCCESS: &str = include_str!("../../../tests/fixtures/vendor_response.json");
+
+/// A loopback HTTP/1.1 server (keep-alive) that answers every request with
+/// `answer(body)`: a status and a JSON body. Returns its URL and a count of
+/// the requests it received. It lives until the test process ends.
+pub fn scripted_server(
+    answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = requests.clone();
+    let answer = Arc::new(answer);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (counted, answer) = (counted.clone(), answer.clone());
+            std::thread::spawn(move || {
+                let Ok(read_half) = stream.try_clone() else {
+                    return;
+                };
+                let mut reader = BufReader::new(read_half);
+                let mut stream = stream;
+                loop {
+                    let mut length = 0usize;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                        let lower = line.to_ascii_lowercase();
+                        if let Some(v) = lower.strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let (status, reply) = answer(&String::from_utf8_lossy(&body));
+                    let head = format!(
+                        "HTTP/1.1 {status} Status\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        reply.len()
+                    );
+                    let sent = stream
+                        .write_all(head.as_bytes())
+                        .and_then(|()| stream.write_all(reply.as_bytes()));
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, requests)
+}
