@@ -34,16 +34,22 @@ pub const TARGET_LOOKUP: &str = "kapture_crm::lookup";
 pub const TARGET_RECONCILE: &str = "kapture_crm::reconcile";
 
 /// `9845012387` as `98******87`: the first two and last two digits kept
-/// (fewer when it is short), every other character a `*`.
+/// (fewer when it is short), every other digit a `*`, punctuation as it is.
 pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    let keep = if chars.len() >= 8 { 2 } else { chars.len() / 4 };
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i < keep || i + keep >= chars.len() {
-                *c
+    // Digits are counted and masked whatever the punctuation between them
+    // ("(984) 501-2345"); the punctuation is kept.
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let keep = if digits >= 8 { 2 } else { digits / 4 };
+    let mut seen = 0;
+    phone
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_digit() {
+                return c;
+            }
+            seen += 1;
+            if seen <= keep || seen > digits - keep {
+                c
             } else {
                 '*'
             }
@@ -95,19 +101,27 @@ fn mask_digit_runs(text: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         if chars[i].is_ascii_digit()
-            || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+            || (matches!(chars[i], '+' | '(') && chars.get(i + 1).is_some_and(char::is_ascii_digit))
         {
-            // The run: digits, with single spaces or dashes between them.
+            // The run: digits, with up to two of the punctuation phones are
+            // written with (spaces, dashes, dots, slashes, brackets) between
+            // them: "+91 98450 12345", "(984) 501-2345".
             let mut end = i + 1;
             let mut digits = usize::from(chars[i].is_ascii_digit());
             while end < chars.len() {
                 if chars[end].is_ascii_digit() {
                     digits += 1;
                     end += 1;
-                } else if matches!(chars[end], ' ' | '-')
-                    && chars.get(end + 1).is_some_and(char::is_ascii_digit)
+                    continue;
+                }
+                let gap = chars[end..]
+                    .iter()
+                    .take(3)
+                    .position(|c| !matches!(c, ' ' | '-' | '.' | '/' | '(' | ')'))
+                    .unwrap_or(0);
+                if (1..=2).contains(&gap) && chars.get(end + gap).is_some_and(char::is_ascii_digit)
                 {
-                    end += 1;
+                    end += gap;
                 } else {
                     break;
                 }
@@ -321,13 +335,17 @@ mod tests {
     #[test]
     fn phones_and_emails_are_masked() {
         assert_eq!(mask_phone("9345678987"), "93******87");
-        assert_eq!(mask_phone("+919845012345"), "+9*********45");
+        assert_eq!(mask_phone("+919845012345"), "+91********45");
+        assert_eq!(mask_phone("(984) 501-2345"), "(98*) ***-**45");
         assert_eq!(mask_email("asha@example.com"), "a***@example.com");
         assert_eq!(
             redact("Customer asha@example.com with phone +91 98450 12345 exists (id 12)"),
-            "Customer a***@example.com with phone +9***********45 exists (id 12)"
+            "Customer a***@example.com with phone +91 ***** ***45 exists (id 12)"
         );
         assert_eq!(redact("<b@x.in>, 9845012345."), "<b***@x.in>, 98******45.");
+        // Bracketed area codes, dots and slashes: every digit but the ends.
+        assert_eq!(redact("call (984) 501-2345 now"), "call (98*) ***-**45 now");
+        assert_eq!(redact("tel 984.501.2345/6"), "tel 98*.***.***5/6");
         assert_eq!(
             redact("429 after 3 s, attempt 2"),
             "429 after 3 s, attempt 2"
