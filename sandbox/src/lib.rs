@@ -152,8 +152,11 @@ impl Sandbox {
                     }
                     let _ = stop.changed().await;
                 });
-                // Connections still open are dropped with the runtime.
-                runtime.shutdown_background();
+                // Connections still open are dropped with the runtime, and
+                // the listener with its task: waited for, so that once the
+                // sandbox is dropped its port is free (a restart on the same
+                // port binds at once).
+                runtime.shutdown_timeout(std::time::Duration::from_secs(2));
             })?;
         Ok(parts.finish(shutdown, Some(thread)))
     }
