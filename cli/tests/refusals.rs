@@ -86,3 +86,38 @@ fn a_redirect_after_an_add_is_unknown_and_resume_does_not_send_it_again() {
     assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
     assert_eq!(requests.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn a_pincode_a_spreadsheet_wrote_as_an_exponent_number_fails_its_row_with_the_hint() {
+    let dir = workdir("exponent-pincode");
+    let csv = dir.join("customers.csv");
+    std::fs::write(
+        &csv,
+        "customer_name,phone,pincode\nAsha,9845012345,411001\nRavi,9845012346,4.11E+05\n",
+    )
+    .unwrap();
+    let (url, requests) = scripted_server(|_| (200, common::VENDOR_SUCCESS.to_string()));
+    let out = kapture()
+        .args([
+            "import",
+            csv.to_str().unwrap(),
+            "--token",
+            "t-exp",
+            "--base-url",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(count(&out, "added"), 1);
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        1,
+        "the refused row is never sent"
+    );
+    let failures = std::fs::read_to_string(dir.join("customers.failed.csv")).unwrap();
+    assert!(
+        failures.contains("4.11E+05") && failures.contains("format the column as text"),
+        "{failures}"
+    );
+}

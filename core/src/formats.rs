@@ -34,6 +34,25 @@ pub fn is_phone(value: &str) -> bool {
     rest.chars().all(allowed) && PHONE_DIGITS.contains(&digits)
 }
 
+/// True for a number in exponent form (`4.11E+05`, `9.38e9`): how a
+/// spreadsheet shows a long number, with digits already lost. Refused in
+/// phone and pincode fields; elsewhere (`12E45` as a customer code) it is
+/// just text.
+pub fn is_exponent_number(value: &str) -> bool {
+    let value = value.trim();
+    let Some((mantissa, exponent)) = value.split_once(['e', 'E']) else {
+        return false;
+    };
+    let mantissa = mantissa.strip_prefix(['+', '-']).unwrap_or(mantissa);
+    let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The country code assumed for a phone written without one (the vendor's
 /// examples are Indian numbers).
 pub const DEFAULT_COUNTRY_CODE: &str = "91";

@@ -40,6 +40,12 @@ pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
         || "customer_info.phone".into(),
         &customer.phone,
     );
+    if formats::is_exponent_number(&customer.pincode) {
+        errors.push(FieldError::new(
+            "customer_info.pincode",
+            exponent_message(&customer.pincode),
+        ));
+    }
     email(
         &mut errors,
         || "customer_info.email_id".into(),
@@ -99,7 +105,21 @@ pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
 
 // Each check below passes a blank value: blank means "not given".
 
+/// What is wrong with a phone or pincode a spreadsheet wrote in exponent
+/// form, and what to do.
+fn exponent_message(value: &str) -> String {
+    format!(
+        "expected digits, got {}: an exponent number, as a spreadsheet shows a long number, \
+         has lost digits; format the column as text and export the file again",
+        quote(value)
+    )
+}
+
 fn phone(errors: &mut Vec<FieldError>, path: impl FnOnce() -> String, value: &str) {
+    if formats::is_exponent_number(value) {
+        errors.push(FieldError::new(path(), exponent_message(value)));
+        return;
+    }
     if !value.trim().is_empty() && !formats::is_phone(value) {
         errors.push(FieldError::new(
             path(),

@@ -542,3 +542,42 @@ fn text_nested_past_the_parser_limit_names_the_path() {
     );
     assert_eq!(found[0].path, expected);
 }
+
+/// A spreadsheet shows a long number in exponent form (`4.11E+05`), its
+/// digits already lost: refused in phone and pincode fields, with what to
+/// do; elsewhere such text is just text.
+#[test]
+fn an_exponent_number_in_a_phone_or_pincode_is_refused_with_the_spreadsheet_hint() {
+    for (field, value) in [
+        ("pincode", "4.11E+05"),
+        ("phone", "9.38E+09"),
+        ("phone", "9.845012345e9"),
+    ] {
+        let problem = only_problem(with_customer(field, json!(value)));
+        assert!(
+            problem.starts_with(&format!("customer_info.{field}: ")),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("exponent number") && problem.contains("format the column as text"),
+            "{problem}"
+        );
+    }
+    let mut contact = minimal();
+    contact["contact_info"] =
+        json!([{"contact_person_name": "A", "contact_person_phone": "9.8E+09"}]);
+    assert!(
+        only_problem(contact).starts_with("contact_info[0].contact_person_phone: expected digits")
+    );
+    for (field, value) in [
+        ("customer_code", "12E45"),
+        ("remarks", "4.11E+05"),
+        ("pincode", "411001"),
+    ] {
+        let request = AddCustomerRequest::from_json(&with_customer(field, json!(value))).unwrap();
+        assert_eq!(
+            serde_json::to_value(&request).unwrap()["customer_info"][field],
+            value
+        );
+    }
+}
