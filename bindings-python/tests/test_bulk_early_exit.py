@@ -44,6 +44,14 @@ def settled(sandbox: kapture_crm.Sandbox) -> int:
     return sent(sandbox)
 
 
+def assert_nothing_sent_after(sandbox: kapture_crm.Sandbox, at_stop: int) -> None:
+    """A call already on its way when the run stopped may still reach the
+    server (at most `concurrency` of them); after that the count holds."""
+    after = settled(sandbox)
+    assert after <= at_stop + CONCURRENCY, (after, at_stop)
+    assert settled(sandbox) == after
+
+
 def test_break_out_of_a_sync_bulk_loop_sends_no_more_than_the_calls_in_flight(slow_sandbox: kapture_crm.Sandbox) -> None:
     client = slow_sandbox.client()
     results = client.add_customers(records(1000), concurrency=CONCURRENCY)
@@ -79,7 +87,7 @@ def test_closing_sync_results_aborts_the_run_and_what_was_on_the_wire_is_aborted
     rest: List[Any] = list(results)
     assert all(isinstance(o, dict) or o.code == "aborted" for o in rest), rest
     assert any(isinstance(o, kapture_crm.OutcomeUnknownError) and o.code == "aborted" for o in rest)
-    assert settled(slow_sandbox) == at_close
+    assert_nothing_sent_after(slow_sandbox, at_close)
 
 
 def test_dropping_the_sync_results_in_a_for_loop_aborts_the_run(slow_sandbox: kapture_crm.Sandbox) -> None:
@@ -89,7 +97,7 @@ def test_dropping_the_sync_results_in_a_for_loop_aborts_the_run(slow_sandbox: ka
     gc.collect()
     at_drop = sent(slow_sandbox)
     assert at_drop <= AHEAD
-    assert settled(slow_sandbox) == at_drop
+    assert_nothing_sent_after(slow_sandbox, at_drop)
 
 
 def test_closing_async_results_aborts_the_run(slow_sandbox: kapture_crm.Sandbox) -> None:
@@ -101,7 +109,10 @@ def test_closing_async_results_aborts_the_run(slow_sandbox: kapture_crm.Sandbox)
         at_close = sent(slow_sandbox)
         rest = [o async for o in results]
         await asyncio.sleep(1.0)
-        assert sent(slow_sandbox) == at_close
+        after = sent(slow_sandbox)
+        assert after <= at_close + CONCURRENCY, (after, at_close)
+        await asyncio.sleep(1.0)
+        assert sent(slow_sandbox) == after
         return rest
 
     rest = asyncio.run(main())
