@@ -3,7 +3,8 @@
 //! columns are not data). Written in the input's dialect (encoding and BOM,
 //! delimiter, line endings), so it opens in Excel as the original did.
 //! Created on the first failure; an earlier run's file is removed when a
-//! run starts.
+//! run starts. Created new (`O_EXCL`, no link followed): a link or file
+//! planted in its place meanwhile is refused, never written through.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -79,7 +80,8 @@ impl Failures {
             };
             let mut bytes = self.dialect.bom_bytes().to_vec();
             bytes.extend(self.record(&header)?);
-            let mut file = BufWriter::new(File::create(&self.path).map_err(failed)?);
+            let _ = std::fs::remove_file(&self.path);
+            let mut file = BufWriter::new(crate::own_files::create_new(&self.path)?);
             file.write_all(&bytes).map_err(failed)?;
             self.file = Some(file);
         }

@@ -21,6 +21,7 @@ use kapture_crm::rows::RowOptions;
 use kapture_crm::{Client, Error};
 use serde_json::json;
 
+use crate::destination::Destination;
 use crate::dialect::Dialect;
 use crate::failures::Failures;
 use crate::identity::identity_keys;
@@ -55,12 +56,32 @@ pub struct Options {
     /// in-process sandbox keeps it in a temporary file removed afterwards:
     /// the sandbox's customers die with the process, so must its journal.
     pub journal: Option<PathBuf>,
+    /// The settings of the client the rows go to (also in a dry run, when
+    /// credentials were given): which CRM, so which journal.
+    pub crm: Option<kapture_crm::config::Config>,
+    /// Where the locked input is read from (set by [`run`]): the file
+    /// locked, even if its name is given to another file meanwhile.
+    pub source: Option<PathBuf>,
 }
 
 impl Options {
     /// The input's rows, read in its dialect through the row mapper.
     pub(crate) fn open_rows(&self) -> Result<Rows, String> {
-        Rows::open(&self.input, self.format, &self.dialect, &self.rows)
+        let source = self.source.as_deref().unwrap_or(&self.input);
+        Rows::from_reader(
+            self.dialect.reader(source)?,
+            &self.input.display().to_string(),
+            self.format,
+            &self.dialect,
+            &self.rows,
+        )
+    }
+
+    /// The content fingerprint the journal's header holds.
+    fn fingerprint(&self) -> Result<String, String> {
+        let mut rows = self.open_rows()?;
+        let first = rows.next().transpose()?.map(|row| row.hash);
+        Ok(journal::fingerprint(&rows.headers, first))
     }
 }
 
@@ -193,7 +214,7 @@ impl Shared {
 
 /// Checks, before anything is sent, that every row the journal knows is
 /// unchanged in the file.
-fn verify(past: &Past, options: &Options) -> Result<(), String> {
+fn verify(past: &Past, options: &Options, journal_path: &std::path::Path) -> Result<(), String> {
     let rows = options.open_rows()?;
     let mut last = 0;
     for row in rows {
@@ -207,7 +228,7 @@ fn verify(past: &Past, options: &Options) -> Result<(), String> {
                  (nothing was sent). Restore the file, or move {} away to start over.",
                 row.number,
                 options.input.display(),
-                journal::path_for(&options.input).display()
+                journal_path.display()
             ));
         }
     }
@@ -253,49 +274,69 @@ fn before_send(shared: Arc<Shared>) -> BeforeSend {
 
 pub async fn run(
     client: Option<Client>,
-    options: Options,
+    mut options: Options,
     stop: Arc<AtomicBool>,
 ) -> Result<Summary, String> {
     // Before the journal is read or the failures file touched, in every mode.
-    let _lock = crate::lock::lock_input(&options.input)?;
-    let journal_path = options
-        .journal
-        .clone()
-        .unwrap_or_else(|| journal::path_for(&options.input));
-    let past = if journal_path.exists() {
-        if !options.resume {
-            return Err(format!(
-                "{} exists from an earlier run; resume (the default) or move it away to start over",
-                journal_path.display()
-            ));
+    let input = crate::lock::lock_input(&options.input)?;
+    options.source = Some(input.reopen_path());
+    let dry_run = options.dry_run || client.is_none();
+    let opened = match &options.crm {
+        Some(crm) => {
+            let fingerprint = options.fingerprint()?;
+            let opened = crate::journal_place::open(&crate::journal_place::Want {
+                input: &input,
+                given: &options.input,
+                destination: &Destination::of(crm),
+                fingerprint: &fingerprint,
+                key_check: &|salt| crm.key_check(salt),
+                temporary: options.journal.as_deref(),
+                dry_run,
+                resume: options.resume,
+            })?;
+            for note in &opened.notes {
+                eprintln!("kapture: {note}");
+            }
+            Some(opened)
         }
-        journal::recover(&journal_path)?
-    } else {
-        Past::default()
+        None => None,
     };
-    if !past.is_empty() {
-        verify(&past, &options)?;
+    let (past, journal_file, journal_path, header, base) = match opened {
+        Some(o) => (o.past, o.file, Some(o.path), o.header, Some(o.base)),
+        None => (Past::default(), None, None, None, None),
+    };
+    if let Some(path) = journal_path.as_deref().filter(|_| !past.is_empty()) {
+        verify(&past, &options, path)?;
     }
     let rows = options.open_rows()?;
     // Counted once: sizes the duplicate table and the progress bar.
-    let total_rows = rows::count_rows(&options.input, options.format, &options.dialect);
+    let total_rows = rows::count_rows(
+        options.source.as_deref().unwrap_or(&options.input),
+        options.format,
+        &options.dialect,
+    );
     if total_rows == Some(0) {
         return Err(format!(
             "{}: no rows to import (the file is empty or holds only a header)",
             options.input.display()
         ));
     }
-    let dry_run = options.dry_run || client.is_none();
-    let journal = if dry_run {
-        None
-    } else {
-        Some(Arc::new(Journal::open(&journal_path)?))
+    let journal = match (journal_file, &journal_path) {
+        (Some(file), Some(path)) if !dry_run => {
+            Some(Arc::new(Journal::from_file(file, path, header)?))
+        }
+        _ => None,
     };
+    if let Some(base) = base.filter(|_| journal.is_some() && options.journal.is_none())
+        && let Err(warning) = crate::journal_place::remember(input.id, &base)
+    {
+        eprintln!("kapture: {warning}");
+    }
     let shared = Arc::new(Shared {
         sending: journal.clone().map(SendingLog::start),
         journal,
         failures: Mutex::new(Failures::start(
-            &options.input,
+            &input.canonical,
             rows.headers.clone(),
             options.format,
             options.dialect,
@@ -397,8 +438,8 @@ pub async fn run(
     if failures.written > 0 {
         summary.failures_file = Some(failures.path().to_path_buf());
     }
-    if !options.dry_run && options.journal.is_none() {
-        summary.journal_file = Some(journal_path);
+    if !dry_run && options.journal.is_none() {
+        summary.journal_file = journal_path;
     }
     Ok(summary)
 }

@@ -2,13 +2,20 @@
 //! per event of a row, so that nothing is lost or sent twice across runs.
 //!
 //! ```text
-//! {"kapture_journal":1}
+//! {"kapture_journal":2,"crm":{"endpoint":"https://acme...","username":null},"file":{..},"salt":"..","key":".."}
 //! {"row":7,"hash":"9f1c..","state":"sending"}          durable before the row is sent
 //! {"row":7,"hash":"9f1c..","state":"added","customer_id":100000007}
 //! {"row":8,"hash":"..","state":"failed","code":"validation","error":"customer_info.phone: ..."}
 //! {"row":9,"hash":"..","state":"unknown","error":"timed out ..."}
 //! {"row":10,"hash":"..","state":"not_sent","error":"authentication failed earlier"}
 //! ```
+//!
+//! The first line is the header: the CRM the journal belongs to (one
+//! journal per file and CRM: `FILE.<crm>.kapture-journal`, see
+//! [`path_for`]), a fingerprint of the file it was written for, and a
+//! 32-bit check of the API key with its salt (so that a rotated key can be
+//! told apart, never the key itself). A later header line records a new
+//! key's check.
 //!
 //! A row's last line is its state. A row left at "sending" (the process was
 //! killed mid-flight) counts as unknown: it may have reached Kapture. A row
@@ -23,7 +30,7 @@
 //! and lines that do not parse are skipped and counted ([`recover`]); the
 //! journal's directory is synced when the journal is created.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,6 +38,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+use crate::destination::Destination;
+use crate::own_files;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -72,6 +82,63 @@ pub struct Past {
     rows: Vec<Option<(u64, State)>>,
     /// Lines that did not parse (damaged by a crash or by hand), skipped.
     pub damaged_lines: u64,
+    /// What the header lines said (`None`: no header line).
+    pub header: Option<Header>,
+}
+
+/// A journal's header: the first header line, with `key` from the last.
+#[derive(Debug, Default, Clone)]
+pub struct Header {
+    /// 1: written before journals recorded their CRM.
+    pub version: u64,
+    pub destination: Option<Destination>,
+    /// [`fingerprint`] of the file it was written for.
+    pub fingerprint: Option<String>,
+    pub salt: Option<String>,
+    /// The API key's check (`kapture_crm::config::Config::key_check`).
+    pub key: Option<String>,
+}
+
+impl Header {
+    fn from_line(line: &Value) -> Header {
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        Header {
+            version: line["kapture_journal"].as_u64().unwrap_or(0),
+            destination: Destination::from_json(&line["crm"]),
+            fingerprint: text(&line["file"]["fingerprint"]),
+            salt: text(&line["salt"]),
+            key: text(&line["key"]),
+        }
+    }
+}
+
+/// The current header version.
+pub const VERSION: u64 = 2;
+
+/// The header line of a new journal.
+pub fn header_line(
+    destination: &Destination,
+    file: &Path,
+    fingerprint: &str,
+    salt: &str,
+    key: Option<&str>,
+) -> Value {
+    json!({
+        "kapture_journal": VERSION,
+        "crm": destination.to_json(),
+        "file": {"path": file.display().to_string(), "fingerprint": fingerprint},
+        "salt": salt,
+        "key": key,
+    })
+}
+
+/// Tells one file's content from another's: its header row and its first
+/// data row (their hashes), so that the same rows saved again are the same
+/// file, and another file under an old name is not.
+pub fn fingerprint(headers: &[String], first_row_hash: Option<u64>) -> String {
+    let header = headers.join("\u{1f}");
+    let first = first_row_hash.map(|h| h.to_le_bytes()).unwrap_or_default();
+    format!("{:016x}", crate::rows::fnv(&[header.as_bytes(), &first]))
 }
 
 impl Past {
@@ -109,8 +176,19 @@ impl Past {
 /// make the reader allocate.
 const MAX_JUMP: usize = 1 << 20;
 
-pub fn path_for(input: &Path) -> PathBuf {
-    let mut name = input.as_os_str().to_owned();
+/// The journal of the file at `base` (its path with links resolved) for
+/// one CRM: `customers.csv.acme.kapturecrm.com.kapture-journal`.
+pub fn path_for(base: &Path, destination: &Destination) -> PathBuf {
+    let mut name = base.as_os_str().to_owned();
+    name.push(".");
+    name.push(destination.file_part());
+    name.push(".kapture-journal");
+    PathBuf::from(name)
+}
+
+/// Where kapture before journals named their CRM kept one.
+pub fn legacy_path_for(base: &Path) -> PathBuf {
+    let mut name = base.as_os_str().to_owned();
     name.push(".kapture-journal");
     PathBuf::from(name)
 }
@@ -119,15 +197,26 @@ pub fn path_for(input: &Path) -> PathBuf {
 /// the next line appended starts on a line of its own), and every line is
 /// read as bytes; what does not parse is skipped and counted.
 pub fn recover(path: &Path) -> Result<Past, String> {
+    match own_files::open_existing(path)? {
+        Some(mut file) => recover_file(&mut file, path),
+        None => Ok(Past::default()),
+    }
+}
+
+/// Reads a journal as it is, changing nothing (another file's, say).
+pub fn recover_read_only(path: &Path) -> Result<Past, String> {
+    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    read(BufReader::new(file)).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// [`recover`] of an open journal; leaves the file positioned at its end.
+pub fn recover_file(file: &mut File, path: &Path) -> Result<Past, String> {
     let shown = |e: std::io::Error| format!("{}: {e}", path.display());
-    let mut file = match OpenOptions::new().read(true).write(true).open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Past::default()),
-        Err(e) => return Err(shown(e)),
-    };
-    cut_torn_tail(&mut file).map_err(shown)?;
+    cut_torn_tail(file).map_err(shown)?;
     file.seek(SeekFrom::Start(0)).map_err(shown)?;
-    read(BufReader::new(file)).map_err(shown)
+    let past = read(BufReader::new(&mut *file)).map_err(shown)?;
+    file.seek(SeekFrom::End(0)).map_err(shown)?;
+    Ok(past)
 }
 
 /// Truncates `file` after its last newline.
@@ -180,6 +269,14 @@ pub fn read(mut reader: impl BufRead) -> std::io::Result<Past> {
             continue;
         };
         if entry.get("kapture_journal").is_some() {
+            match &mut past.header {
+                None => past.header = Some(Header::from_line(&entry)),
+                Some(header) => {
+                    if let Some(key) = entry["key"].as_str() {
+                        header.key = Some(key.to_string());
+                    }
+                }
+            }
             continue;
         }
         let (Some(row), Some(hash), Some(state)) = (
@@ -219,17 +316,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Journal {
-    /// Opens for appending (call [`recover`] first); a new journal gets its
-    /// header line and its directory synced, so the file itself survives a
-    /// crash.
+    /// Opens for appending, creating it if there is none (a test's
+    /// shortcut: imports open theirs locked, [`Journal::from_file`]).
     pub fn open(path: &Path) -> Result<Journal, String> {
+        let (mut file, fresh) = match own_files::open_existing(path)? {
+            Some(file) => (file, false),
+            None => (own_files::create_new(path)?, true),
+        };
+        recover_file(&mut file, path)?;
+        let header = fresh.then(|| json!({"kapture_journal": VERSION}));
+        Journal::from_file(file, path, header)
+    }
+
+    /// Appends to an open journal positioned at its end (as
+    /// [`recover_file`] leaves it); `header` is written first, and for a new
+    /// journal its directory synced, so the file itself survives a crash.
+    pub fn from_file(file: File, path: &Path, header: Option<Value>) -> Result<Journal, String> {
         let shown = |e: std::io::Error| format!("{}: {e}", path.display());
-        let fresh = !path.exists();
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(shown)?;
+        let fresh = file.metadata().map_err(shown)?.len() == 0;
         let sync_file = file.try_clone().map_err(shown)?;
         let journal = Journal {
             writer: Mutex::new(Writer {
@@ -241,9 +345,11 @@ impl Journal {
             synced: AtomicU64::new(0),
             sync_file,
         };
-        if fresh {
-            journal.line(&json!({"kapture_journal": 1}))?;
+        if let Some(header) = header {
+            journal.line(&header)?;
             journal.sync()?;
+        }
+        if fresh {
             sync_directory(path).map_err(shown)?;
         }
         Ok(journal)
@@ -374,6 +480,7 @@ fn sync_directory(path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::OpenOptions;
 
     /// A journal path in a fresh folder, removed when the test ends.
     struct Temp(PathBuf);

@@ -1,6 +1,7 @@
 //! The library behind the `kapture` command: reading rows, the journal, the
 //! import. A library so that tests and fuzz targets reach each part.
 
+pub mod destination;
 pub mod dialect;
 pub mod failures;
 #[doc(hidden)]
@@ -8,8 +9,10 @@ pub mod fuzzing;
 pub mod identity;
 pub mod import;
 pub mod journal;
+pub mod journal_place;
 pub mod lock;
 pub mod logging;
+pub mod own_files;
 pub mod progress;
 pub mod reconcile;
 pub mod rows;

@@ -576,6 +576,8 @@ fn renames(maps: &[String]) -> Result<Vec<(String, String)>, String> {
 
 /// The input file as read: its format, its dialect and the row options.
 fn input(args: &FileArgs) -> Result<(Format, Dialect, RowOptions), String> {
+    // Before anything opens it: opening a named pipe waits for a writer.
+    kapture_crm_cli::lock::refuse_streams(&args.file)?;
     let format = format_of(args)?;
     let delimiter = args
         .delimiter
@@ -693,20 +695,34 @@ async fn import(args: ImportArgs) -> ExitCode {
             progress_every: 2.0,
             journal: args.target.sandbox.then(|| {
                 std::env::temp_dir().join(format!(
-                    "kapture-sandbox-{}.kapture-journal",
-                    std::process::id()
+                    "kapture-sandbox-{}-{:016x}.kapture-journal",
+                    std::process::id(),
+                    fastrand::u64(..)
                 ))
             }),
+            crm: None,
+            source: None,
         })
     }) {
         Ok(options) => options,
         Err(e) => return fail_as(output, &e),
     };
+    let mut options = options;
     let (client, _sandbox) = if args.dry_run {
+        // No sending; with credentials, the CRM's journal says what would
+        // be skipped.
+        if !args.target.sandbox
+            && let Ok((client, _)) = client(&args.target)
+        {
+            options.crm = Some(client.config().clone());
+        }
         (None, None)
     } else {
         match client(&args.target) {
-            Ok((client, sandbox)) => (Some(client), sandbox),
+            Ok((client, sandbox)) => {
+                options.crm = Some(client.config().clone());
+                (Some(client), sandbox)
+            }
             Err(e) => return fail_as(output, &e),
         }
     };
@@ -810,8 +826,10 @@ async fn sandbox(args: SandboxArgs) -> ExitCode {
         Ok(sandbox) => sandbox,
         Err(e) => return fail(&format!("cannot start the sandbox: {e}")),
     };
+    // `export`: `eval "$(kapture sandbox | head -1)"` hands the variables
+    // to the programs the shell starts, not only to the shell.
     println!(
-        "KAPTURE_BASE_URL={} KAPTURE_TOKEN={}",
+        "export KAPTURE_BASE_URL={} KAPTURE_TOKEN={}",
         sandbox.url(),
         sandbox.token()
     );

@@ -380,5 +380,7 @@ fn case_15_token_from_a_file_or_stdin() {
 }
 
 fn crate_journal(csv: &std::path::Path) -> std::path::PathBuf {
-    kapture_crm_cli::journal::path_for(csv)
+    let journals = journals_of(csv);
+    assert_eq!(journals.len(), 1, "{journals:?}");
+    journals[0].clone()
 }

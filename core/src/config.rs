@@ -60,6 +60,9 @@ impl fmt::Debug for Token {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub(crate) token: Token,
+    /// The Kapture user, when the token was built from a username and
+    /// password (part of which CRM account an import is journaled for).
+    pub username: Option<String>,
     pub endpoint: Url,
     pub timeout: Duration,
     pub connect_timeout: Duration,
@@ -307,6 +310,12 @@ impl ClientBuilder {
     }
 
     pub(crate) fn into_config(self) -> Result<Config, Error> {
+        let username = self
+            .username
+            .as_deref()
+            .map(str::trim)
+            .filter(|_| self.token.is_none())
+            .map(str::to_string);
         let token = match (self.token, self.username, self.password) {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
                 return Err(Error::Config(format!(
@@ -362,6 +371,7 @@ impl ClientBuilder {
         }
         Ok(Config {
             token,
+            username,
             endpoint,
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
@@ -384,6 +394,25 @@ struct Secret(String);
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<hidden>)")
+    }
+}
+
+impl Config {
+    /// A short check of the API token, to tell a journal's reader that the
+    /// key changed (rotated) without keeping the key: 32 bits of a hash
+    /// keyed by `salt`, which the journal picks at random. `None` in
+    /// username/password mode: a password is guessable, so not even 32 bits
+    /// of one are written anywhere.
+    pub fn key_check(&self, salt: &str) -> Option<String> {
+        if self.username.is_some() {
+            return None;
+        }
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in salt.bytes().chain([0x1f]).chain(self.token.bare().bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        Some(format!("{:08x}", (hash >> 32) ^ (hash & 0xffff_ffff)))
     }
 }
 

@@ -3,7 +3,7 @@
 //! can read:
 //!
 //! ```text
-//! KAPTURE_BASE_URL=http://127.0.0.1:8080 KAPTURE_TOKEN=sandbox-...
+//! export KAPTURE_BASE_URL=http://127.0.0.1:8080 KAPTURE_TOKEN=sandbox-...
 //! ```
 
 use std::process::ExitCode;
@@ -17,7 +17,7 @@ const USAGE: &str = "usage: kapture-crm-sandbox [--port N] [--token T] [--faults
   --faults SPEC  e.g. rate_limit=0.1,unavailable=0.1,drop_after=0.02,seed=7,latency_ms=5
                  (also server_error, drop_before, malformed, html, retry_after=N|none)
 
-Prints `KAPTURE_BASE_URL=... KAPTURE_TOKEN=...` on one line, then serves until
+Prints `export KAPTURE_BASE_URL=... KAPTURE_TOKEN=...` on one line, then serves until
 interrupted. GET /sandbox/customers lists what was stored.";
 
 fn main() -> ExitCode {
@@ -47,8 +47,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // `export`: `eval` hands the variables to the shell's children too.
         println!(
-            "KAPTURE_BASE_URL={} KAPTURE_TOKEN={}",
+            "export KAPTURE_BASE_URL={} KAPTURE_TOKEN={}",
             sandbox.url(),
             sandbox.token()
         );

@@ -204,3 +204,18 @@ pub fn scripted_server(
     });
     (url, requests)
 }
+
+/// The journals of `file` (one per CRM), beside it.
+pub fn journals_of(file: &Path) -> Vec<PathBuf> {
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let mut found: Vec<PathBuf> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with(&format!("{name}.")) && n.ends_with(".kapture-journal")
+        })
+        .collect();
+    found.sort();
+    found
+}
