@@ -24,6 +24,7 @@ use serde_json::json;
 use crate::destination::Destination;
 use crate::dialect::Dialect;
 use crate::failures::Failures;
+use crate::failures_import::FailuresOf;
 use crate::identity::identity_keys;
 use crate::journal::{self, Journal, Past, SendingLog, State};
 use crate::rows::{self, Format, Row, Rows};
@@ -76,13 +77,6 @@ impl Options {
             &self.rows,
         )
     }
-
-    /// The content fingerprint the journal's header holds.
-    fn fingerprint(&self) -> Result<String, String> {
-        let mut rows = self.open_rows()?;
-        let first = rows.next().transpose()?.map(|row| row.hash);
-        Ok(journal::fingerprint(&rows.headers, first))
-    }
 }
 
 /// What travels with a row while its request is in flight.
@@ -104,6 +98,9 @@ pub(crate) struct Shared {
     in_flight: Mutex<HashMap<usize, InFlight>>,
     /// Set after an authentication failure: nothing more is sent.
     stop_sending: AtomicBool,
+    /// Importing a failures file: its rows are its original's
+    /// (`crate::failures_import`), journaled in the original's journal.
+    pub(crate) failures_of: Option<FailuresOf>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -118,9 +115,45 @@ impl Shared {
         state: State,
         extra: serde_json::Value,
     ) -> Result<(), String> {
-        match &self.journal {
-            Some(journal) => journal.record(row, hash, state, extra),
-            None => Ok(()),
+        let Some(journal) = &self.journal else {
+            return Ok(());
+        };
+        let mut extra = extra;
+        if let (Some(of), serde_json::Value::Object(map)) = (&self.failures_of, &mut extra)
+            && state != State::Sending
+        {
+            map.insert("via".into(), json!(of.via));
+        }
+        journal.record(row, hash, state, extra)
+    }
+
+    /// [`Shared::row_for`] without failing anything: `None` for a row that
+    /// names no row.
+    pub(crate) fn journaled_row(&self, row: Row) -> Option<Row> {
+        match &self.failures_of {
+            Some(of) => of.translate(row).ok(),
+            None => Some(row),
+        }
+    }
+
+    /// A row of the input as the row it is for (itself, or the original's
+    /// row a failures file's row fixes); `None` when it names no row, after
+    /// failing it.
+    pub(crate) fn row_for(&self, row: Row) -> Result<Option<Row>, String> {
+        let Some(of) = &self.failures_of else {
+            return Ok(Some(row));
+        };
+        match of.translate(row) {
+            Ok(row) => Ok(Some(row)),
+            Err(unmatched) => {
+                self.fail_only(
+                    unmatched.number,
+                    &unmatched.cells,
+                    "validation",
+                    &unmatched.why,
+                )?;
+                Ok(None)
+            }
         }
     }
 
@@ -138,6 +171,17 @@ impl Shared {
             State::Failed,
             json!({"code": code, "error": message}),
         )?;
+        self.fail_only(number, cells, code, message)
+    }
+
+    /// Counts a failure and writes the failures file, journaling nothing.
+    fn fail_only(
+        &self,
+        number: u64,
+        cells: &[String],
+        code: &str,
+        message: &str,
+    ) -> Result<(), String> {
         *lock(&self.summary)
             .failed
             .entry(code.to_string())
@@ -213,13 +257,28 @@ impl Shared {
 }
 
 /// Checks, before anything is sent, that every row the journal knows is
-/// unchanged in the file.
-fn verify(past: &Past, options: &Options, journal_path: &std::path::Path) -> Result<(), String> {
-    let rows = options.open_rows()?;
+/// unchanged in the file (`rows`, read from `name`); returns every row's
+/// hash.
+fn verify(
+    past: &Past,
+    rows: Rows,
+    name: &std::path::Path,
+    journal_path: &std::path::Path,
+) -> Result<Vec<Option<u64>>, String> {
+    let mut hashes = Vec::new();
     let mut last = 0;
     for row in rows {
         let row = row?;
         last = row.number;
+        let index = usize::try_from(row.number)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1);
+        if hashes.len() <= index && index < hashes.len() + (1 << 20) {
+            hashes.resize(index + 1, None);
+        }
+        if let Some(slot) = hashes.get_mut(index) {
+            *slot = Some(row.hash);
+        }
         if let Some((hash, _)) = past.get(row.number)
             && hash != row.hash
         {
@@ -227,7 +286,7 @@ fn verify(past: &Past, options: &Options, journal_path: &std::path::Path) -> Res
                 "row {} of {} changed since its journal was written; refusing to resume \
                  (nothing was sent). Restore the file, or move {} away to start over.",
                 row.number,
-                options.input.display(),
+                name.display(),
                 journal_path.display()
             ));
         }
@@ -235,10 +294,10 @@ fn verify(past: &Past, options: &Options, journal_path: &std::path::Path) -> Res
     if past.get(last + 1).is_some() {
         return Err(format!(
             "{} has fewer rows than its journal records; refusing to resume (nothing was sent).",
-            options.input.display()
+            name.display()
         ));
     }
-    Ok(())
+    Ok(hashes)
 }
 
 /// The hook the engine calls before each request: "sending" made durable,
@@ -281,12 +340,59 @@ pub async fn run(
     let input = crate::lock::lock_input(&options.input)?;
     options.source = Some(input.reopen_path());
     let dry_run = options.dry_run || client.is_none();
+    // A failures file's rows are journaled as its original's: that file is
+    // locked and journaled, and read for its rows' hashes.
+    let mut failures_of = match options.format {
+        Format::Csv => {
+            crate::failures_import::original_of(&input.canonical, &options.open_rows()?.headers)?
+        }
+        Format::Jsonl => None,
+    };
+    let original_lock = match &failures_of {
+        Some(of) => Some(crate::lock::lock_input(&of.original)?),
+        None => None,
+    };
+    let journaled = original_lock.as_ref().unwrap_or(&input);
+    let journaled_name = failures_of
+        .as_ref()
+        .map_or(options.input.clone(), |of| of.original.clone());
+    let journaled_dialect = match &failures_of {
+        Some(of) => Dialect::detect(&of.original, None, None)?,
+        None => options.dialect,
+    };
+    let journaled_format = if failures_of.is_some() {
+        Format::Csv
+    } else {
+        options.format
+    };
+    let journaled_rows = || {
+        Rows::from_reader(
+            journaled_dialect.reader(&journaled.reopen_path())?,
+            &journaled_name.display().to_string(),
+            journaled_format,
+            &journaled_dialect,
+            &options.rows,
+        )
+    };
+    if let Some(of) = &failures_of {
+        eprintln!(
+            "kapture: {} holds failed rows of {}: each is journaled as the row of {} its row \
+             column names, so neither file sends it again",
+            options.input.display(),
+            of.original.display(),
+            of.original.display()
+        );
+    }
     let opened = match &options.crm {
         Some(crm) => {
-            let fingerprint = options.fingerprint()?;
+            let fingerprint = {
+                let mut rows = journaled_rows()?;
+                let first = rows.next().transpose()?.map(|row| row.hash);
+                journal::fingerprint(&rows.headers, first)
+            };
             let opened = crate::journal_place::open(&crate::journal_place::Want {
-                input: &input,
-                given: &options.input,
+                input: journaled,
+                given: &journaled_name,
                 destination: &Destination::of(crm),
                 fingerprint: &fingerprint,
                 key_check: &|salt| crm.key_check(salt),
@@ -305,8 +411,21 @@ pub async fn run(
         Some(o) => (o.past, o.file, Some(o.path), o.header, Some(o.base)),
         None => (Past::default(), None, None, None, None),
     };
-    if let Some(path) = journal_path.as_deref().filter(|_| !past.is_empty()) {
-        verify(&past, &options, path)?;
+    if failures_of.is_none() {
+        crate::failures_import::refuse_replacing_edits(
+            &input.canonical,
+            options.format,
+            &options.dialect,
+            options.open_rows()?,
+            &past,
+        )?;
+    }
+    if !past.is_empty() || failures_of.is_some() {
+        let path = journal_path.as_deref().unwrap_or(&journaled_name);
+        let hashes = verify(&past, journaled_rows()?, &journaled_name, path)?;
+        if let Some(of) = failures_of.as_mut() {
+            of.hashes = hashes;
+        }
     }
     let rows = options.open_rows()?;
     // Counted once: sizes the duplicate table and the progress bar.
@@ -337,7 +456,10 @@ pub async fn run(
         journal,
         failures: Mutex::new(Failures::start(
             &input.canonical,
-            rows.headers.clone(),
+            match &failures_of {
+                Some(of) => of.data_headers(&rows.headers),
+                None => rows.headers.clone(),
+            },
             options.format,
             options.dialect,
         )),
@@ -347,6 +469,7 @@ pub async fn run(
         }),
         in_flight: Mutex::default(),
         stop_sending: AtomicBool::new(false),
+        failures_of,
     });
 
     let reconcile_with = client.clone().filter(|_| options.reconcile && !dry_run);
@@ -485,13 +608,17 @@ fn feed(
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        let Row {
+        let row = row?;
+        lock(&shared.summary).rows += 1;
+        let Some(Row {
             number,
             hash,
             request,
             cells,
-        } = row?;
-        lock(&shared.summary).rows += 1;
+        }) = shared.row_for(row)?
+        else {
+            continue;
+        };
         let previous = past.get(number).map(|(_, state)| state);
 
         let request = match request {

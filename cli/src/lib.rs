@@ -4,6 +4,7 @@
 pub mod destination;
 pub mod dialect;
 pub mod failures;
+pub mod failures_import;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod identity;

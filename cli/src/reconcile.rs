@@ -60,7 +60,9 @@ pub(crate) async fn reconcile(
     let wanted: HashSet<u64> = unknown.iter().copied().collect();
     let mut rows = HashMap::new();
     for row in options.open_rows()? {
-        let row = row?;
+        let Some(row) = shared.journaled_row(row?) else {
+            continue;
+        };
         if wanted.contains(&row.number) {
             rows.insert(row.number, row);
         }

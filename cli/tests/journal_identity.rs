@@ -481,3 +481,141 @@ fn standard_input_from_a_pipe_is_refused_saying_it_is_a_stream() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(count(&out, "added"), 5);
 }
+
+/// Rows failed as `rate_limited` (the sandbox's faults, no retries) in a
+/// file of 40; the failures file and the sandbox to recover with.
+fn failed_import(
+    name: &str,
+) -> (
+    Workdir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    Sandbox,
+    u64,
+) {
+    let dir = workdir(name);
+    let csv = dir.join("customers.csv");
+    write_csv(&csv, 40, &[]);
+    let sandbox = no_merge();
+    sandbox
+        .set_faults(Faults {
+            rate_limit: 0.3,
+            seed: 7,
+            ..Faults::default()
+        })
+        .unwrap();
+    let first = import_plain(
+        &sandbox,
+        &csv,
+        &["--map", "Mobile No=phone", "--max-retries", "0"],
+    );
+    let failed = count(&first, "failed");
+    assert!(failed > 0, "{}", stdout(&first));
+    sandbox.set_faults(Faults::default()).unwrap();
+    let failures = dir.join("customers.failed.csv");
+    (dir, csv, failures, sandbox, failed)
+}
+
+/// Fixed by hand, as the README says (a city corrected).
+fn fix(failures: &std::path::Path) {
+    let fixed = std::fs::read_to_string(failures)
+        .unwrap()
+        .replace(",Pune,", ",Pune City,");
+    std::fs::write(failures, fixed).unwrap();
+}
+
+fn each_phone_once(sandbox: &Sandbox) {
+    assert_eq!(sandbox.customers().len(), 40);
+    let mut phones: Vec<String> = sandbox
+        .customers()
+        .into_iter()
+        .map(|c| c.request["customer_info"]["phone"].to_string())
+        .collect();
+    phones.sort();
+    phones.dedup();
+    assert_eq!(phones.len(), 40, "every phone once");
+}
+
+/// The README's two recovery paths (import the failures file; re-run the
+/// file, where failed rows are tried again) together sent the failed rows
+/// twice (6 customers for 3 rows). A failures file's rows are journaled in
+/// the original's journal: each row reaches the CRM once.
+#[test]
+fn the_failures_file_then_a_resume_send_each_row_once() {
+    let (_dir, csv, failures, sandbox, failed) = failed_import("recover-a");
+    fix(&failures);
+    let fixed = import(&sandbox, &failures, &["--map", "Mobile No=phone"]);
+    assert_eq!(fixed.status.code(), Some(0), "{}", stderr(&fixed));
+    assert_eq!(count(&fixed, "added"), failed);
+    // Importing the failures file again sends nothing.
+    let again = import(&sandbox, &failures, &["--map", "Mobile No=phone"]);
+    assert_eq!(count(&again, "skipped"), failed);
+    let resumed = import(&sandbox, &csv, &["--map", "Mobile No=phone"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert_eq!(count(&resumed, "added"), 0, "{}", stdout(&resumed));
+    assert_eq!(count(&resumed, "skipped"), 40);
+    each_phone_once(&sandbox);
+    // The fixed rows went as fixed; only the original has a journal, and
+    // its lines say which file sent them.
+    let fixed_city = sandbox
+        .customers()
+        .iter()
+        .filter(|c| c.request["customer_info"]["city"] == "Pune City")
+        .count() as u64;
+    assert_eq!(fixed_city, failed);
+    assert!(journals_of(&failures).is_empty());
+    let journal = std::fs::read_to_string(&journals_of(&csv)[0]).unwrap();
+    assert!(
+        journal.contains("\"via\":\"customers.failed.csv\""),
+        "{journal}"
+    );
+    // The resume had no failures: the failures file is gone with its rows.
+    assert!(!failures.exists());
+}
+
+/// The other order: a resume would have replaced the fixed failures file
+/// (the fixes lost, the rows sent as the original has them). It refuses,
+/// saying to import the failures file first; then each row goes once.
+#[test]
+fn a_resume_refuses_to_replace_a_failures_file_holding_fixes() {
+    let (_dir, csv, failures, sandbox, failed) = failed_import("recover-b");
+    fix(&failures);
+    let before = sandbox.stats().add_update_requests;
+    let refused = import(&sandbox, &csv, &["--map", "Mobile No=phone"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("changed since kapture wrote it"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        stderr(&refused).contains("Import it first"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(sandbox.stats().add_update_requests, before);
+    assert!(
+        std::fs::read_to_string(&failures)
+            .unwrap()
+            .contains("Pune City")
+    );
+
+    let fixed = import(&sandbox, &failures, &["--map", "Mobile No=phone"]);
+    assert_eq!(count(&fixed, "added"), failed);
+    let resumed = import(&sandbox, &csv, &["--map", "Mobile No=phone"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert_eq!(count(&resumed, "added"), 0);
+    each_phone_once(&sandbox);
+}
+
+/// Unedited, the failures file is the resume's to replace: the failed rows
+/// are tried again as they are, once.
+#[test]
+fn a_resume_tries_failed_rows_again_once_when_the_failures_file_is_untouched() {
+    let (_dir, csv, failures, sandbox, failed) = failed_import("recover-c");
+    let resumed = import(&sandbox, &csv, &["--map", "Mobile No=phone"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert_eq!(count(&resumed, "added"), failed);
+    assert!(!failures.exists());
+    each_phone_once(&sandbox);
+}
