@@ -56,6 +56,25 @@ def test_find_customer_settles_an_unknown_outcome() -> None:
         assert sandbox.customers()[0]["writes"] == 1
 
 
+def test_the_readme_recipe_does_not_take_another_holder_of_the_phone_for_the_customer() -> None:
+    """Step 13, case 4: `find_customer` returns whoever holds the phone; the
+    README's comparison of names tells an old customer from the new one."""
+    with kapture_crm.Sandbox(merge=False) as sandbox:
+        client = sandbox.client(max_retries=0)
+        client.add_customer({"customer_info": {"customer_name": "Old Customer", "phone": "9100080000"}})
+        sandbox.set_faults({"drop_before": 1.0})
+        request = {"customer_info": {"customer_name": "New  Person", "phone": "9100080000"}}
+        with pytest.raises(kapture_crm.OutcomeUnknownError):
+            client.add_customer(request)
+        sandbox.set_faults({})
+        info = request["customer_info"]
+        found = client.find_customer(phone=info["phone"])
+        assert found is not None
+        same = " ".join(found.get("name", "").split()).lower() == " ".join(info["customer_name"].split()).lower()
+        assert not same, "Old Customer is not the row's customer: the outcome stays unknown"
+        assert len(sandbox.customers()) == 1
+
+
 def test_async_find_customer() -> None:
     async def main() -> None:
         with kapture_crm.Sandbox() as sandbox:

@@ -2,8 +2,11 @@
 //! runs, and from this one once it has finished sending) are looked up with
 //! Kapture's Get Customer, by their phone, else their email (else the
 //! customer id of an update). Found: the row is journaled as added, "found
-//! by lookup", and not sent. Not found: it is sent again. A lookup that
-//! itself fails leaves the row unknown.
+//! by lookup", and not sent, if it is the row's customer
+//! (`Customer::mismatch`: the same name, and the row's email among its
+//! own); a customer that merely holds the row's phone leaves the row
+//! unknown, saying so. Not found: it is sent again. A lookup that itself
+//! fails leaves the row unknown.
 //!
 //! The one risk: "not found" trusts the vendor's lookup. If it misses a
 //! customer that exists, the re-send writes a second time.
@@ -87,6 +90,29 @@ pub(crate) async fn reconcile(
                 continue;
             }
         };
+        // Whoever holds the phone (or email) is not always the row's
+        // customer; an update's id names its customer.
+        let by_id = lookup.customer_id.is_some();
+        if let Some((customer, why)) = found
+            .as_ref()
+            .filter(|_| !by_id)
+            .and_then(|c| c.mismatch(request).map(|why| (c, why)))
+        {
+            let id = customer
+                .id
+                .map_or_else(|| "(no id)".to_string(), |id| id.to_string());
+            let reason = format!(
+                "outcome unknown: the lookup found customer {id}, but {why}; not the row's \
+                 customer, so the row stays unknown (check it, or --retry-unknown to send it)"
+            );
+            tracing::warn!(
+                target: TARGET_RECONCILE,
+                row = number, found = true, matches = false,
+                "row {number}: {}", kapture_crm::log::redact(&reason)
+            );
+            shared.journal(number, row.hash, State::Unknown, json!({"error": reason}))?;
+            continue;
+        }
         match &found {
             Some(customer) => tracing::info!(
                 target: TARGET_RECONCILE,

@@ -133,3 +133,90 @@ fn this_runs_unknown_rows_are_reconciled_after_sending() {
     assert!(stdout(&out).contains("re-sent"), "{}", stdout(&out));
     assert_each_customer_once(&sandbox, 120);
 }
+
+fn one_row(dir: &std::path::Path, file: &str, name: &str, email: &str) -> std::path::PathBuf {
+    let csv = dir.join(file);
+    std::fs::write(
+        &csv,
+        format!("customer_name,phone,email_id\n{name},9100080000,{email}\n"),
+    )
+    .unwrap();
+    csv
+}
+
+/// The CRM holds "Old Customer" with phone 9100080000; a row "New Person"
+/// with that phone ended unknown (dropped before the server processed it).
+/// `--reconcile` journaled it added with Old Customer's id: New Person was
+/// never created, exit 0. A customer that only shares the phone is not the
+/// row's: the row stays unknown, saying why.
+#[test]
+fn reconcile_does_not_take_another_customer_with_the_same_phone_for_the_row() {
+    let dir = workdir("reconcile-other");
+    let sandbox = strict_sandbox(Faults::default());
+    let old = one_row(&dir, "old.csv", "Old Customer", "old@example.in");
+    assert_eq!(run(&sandbox, &old, &[]).status.code(), Some(0));
+    let old_id = sandbox.customers()[0].customer_id;
+
+    let new = one_row(&dir, "new.csv", "New Person", "new.person@example.in");
+    sandbox
+        .set_faults(Faults {
+            drop_before: 1.0,
+            ..Faults::default()
+        })
+        .unwrap();
+    let first = run(&sandbox, &new, &[]);
+    assert_eq!(count(&first, "unknown"), 1, "{}", stdout(&first));
+    sandbox.set_faults(Faults::default()).unwrap();
+
+    let second = run(&sandbox, &new, &["--reconcile"]);
+    assert_eq!(second.status.code(), Some(1), "{}", stdout(&second));
+    assert_eq!(count(&second, "unknown"), 1);
+    assert_eq!(sandbox.customers().len(), 1, "nothing sent on a guess");
+    let journal = std::fs::read_to_string(&journals_of(&new)[0]).unwrap();
+    let last = journal.lines().last().unwrap();
+    assert!(last.contains("\"state\":\"unknown\""), "{last}");
+    assert!(last.contains("its name is not the row's"), "{last}");
+    assert!(
+        !journal.contains(&format!("\"customer_id\":{old_id}")),
+        "{journal}"
+    );
+
+    // The same name but another email is not the row's customer either.
+    let twin = one_row(&dir, "twin.csv", "Old Customer", "someone.else@example.in");
+    sandbox
+        .set_faults(Faults {
+            drop_before: 1.0,
+            ..Faults::default()
+        })
+        .unwrap();
+    run(&sandbox, &twin, &[]);
+    sandbox.set_faults(Faults::default()).unwrap();
+    let twin_run = run(&sandbox, &twin, &["--reconcile"]);
+    assert_eq!(count(&twin_run, "unknown"), 1, "{}", stdout(&twin_run));
+    let journal = std::fs::read_to_string(&journals_of(&twin)[0]).unwrap();
+    assert!(
+        journal.lines().last().unwrap().contains("email"),
+        "{journal}"
+    );
+}
+
+/// The row's own customer (processed, then the reply dropped) is found and
+/// recorded as added: same name, same email.
+#[test]
+fn reconcile_records_the_rows_own_customer_as_added() {
+    let dir = workdir("reconcile-own");
+    let sandbox = strict_sandbox(Faults {
+        drop_after: 1.0,
+        ..Faults::default()
+    });
+    let csv = one_row(&dir, "c.csv", "Asha  Rao", "Asha.Rao@example.in");
+    let first = run(&sandbox, &csv, &[]);
+    assert_eq!(count(&first, "unknown"), 1, "{}", stdout(&first));
+    sandbox.set_faults(Faults::default()).unwrap();
+    let second = run(&sandbox, &csv, &["--reconcile"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stdout(&second));
+    assert_eq!(count(&second, "added"), 1);
+    assert_eq!(sandbox.customers().len(), 1);
+    let journal = std::fs::read_to_string(&journals_of(&csv)[0]).unwrap();
+    assert!(journal.contains("\"found_by\":\"lookup\""), "{journal}");
+}

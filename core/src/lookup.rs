@@ -259,6 +259,53 @@ impl Customer {
     pub fn into_json(self) -> Map<String, Value> {
         self.body
     }
+
+    /// Why this customer, found by a lookup, is not the one `request`
+    /// describes; `None` when it is. A lookup by phone finds whoever holds
+    /// that phone: the customer is the request's only if its name is the
+    /// request's (case and spacing aside) and, where the request has an
+    /// email, that email is among the customer's (in any of its fields or
+    /// its contacts': the vendor does not document their keys). A customer
+    /// the reply gives no name or no email for cannot be told to match.
+    pub fn mismatch(&self, request: &crate::AddCustomerRequest) -> Option<String> {
+        let info = &request.customer_info;
+        let fold = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        let wanted = fold(&info.customer_name);
+        match self.name.as_deref().map(fold) {
+            Some(name) if name == wanted || wanted.is_empty() => {}
+            Some(_) => {
+                return Some(format!(
+                    "its name is not the row's ({:?}, not {:?})",
+                    self.name.as_deref().unwrap_or_default(),
+                    info.customer_name.trim()
+                ));
+            }
+            None => return Some("the lookup gave no name to compare".into()),
+        }
+        let email = info.email_id.trim().to_lowercase();
+        if email.is_empty() {
+            return None;
+        }
+        let holds = |fields: &Map<String, Value>| {
+            fields
+                .values()
+                .filter_map(Value::as_str)
+                .any(|v| v.trim().to_lowercase() == email)
+        };
+        if holds(&self.body) || self.contacts.iter().any(|c| holds(&c.fields)) {
+            None
+        } else {
+            Some(format!(
+                "the row's email {} is not among its emails",
+                crate::log::mask_email(&email)
+            ))
+        }
+    }
 }
 
 /// The vendor's words for "no such customer" (its spelling of "system" varies).
