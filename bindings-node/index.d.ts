@@ -318,6 +318,8 @@ export interface Faults {
   drop_after?: number
   malformed?: number
   html?: number
+  /** 400 quoting back the credentials received in every encoding (tests that no secret leaks). */
+  echo_secrets?: number
   /** Seconds in Retry-After of 429/503; null sends none. */
   retry_after?: number | null
 }

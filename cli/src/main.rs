@@ -398,9 +398,7 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
                 .map(|h| {
                     h.split_once(':')
                         .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
-                        .ok_or_else(|| {
-                            format!("--header {:?}: expected 'Name: value'", cut_value(h))
-                        })
+                        .ok_or_else(|| header_usage(h))
                 })
                 .collect::<Result<_, _>>()?,
             subdomain: target.subdomain.clone(),
@@ -431,14 +429,28 @@ fn client(target: &Target) -> Result<(Client, Option<Sandbox>), String> {
     Ok((client, sandbox))
 }
 
-/// A header as the user wrote it, without its value (it may be a key).
-fn cut_value(header: &str) -> String {
-    header
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string()
+/// A `--header` without `:`: the error names the header when it can tell
+/// the name (`x-api-key=...`), and never shows the value (it may be a key).
+fn header_usage(header: &str) -> String {
+    let name = header
+        .split_once('=')
+        .map(|(name, _)| name.trim())
+        .filter(|name| {
+            !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    match name {
+        Some(name) => format!(
+            "--header {name:?}: expected 'Name: value' (did you mean --header '{name}: ...'?); \
+             the value is not shown"
+        ),
+        None => "--header: expected 'Name: value' (the text given is not shown: it may hold \
+                 a key)"
+            .to_string(),
+    }
 }
 
 /// The token from `--token-file` (`-`: standard input).

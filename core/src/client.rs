@@ -243,10 +243,7 @@ impl Client {
             let reply = self.attempt(&self.inner.lookup, body.clone()).await;
             let status = reply.as_ref().ok().map(|r| r.status);
             let (outcome, retry_after) = match reply {
-                Ok(reply) => (
-                    interpret_lookup(&reply, config.token.bare()),
-                    reply.retry_after,
-                ),
+                Ok(reply) => (interpret_lookup(&reply, &config.secrets), reply.retry_after),
                 Err(error) => (Err(error), None),
             };
             self.log_attempt(&self.inner.lookup, retry, status, &outcome, started);
@@ -290,7 +287,7 @@ impl Client {
             let reply = self.attempt(&config.endpoint, body.clone()).await;
             let status = reply.as_ref().ok().map(|r| r.status);
             let (outcome, retry_after) = match reply {
-                Ok(reply) => (interpret(&reply, config.token.bare()), reply.retry_after),
+                Ok(reply) => (interpret(&reply, &config.secrets), reply.retry_after),
                 Err(error) => (Err(error), None),
             };
             self.log_attempt(&config.endpoint, retry, status, &outcome, started);

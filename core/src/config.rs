@@ -60,6 +60,9 @@ impl fmt::Debug for Token {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub(crate) token: Token,
+    /// Every secret above (token, password, `user:password`, header
+    /// values): scrubbed from every text the client hands on.
+    pub(crate) secrets: crate::secrets::Secrets,
     /// The Kapture user, when the token was built from a username and
     /// password (part of which CRM account an import is journaled for).
     pub username: Option<String>,
@@ -310,6 +313,14 @@ impl ClientBuilder {
     }
 
     pub(crate) fn into_config(self) -> Result<Config, Error> {
+        let mut secrets = crate::secrets::Secrets::new();
+        if let (Some(user), Some(password)) = (&self.username, &self.password) {
+            secrets.add(&password.0);
+            secrets.add(&format!("{}:{}", user.trim(), password.0));
+        }
+        for (_, value) in &self.default_headers.0 {
+            secrets.add(value);
+        }
         let username = self
             .username
             .as_deref()
@@ -369,8 +380,10 @@ impl ClientBuilder {
                 "user_agent must not contain control characters".into(),
             ));
         }
+        secrets.add(token.bare());
         Ok(Config {
             token,
+            secrets,
             username,
             endpoint,
             timeout: self.timeout,

@@ -19,6 +19,7 @@ pub mod response;
 pub mod retry;
 pub mod rows;
 pub mod runtime;
+pub mod secrets;
 pub mod settings;
 mod stale;
 mod status_peek;

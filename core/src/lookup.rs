@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, FieldError};
 use crate::formats::{is_email, is_phone};
 use crate::response::{RawReply, clean, interpret};
+use crate::secrets::Secrets;
 
 /// Path of the Get Customer endpoint, after the base URL's own path.
 pub const LOOKUP_PATH: &str = "/search-customer-by-customer-id.html";
@@ -317,7 +318,10 @@ fn is_not_found(text: &str) -> bool {
 /// A Get Customer reply: found, not found (`Ok(None)`), or the error (a bad
 /// key is `Authentication`, as for adds; another failed reply is `Api` with
 /// the vendor's text).
-pub(crate) fn interpret_lookup(reply: &RawReply, secret: &str) -> Result<Option<Customer>, Error> {
+pub(crate) fn interpret_lookup(
+    reply: &RawReply,
+    secret: &Secrets,
+) -> Result<Option<Customer>, Error> {
     let details = serde_json::from_slice::<Value>(&reply.body)
         .ok()
         .and_then(|v| v.as_object()?.get("Customer Details").cloned());
@@ -398,7 +402,7 @@ mod tests {
     fn the_vendors_replies() {
         let found = interpret_lookup(
             &reply(200, r#"{"Customer Details": {"id": 191121684, "name": "Asha", "contacts": [{"id": 5, "leadId": 191121684}], "extra": 1}, "status": "success"}"#),
-            "t",
+            &Secrets::new().with("t"),
         )
         .unwrap()
         .unwrap();
@@ -407,15 +411,18 @@ mod tests {
         assert_eq!(found.contacts[0].lead_id, Some(191_121_684));
         assert_eq!(found.as_json()["extra"], 1);
         let missing = r#"{"Customer Details": "Information given by you does not exist in our sytsem.", "status": "failed"}"#;
-        assert_eq!(interpret_lookup(&reply(200, missing), "t").unwrap(), None);
+        assert_eq!(
+            interpret_lookup(&reply(200, missing), &Secrets::new().with("t")).unwrap(),
+            None
+        );
         let bad_key = r#"{"message": "Invalid Auth Key", "status": "failed"}"#;
         assert!(matches!(
-            interpret_lookup(&reply(200, bad_key), "t"),
+            interpret_lookup(&reply(200, bad_key), &Secrets::new().with("t")),
             Err(Error::Authentication { .. })
         ));
         let other = r#"{"Customer Details": "Something else went wrong", "status": "failed"}"#;
         assert!(matches!(
-            interpret_lookup(&reply(200, other), "t"),
+            interpret_lookup(&reply(200, other), &Secrets::new().with("t")),
             Err(Error::Api { message, .. }) if message == "Something else went wrong"
         ));
     }

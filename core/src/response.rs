@@ -8,6 +8,7 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::secrets::Secrets;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -173,8 +174,9 @@ pub(crate) struct RawReply {
 }
 
 /// Turns a raw reply into the parsed reply or the error it stands for.
-/// `secret` is scrubbed from every body and message kept in an error.
-pub(crate) fn interpret(reply: &RawReply, secret: &str) -> Result<AddCustomerResponse, Error> {
+/// `secret` (every secret the client holds) is scrubbed from every body
+/// and message kept in an error.
+pub(crate) fn interpret(reply: &RawReply, secret: &Secrets) -> Result<AddCustomerResponse, Error> {
     let status = reply.status;
     // The common case first: a 2xx saying success is the reply, its text
     // kept as it came (checked, not parsed into a tree: `status_peek`).
@@ -317,66 +319,6 @@ pub(crate) fn cut(text: &str, max: usize) -> String {
     format!("{}... ({} bytes in all)", &text[..end], text.len())
 }
 
-/// Removes the token from text that is about to be kept in an error: as
-/// written, and as a JSON or URL encoder may have escaped it (`\/`,
-/// `\u002B`, `%2B`, in any mix). Call it before [`cut`], so that a token
-/// straddling the cut cannot survive in part.
-pub(crate) fn scrub(text: &str, secret: &str) -> String {
-    if secret.len() < 4 {
-        return text.to_string();
-    }
-    let secret: Vec<char> = secret.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    while let Some(c) = text[at..].chars().next() {
-        match match_len(&text[at..], &secret) {
-            Some(len) => {
-                out.push_str("[REDACTED]");
-                at += len;
-            }
-            None => {
-                out.push(c);
-                at += c.len_utf8();
-            }
-        }
-    }
-    out
-}
-
-/// The length in bytes of `secret` at the start of `text`, each character
-/// either as itself or escaped; `None` when it is not there.
-fn match_len(text: &str, secret: &[char]) -> Option<usize> {
-    let mut at = 0;
-    for &want in secret {
-        let rest = &text[at..];
-        let c = rest.chars().next()?;
-        if c == want {
-            at += c.len_utf8();
-            continue;
-        }
-        let escaped = match c {
-            '\\' => match rest[1..].chars().next()? {
-                n @ ('/' | '\\' | '"') if n == want => Some(2),
-                'u' => hex_char(rest.get(2..6)?).filter(|h| *h == want).map(|_| 6),
-                _ => None,
-            },
-            '%' => hex_char(rest.get(1..3)?).filter(|h| *h == want).map(|_| 3),
-            _ => None,
-        };
-        at += escaped?;
-    }
-    Some(at)
-}
-
-fn hex_char(digits: &str) -> Option<char> {
-    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u32::from_str_radix(digits, 16)
-        .ok()
-        .and_then(char::from_u32)
-}
-
 /// Control characters (ESC, CR, BEL...) shown as `\x1b`-style escapes, so
 /// that text from a server cannot repaint a terminal. Newlines and tabs are
 /// kept only when `keep_lines` (bodies); messages are one line.
@@ -402,10 +344,10 @@ pub(crate) fn escape_controls(text: &str, keep_lines: bool) -> String {
     out
 }
 
-/// Text from a reply made safe to keep in an error: the token scrubbed
+/// Text from a reply made safe to keep in an error: the secrets scrubbed
 /// first, then cut to `max` bytes, then control characters escaped.
-pub(crate) fn clean(text: &str, secret: &str, max: usize, keep_lines: bool) -> String {
-    escape_controls(&cut(&scrub(text, secret), max), keep_lines)
+pub(crate) fn clean(text: &str, secrets: &Secrets, max: usize, keep_lines: bool) -> String {
+    escape_controls(&cut(&secrets.scrub(text), max), keep_lines)
 }
 
 #[cfg(test)]
@@ -425,7 +367,7 @@ mod tests {
         let body = r#"{"status":"success","customer":{"result":true,"customer_id":191690263,
             "action":"CUSTOMER","action_event":"ADD_CUSTOMER","contact_id":210004093},
             "message":"Customer Added successfully !","extra":[1,2]}"#;
-        let ok = interpret(&reply(200, body), "tok-123").unwrap();
+        let ok = interpret(&reply(200, body), &Secrets::new().with("tok-123")).unwrap();
         assert_eq!(ok.customer_id(), Some(191690263));
         assert_eq!(ok.contact_id(), Some(210004093));
         assert_eq!(ok.as_json()["extra"], serde_json::json!([1, 2]));
@@ -438,7 +380,7 @@ mod tests {
     #[test]
     fn a_success_keeps_its_text_and_parses_it_on_first_use() {
         let body = " {\"status\":\"Success\",\"big\":123456789012345678901234567890,\n\"customer\":{\"customer_id\":\"42\"}}\n";
-        let ok = interpret(&reply(201, body), "x").unwrap();
+        let ok = interpret(&reply(201, body), &Secrets::new().with("x")).unwrap();
         assert_eq!(ok.json_text(), body);
         assert_eq!(ok.status(), Some("Success"));
         assert!(ok.parsed.get().is_none(), "parsed before it was asked for");
@@ -457,9 +399,16 @@ mod tests {
 
     #[test]
     fn capitalised_keys_of_older_endpoints() {
-        let ok = interpret(&reply(200, r#"{"Status":"Success","Message":"ok"}"#), "x").unwrap();
+        let ok = interpret(
+            &reply(200, r#"{"Status":"Success","Message":"ok"}"#),
+            &Secrets::new().with("x"),
+        )
+        .unwrap();
         assert_eq!(ok.message(), Some("ok"));
-        let err = interpret(&reply(200, r#"{"Status":"failed","Message":"Bad"}"#), "x");
+        let err = interpret(
+            &reply(200, r#"{"Status":"failed","Message":"Bad"}"#),
+            &Secrets::new().with("x"),
+        );
         assert!(matches!(err, Err(Error::Api { status: 200, message, .. }) if message == "Bad"));
     }
 
@@ -471,7 +420,7 @@ mod tests {
                 "<html>moved</html>",
                 r#"{"status": "failed", "message": "see other"}"#,
             ] {
-                let err = interpret(&reply(status, body), "x").unwrap_err();
+                let err = interpret(&reply(status, body), &Secrets::new().with("x")).unwrap_err();
                 assert!(
                     matches!(err, Error::UnexpectedResponse { status: s, .. } if s == status),
                     "{status} {body}: {err:?}"
@@ -490,7 +439,7 @@ mod tests {
         ] {
             let body = format!(r#"{{"message": "{message}", "status": "failed"}}"#);
             for status in [200, 400] {
-                let err = interpret(&reply(status, &body), "x");
+                let err = interpret(&reply(status, &body), &Secrets::new().with("x"));
                 assert!(
                     matches!(&err, Err(Error::Api { status: s, .. }) if *s == status),
                     "{message} ({status}): {err:?}"
@@ -504,7 +453,7 @@ mod tests {
             "API Expired",
         ] {
             let body = format!(r#"{{"message": "{message}", "status": "failed"}}"#);
-            let err = interpret(&reply(400, &body), "x");
+            let err = interpret(&reply(400, &body), &Secrets::new().with("x"));
             assert!(
                 matches!(err, Err(Error::Authentication { .. })),
                 "{message}"
@@ -516,7 +465,7 @@ mod tests {
     fn auth_message_in_a_200() {
         let err = interpret(
             &reply(200, r#"{"message": "Invalid Auth Key","status": "failed"}"#),
-            "x",
+            &Secrets::new().with("x"),
         );
         assert!(matches!(
             err,
@@ -530,7 +479,8 @@ mod tests {
             r#"{{"status":"failed","message":"bad secret-token-1","pad":"{}"}}"#,
             "x".repeat(10_000)
         );
-        let err = interpret(&reply(400, &long), "secret-token-1").unwrap_err();
+        let err =
+            interpret(&reply(400, &long), &Secrets::new().with("secret-token-1")).unwrap_err();
         let Error::Api { message, body, .. } = &err else {
             panic!("{err:?}")
         };
@@ -547,7 +497,7 @@ mod tests {
         for offset in 0..token.len() {
             let pad = "x".repeat(MAX_ERROR_BODY - offset);
             let html = format!("<html>{pad}{token} trailing</html>");
-            let err = interpret(&reply(502, &html), token).unwrap_err();
+            let err = interpret(&reply(502, &html), &Secrets::new().with(token)).unwrap_err();
             let shown = format!("{err} {err:?} {}", err.body().unwrap_or_default());
             for part in (6..token.len()).map(|n| &token[..n]) {
                 assert!(!shown.contains(part), "offset {offset}: {part} left");
@@ -567,7 +517,7 @@ mod tests {
         ] {
             let body =
                 format!(r#"{{"status":"failed","message":"bad key {echoed}","echo":"{echoed}"}}"#);
-            let err = interpret(&reply(400, &body), token).unwrap_err();
+            let err = interpret(&reply(400, &body), &Secrets::new().with(token)).unwrap_err();
             let shown = format!("{err} {err:?} {}", err.body().unwrap_or_default());
             assert!(!shown.contains(echoed), "{echoed} left in {shown}");
             assert!(!shown.contains("cd+ef"), "{shown}");
@@ -579,7 +529,7 @@ mod tests {
     #[test]
     fn case_14_control_characters_are_escaped() {
         let html = "\u{1b}[2J\u{1b}[HAll 5000 rows added OK\r\u{7}";
-        let err = interpret(&reply(502, html), "token-xyz").unwrap_err();
+        let err = interpret(&reply(502, html), &Secrets::new().with("token-xyz")).unwrap_err();
         let shown = format!("{err} {}", err.body().unwrap_or_default());
         assert!(
             !shown
@@ -589,7 +539,7 @@ mod tests {
         );
         assert!(shown.contains("\\x1b[2J"), "{shown}");
         let json = r#"{"status":"failed","message":"bad \u001b[31mred\u001b[0m"}"#;
-        let err = interpret(&reply(400, json), "token-xyz").unwrap_err();
+        let err = interpret(&reply(400, json), &Secrets::new().with("token-xyz")).unwrap_err();
         assert!(!err.to_string().contains('\u{1b}'), "{err}");
     }
 }

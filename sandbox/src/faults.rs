@@ -33,6 +33,11 @@ pub struct Faults {
     pub malformed: f64,
     /// Answered 502 with an HTML page, as a proxy would; nothing stored.
     pub html: f64,
+    /// Answered 400 quoting back the credentials received (token, user and
+    /// password, `x-` header values) in every encoding a server or proxy
+    /// page may use; nothing stored. For tests that no secret reaches any
+    /// output (`crate::secret_echo`).
+    pub echo_secrets: f64,
     /// Seconds sent in `Retry-After` with 429 and 503; `None` sends none.
     pub retry_after: Option<u64>,
 }
@@ -49,6 +54,7 @@ impl Default for Faults {
             drop_after: 0.0,
             malformed: 0.0,
             html: 0.0,
+            echo_secrets: 0.0,
             retry_after: Some(1),
         }
     }
@@ -65,10 +71,11 @@ pub enum Fault {
     DropAfter,
     Malformed,
     Html,
+    EchoSecrets,
 }
 
 impl Faults {
-    fn shares(&self) -> [(Fault, f64); 7] {
+    fn shares(&self) -> [(Fault, f64); 8] {
         [
             (Fault::RateLimit, self.rate_limit),
             (Fault::Unavailable, self.unavailable),
@@ -77,6 +84,7 @@ impl Faults {
             (Fault::DropAfter, self.drop_after),
             (Fault::Malformed, self.malformed),
             (Fault::Html, self.html),
+            (Fault::EchoSecrets, self.echo_secrets),
         ]
     }
 
@@ -132,6 +140,7 @@ fn name(fault: Fault) -> &'static str {
         Fault::DropAfter => "drop_after",
         Fault::Malformed => "malformed",
         Fault::Html => "html",
+        Fault::EchoSecrets => "echo_secrets",
     }
 }
 
@@ -169,11 +178,12 @@ impl FromStr for Faults {
                 "drop_after" => faults.drop_after = share()?,
                 "malformed" => faults.malformed = share()?,
                 "html" => faults.html = share()?,
+                "echo_secrets" => faults.echo_secrets = share()?,
                 other => {
                     return Err(format!(
                         "unknown fault {other:?}; known: seed, latency_ms, retry_after, \
                          rate_limit, unavailable, server_error, drop_before, drop_after, \
-                         malformed, html"
+                         malformed, html, echo_secrets"
                     ));
                 }
             }

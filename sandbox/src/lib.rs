@@ -67,6 +67,7 @@
 //! reply lost), truncated JSON, an HTML 502 page; deterministic from a seed.
 
 mod faults;
+pub mod secret_echo;
 mod server;
 mod store;
 

@@ -243,7 +243,7 @@ async fn before_work(shared: &Shared, lookup: bool) -> Result<Fault, Reply> {
                         <body><h1>502 Bad Gateway</h1><hr><center>nginx</center></body></html>";
             Err(Ok(reply(StatusCode::BAD_GATEWAY, "text/html", page.into())))
         }
-        Fault::None | Fault::DropAfter | Fault::Malformed => Ok(fault),
+        Fault::None | Fault::DropAfter | Fault::Malformed | Fault::EchoSecrets => Ok(fault),
     }
 }
 
@@ -255,6 +255,13 @@ async fn accept(
     lookup: bool,
 ) -> Result<(Fault, Bytes), Reply> {
     let fault = before_work(shared, lookup).await?;
+    if fault == Fault::EchoSecrets {
+        let secrets = crate::secret_echo::secrets_in(request.headers());
+        return Err(Ok(json_reply(
+            StatusCode::BAD_REQUEST,
+            &crate::secret_echo::body(&secrets),
+        )));
+    }
     if !authorized(&request, shared) {
         return Err(Ok(failed(StatusCode::UNAUTHORIZED, "Invalid Auth Key")));
     }

@@ -22,7 +22,8 @@ class Sandbox:
 
     ``faults``: a spec string or a dict with ``seed``, ``latency_ms``,
     ``retry_after`` and shares (0 to 1) of ``rate_limit``, ``unavailable``,
-    ``server_error``, ``drop_before``, ``drop_after``, ``malformed``, ``html``.
+    ``server_error``, ``drop_before``, ``drop_after``, ``malformed``, ``html``,
+    ``echo_secrets``.
     """
 
     def __init__(
