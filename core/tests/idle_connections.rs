@@ -146,3 +146,13 @@ fn no_false_unknown_outcome_after_the_server_restarts() {
         .unwrap();
     assert_eq!(second.stats().add_update_requests, 2);
 }
+
+/// The sandbox closes a connection idle for its header timeout; the client
+/// lets one go after `POOL_IDLE_TIMEOUT`. The sandbox's must be the longer,
+/// with room for a slow machine, so a client never races it.
+#[test]
+fn the_sandbox_outlasts_the_clients_pool_idle_timeout() {
+    assert!(
+        kapture_crm_sandbox::DEFAULT_HEADER_TIMEOUT >= kapture_crm::settings::POOL_IDLE_TIMEOUT * 2
+    );
+}

@@ -94,7 +94,17 @@ pub struct SandboxConfig {
     /// vendor's): every add makes a new customer, so tests see a double
     /// send as two customers.
     pub no_merge: bool,
+    /// How long a connection may take to send a request head, or stay idle
+    /// between requests, before it is closed (`None`:
+    /// [`DEFAULT_HEADER_TIMEOUT`]).
+    pub header_timeout: Option<std::time::Duration>,
 }
+
+/// Longer than the SDK's pool idle timeout (4 s,
+/// `kapture_crm::settings::POOL_IDLE_TIMEOUT`), so the client always lets a
+/// connection go before the sandbox closes it (no race after a pause), and
+/// short enough that half-open and slow connections are not held for ever.
+pub const DEFAULT_HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A running sandbox. It stops when dropped.
 pub struct Sandbox {
@@ -191,7 +201,12 @@ impl Sandbox {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
-        let shared = Arc::new(server::Shared::new(&token, config.faults, config.no_merge));
+        let shared = Arc::new(server::Shared::new(
+            &token,
+            config.faults,
+            config.no_merge,
+            config.header_timeout.unwrap_or(DEFAULT_HEADER_TIMEOUT),
+        ));
         Ok((
             listener,
             Parts {

@@ -43,6 +43,9 @@ pub(crate) struct Shared {
     faults: Mutex<FaultState>,
     requests: AtomicU64,
     lookups: AtomicU64,
+    /// A connection that sends no complete request head for this long (a
+    /// half-open one, a slow sender, an idle keep-alive) is closed.
+    header_timeout: Duration,
 }
 
 struct FaultState {
@@ -59,7 +62,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(token: &str, faults: Faults, no_merge: bool) -> Self {
+    pub fn new(token: &str, faults: Faults, no_merge: bool, header_timeout: Duration) -> Self {
         Self {
             authorization: format!("Basic {token}"),
             store: Mutex::new(if no_merge {
@@ -74,6 +77,7 @@ impl Shared {
             }),
             requests: AtomicU64::new(0),
             lookups: AtomicU64::new(0),
+            header_timeout,
         }
     }
 
@@ -142,12 +146,15 @@ pub(crate) async fn serve(
         let shared = shared.clone();
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
+            let header_timeout = shared.header_timeout;
             let service = hyper::service::service_fn(move |request| {
                 let shared = shared.clone();
                 async move { handle(request, &shared).await }
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
