@@ -96,8 +96,13 @@ pub(crate) struct Shared {
     pub(crate) summary: Mutex<Summary>,
     /// Rows fed to the engine, by the engine's index.
     in_flight: Mutex<HashMap<usize, InFlight>>,
-    /// Set after an authentication failure: nothing more is sent.
+    /// Set after an authentication failure, or once the journal could not
+    /// be written: nothing more is sent.
     stop_sending: AtomicBool,
+    /// Set once the journal or the failures file could not be written: no
+    /// more lines are written (a line written after a failed one could be
+    /// torn), and the run ends with exit 3.
+    cannot_write: AtomicBool,
     /// Importing a failures file: its rows are its original's
     /// (`crate::failures_import`), journaled in the original's journal.
     pub(crate) failures_of: Option<FailuresOf>,
@@ -118,13 +123,32 @@ impl Shared {
         let Some(journal) = &self.journal else {
             return Ok(());
         };
+        if self.cannot_write.load(Ordering::SeqCst) {
+            return Ok(());
+        }
         let mut extra = extra;
         if let (Some(of), serde_json::Value::Object(map)) = (&self.failures_of, &mut extra)
             && state != State::Sending
         {
             map.insert("via".into(), json!(of.via));
         }
-        journal.record(row, hash, state, extra)
+        journal
+            .record(row, hash, state, extra)
+            .or_else(|e| self.could_not_write(&e))
+    }
+
+    /// A journal or failures-file write failed (a full disk): stop sending,
+    /// let the calls in flight finish, and end with the summary and exit 3.
+    /// Rows whose outcome could not be journaled stay "sending" in it,
+    /// which a resume reports as unknown: none is ever sent twice.
+    pub(crate) fn could_not_write(&self, error: &str) -> Result<(), String> {
+        self.stop_sending.store(true, Ordering::SeqCst);
+        if !self.cannot_write.swap(true, Ordering::SeqCst) {
+            let mut summary = lock(&self.summary);
+            summary.journal_failed = true;
+            summary.stopped = Some(cannot_write_message(error));
+        }
+        Ok(())
     }
 
     /// [`Shared::row_for`] without failing anything: `None` for a row that
@@ -186,7 +210,11 @@ impl Shared {
             .failed
             .entry(code.to_string())
             .or_default() += 1;
-        lock(&self.failures).write(number, cells, message)
+        if self.cannot_write.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let written = lock(&self.failures).write(number, cells, message);
+        written.or_else(|e| self.could_not_write(&e))
     }
 
     fn not_sent(&self, number: u64, hash: u64, why: &str) -> Result<(), String> {
@@ -254,6 +282,15 @@ impl Shared {
         }
         Ok(())
     }
+}
+
+/// Why a run stopped when its journal could not be written.
+fn cannot_write_message(error: &str) -> String {
+    format!(
+        "{error}\nthe journal could not be written (a full disk?): nothing more was sent. Free \
+         some space and run again to resume: rows whose outcome was not journaled are listed \
+         as unknown (check them, or --reconcile), never sent twice."
+    )
 }
 
 /// Checks, before anything is sent, that every row the journal knows is
@@ -441,9 +478,17 @@ pub async fn run(
         ));
     }
     let journal = match (journal_file, &journal_path) {
-        (Some(file), Some(path)) if !dry_run => {
-            Some(Arc::new(Journal::from_file(file, path, header)?))
-        }
+        (Some(file), Some(path)) if !dry_run => match Journal::from_file(file, path, header) {
+            Ok(journal) => Some(Arc::new(journal)),
+            Err(e) => {
+                return Ok(Summary {
+                    journal_failed: true,
+                    stopped: Some(cannot_write_message(&e)),
+                    journal_file: journal_path,
+                    ..Summary::default()
+                });
+            }
+        },
         _ => None,
     };
     if let Some(base) = base.filter(|_| journal.is_some() && options.journal.is_none())
@@ -469,6 +514,7 @@ pub async fn run(
         }),
         in_flight: Mutex::default(),
         stop_sending: AtomicBool::new(false),
+        cannot_write: AtomicBool::new(false),
         failures_of,
     });
 
@@ -550,11 +596,20 @@ pub async fn run(
         lock(&shared.summary).reconciled = Some(done);
     }
 
-    if let Some(journal) = &shared.journal {
-        journal.sync()?;
+    if let Some(journal) = shared
+        .journal
+        .as_ref()
+        .filter(|_| !shared.cannot_write.load(Ordering::SeqCst))
+        && let Err(e) = journal.sync()
+    {
+        shared.could_not_write(&e)?;
     }
     let mut failures = lock(&shared.failures);
-    failures.finish()?;
+    if let Err(e) = failures.finish() {
+        drop(failures);
+        shared.could_not_write(&e)?;
+        failures = lock(&shared.failures);
+    }
     let mut summary = std::mem::take(&mut *lock(&shared.summary));
     summary.interrupted = stop.load(Ordering::SeqCst);
     summary.unknown.sort_unstable();

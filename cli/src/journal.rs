@@ -303,6 +303,8 @@ pub struct Journal {
     synced: AtomicU64,
     /// A handle on the same file, to fsync without holding the writer.
     sync_file: File,
+    /// For messages.
+    path: PathBuf,
 }
 
 struct Writer {
@@ -344,6 +346,7 @@ impl Journal {
             sync_gate: Mutex::new(()),
             synced: AtomicU64::new(0),
             sync_file,
+            path: path.to_path_buf(),
         };
         if let Some(header) = header {
             journal.line(&header)?;
@@ -355,9 +358,13 @@ impl Journal {
         Ok(journal)
     }
 
+    fn failed(&self, error: &std::io::Error) -> String {
+        format!("{}: {error}", self.path.display())
+    }
+
     fn line(&self, value: &Value) -> Result<u64, String> {
         let mut writer = lock(&self.writer);
-        writeln!(writer.out, "{value}").map_err(|e| format!("journal: {e}"))?;
+        writeln!(writer.out, "{value}").map_err(|e| self.failed(&e))?;
         writer.written += 1;
         Ok(writer.written)
     }
@@ -378,7 +385,7 @@ impl Journal {
         let seq = self.line(&Self::entry(row, hash, state, extra))?;
         let due = {
             let mut writer = lock(&self.writer);
-            writer.out.flush().map_err(|e| format!("journal: {e}"))?;
+            writer.out.flush().map_err(|e| self.failed(&e))?;
             seq.saturating_sub(self.synced.load(Ordering::SeqCst)) >= 512
                 || writer.last_sync.elapsed() > Duration::from_secs(1)
         };
@@ -398,13 +405,11 @@ impl Journal {
         }
         let upto = {
             let mut writer = lock(&self.writer);
-            writer.out.flush().map_err(|e| format!("journal: {e}"))?;
+            writer.out.flush().map_err(|e| self.failed(&e))?;
             writer.last_sync = Instant::now();
             writer.written
         };
-        self.sync_file
-            .sync_data()
-            .map_err(|e| format!("journal: {e}"))?;
+        self.sync_file.sync_data().map_err(|e| self.failed(&e))?;
         self.synced.store(upto, Ordering::SeqCst);
         Ok(())
     }

@@ -36,6 +36,8 @@ Exit codes:
   1    some rows failed or are unknown; find: no such customer; add: the call failed
   2    usage or setup error, another import holds the file, or an
        authentication failure stopped the import
+  3    import: the journal could not be written (a full disk); the summary
+       is printed, and a run with space to spare resumes
   130  interrupted (Ctrl-C)";
 
 #[derive(Parser)]
@@ -277,7 +279,8 @@ struct SandboxArgs {
 
 /// Exit codes: 0 all done; 1 some rows failed or are unknown; 2 usage or
 /// setup errors, another import holds the file, or an authentication failure
-/// stopped the import; 130 interrupted.
+/// stopped the import; 3 the journal could not be written (a full disk);
+/// 130 interrupted.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Command::Completions(args) = &cli.command {
@@ -764,6 +767,11 @@ async fn import(args: ImportArgs) -> ExitCode {
                     let _ = summary.print(&mut std::io::stdout());
                 }
                 Output::Json => print_json(&summary.to_json()),
+            }
+            if summary.journal_failed {
+                let why = summary.stopped.as_deref().unwrap_or_default();
+                eprintln!("kapture: {why}");
+                return ExitCode::from(3);
             }
             if let Some(why) = &summary.stopped {
                 // An authentication failure stopped sending (or the engine

@@ -25,6 +25,9 @@ pub struct Summary {
     /// Why the run stopped sending before the end (an authentication
     /// failure) or failed (the engine): the CLI exits 2 with it.
     pub stopped: Option<String>,
+    /// The journal (or the failures file) could not be written, a full disk
+    /// say: sending stopped, and the CLI exits 3.
+    pub journal_failed: bool,
     /// Journal lines of earlier runs that could not be read (skipped).
     pub damaged_journal_lines: u64,
     /// `--reconcile`: unknown rows found by lookup, and re-sent.
@@ -65,6 +68,7 @@ impl Summary {
             "reconciled": self.reconciled.map(|r| serde_json::json!({"found": r.found, "resent": r.resent})),
             "interrupted": self.interrupted,
             "stopped": self.stopped,
+            "journal_failed": self.journal_failed,
             "damaged_journal_lines": self.damaged_journal_lines,
             "failures_file": path(&self.failures_file),
             "journal_file": path(&self.journal_file),

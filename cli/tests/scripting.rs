@@ -45,6 +45,7 @@ fn import_output_json_is_one_document_with_the_documented_keys() {
         "failures_file",
         "journal_file",
         "unknown_rows",
+        "journal_failed",
     ] {
         assert!(doc.get(key).is_some(), "no {key} in {doc}");
     }
