@@ -492,6 +492,10 @@ fn http_client(config: &Config, tls: rustls::ClientConfig) -> Result<reqwest::Cl
         // 3xx is reported, not followed with the token.
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(crate::settings::POOL_IDLE_TIMEOUT)
+        // Every attempt is the engine's to make (`max_retries`, backoff,
+        // logs): reqwest's own quiet resend of refused HTTP/2 streams
+        // would be an attempt nobody counted or saw.
+        .retry(reqwest::retry::never())
         .tcp_nodelay(true);
     if is_loopback(&config.endpoint) {
         // A sandbox on this machine: never through an HTTP(S)_PROXY, which
@@ -522,6 +526,12 @@ fn transport_error(error: &reqwest::Error, config: &Config) -> Error {
             outcome_unknown: false,
         };
     }
+    if let Some(why) = refused_by_http2(error) {
+        return Error::Connection {
+            message: format!("{why}: {detail}"),
+            outcome_unknown: false,
+        };
+    }
     if error.is_timeout() {
         return Error::Timeout {
             message: format!("no complete reply within {:?}", config.timeout),
@@ -532,6 +542,29 @@ fn transport_error(error: &reqwest::Error, config: &Config) -> Error {
         message: detail,
         outcome_unknown: true,
     }
+}
+
+/// Whether HTTP/2 says the server never processed this request: its stream
+/// was above the last-stream-id of the server's GOAWAY (h2 fails exactly
+/// those streams with the GOAWAY; the others fail with the connection's
+/// own error), or was refused (`REFUSED_STREAM`, RFC 9113 §8.7).
+fn refused_by_http2(error: &reqwest::Error) -> Option<&'static str> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(h2) = cause.downcast_ref::<h2::Error>() {
+            if h2.is_go_away() && h2.is_remote() {
+                return Some(
+                    "the server closed the connection (HTTP/2 GOAWAY) before processing this \
+                     request; it was not processed",
+                );
+            }
+            if h2.is_reset() && h2.is_remote() && h2.reason() == Some(h2::Reason::REFUSED_STREAM) {
+                return Some("the server refused the request unprocessed (HTTP/2 REFUSED_STREAM)");
+            }
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// An error and its sources on one line.
