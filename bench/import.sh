@@ -10,7 +10,7 @@ work=target/bench
 mkdir -p "$work"
 csv="$work/customers-$rows.csv"
 [ -f "$csv" ] || python3 bench/make_customers.py "$rows" "$csv"
-rm -f "$csv.kapture-journal" "$work/customers-$rows.failed.csv"
+rm -f "$csv".*kapture-journal "$work/customers-$rows.failed.csv"
 cargo build --release -q -p kapture-crm-cli
 ./target/release/kapture sandbox --token bench-token > "$work/sandbox.line" &
 sandbox=$!

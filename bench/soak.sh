@@ -50,7 +50,7 @@ echo "==> kapture import, $records rows, three kill -9s then resume"
 clear
 csv="$work/soak-$records.csv"
 [ -f "$csv" ] || python3 bench/make_customers.py "$records" "$csv" --bad-every 0 > /dev/null
-rm -f "$csv.kapture-journal" "$work/soak-$records.failed.csv"
+rm -f "$csv".*kapture-journal "$work/soak-$records.failed.csv"
 for kill in 1 2 3; do
   # The binary itself in the background, so that kill -9 hits it.
   ./target/release/kapture import "$csv" --token soak-token --base-url "$url" --concurrency 64 \
