@@ -69,6 +69,7 @@ impl NativeSandbox {
             token,
             faults,
             no_merge: merge == Some(false),
+            ..SandboxConfig::default()
         })
         .map_err(|e| to_napi(&Error::Config(format!("cannot start the sandbox: {e}"))))?;
         Ok(Self {

@@ -65,6 +65,7 @@ impl NativeSandbox {
             token,
             faults: self::faults(faults)?,
             no_merge: !merge,
+            ..SandboxConfig::default()
         };
         let sandbox = py
             .detach(|| Sandbox::start_background(config))

@@ -840,7 +840,7 @@ async fn sandbox(args: SandboxArgs) -> ExitCode {
         token: args.token,
         faults,
         no_merge: args.no_merge,
-        header_timeout: None,
+        ..SandboxConfig::default()
     })
     .await
     {
