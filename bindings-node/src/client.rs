@@ -1,7 +1,8 @@
 //! `NativeClient`: the core client behind `lib/client.js`.
 
+use kapture_crm::ClientSettings;
 use kapture_crm::bulk::BulkOptions;
-use kapture_crm::settings::{self, ClientSettings, Unit};
+use kapture_crm::settings::{self, Unit};
 use kapture_crm::{Client, ClientBuilder, Error, RequestOptions};
 use napi::bindgen_prelude::{FnArgs, Function};
 use napi_derive::napi;

@@ -2,8 +2,9 @@
 
 use std::sync::Mutex;
 
+use kapture_crm::ClientSettings;
 use kapture_crm::bulk::BulkOptions;
-use kapture_crm::settings::{self, ClientSettings, Unit};
+use kapture_crm::settings::{self, Unit};
 use kapture_crm::{Client, ClientBuilder, Error, RequestOptions, blocking};
 use pyo3::prelude::*;
 

@@ -33,8 +33,10 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+
+use kapture_crm::sync::lock;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -311,10 +313,6 @@ struct Writer {
     out: BufWriter<File>,
     written: u64,
     last_sync: Instant,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Journal {

@@ -1,6 +1,8 @@
 //! The library behind the `kapture` command: reading rows, the journal, the
 //! import. A library so that tests and fuzz targets reach each part.
 
+pub mod args;
+pub mod commands;
 pub mod destination;
 pub mod dialect;
 pub mod failures;
@@ -13,9 +15,10 @@ pub mod journal;
 pub mod journal_place;
 pub mod lock;
 pub mod logging;
+pub mod output;
 pub mod own_files;
 pub mod progress;
-pub mod reconcile;
 pub mod rows;
 pub mod seen;
 pub mod summary;
+pub mod target;

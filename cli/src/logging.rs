@@ -25,7 +25,7 @@ impl Sink for Lines {
         let line = format!("{:<5} {}: {}", record.level, record.target, record.message);
         match &self.file {
             Some(file) => {
-                let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+                let mut file = kapture_crm::sync::lock(file);
                 let _ = writeln!(file, "{} {line}", seconds_now());
             }
             // Above the bar, not through it.

@@ -12,7 +12,7 @@ static SHOWN: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 /// Runs `print` with the bar (if one is shown) out of the way.
 pub fn above_bar(print: impl FnOnce()) {
-    let shown = SHOWN.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let shown = kapture_crm::sync::lock(&SHOWN).clone();
     match shown {
         Some(bar) => bar.suspend(print),
         None => print(),
@@ -42,7 +42,7 @@ impl Progress {
             .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(200));
-            *SHOWN.lock().unwrap_or_else(|p| p.into_inner()) = Some(bar.clone());
+            *kapture_crm::sync::lock(&SHOWN) = Some(bar.clone());
             return Progress::Bar(bar);
         }
         Progress::Lines {
@@ -78,7 +78,7 @@ impl Progress {
 
     pub fn finish(&self) {
         if let Progress::Bar(bar) = self {
-            *SHOWN.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            *kapture_crm::sync::lock(&SHOWN) = None;
             bar.finish_and_clear();
         }
     }

@@ -3,6 +3,15 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// How a reconciliation ended, for the summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Unknown rows found by lookup (not sent again).
+    pub found: u64,
+    /// Unknown rows not found, sent again and added.
+    pub resent: u64,
+}
+
 /// Where every row ended up in this run.
 #[derive(Debug, Default)]
 pub struct Summary {
@@ -31,7 +40,7 @@ pub struct Summary {
     /// Journal lines of earlier runs that could not be read (skipped).
     pub damaged_journal_lines: u64,
     /// `--reconcile`: unknown rows found by lookup, and re-sent.
-    pub reconciled: Option<crate::reconcile::Reconciled>,
+    pub reconciled: Option<Reconciled>,
     pub failures_file: Option<PathBuf>,
     pub journal_file: Option<PathBuf>,
 }

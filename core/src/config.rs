@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::auth::{Secret, Token, basic_token, check_token};
 pub use crate::endpoint::ADD_CUSTOMER_PATH;
 use crate::endpoint::{base_url, subdomain_url};
 use crate::error::Error;
@@ -16,45 +17,7 @@ pub use crate::settings::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, MAX_RETRY_AFTER,
 };
 
-pub const ENV_TOKEN: &str = "KAPTURE_TOKEN";
-pub const ENV_SUBDOMAIN: &str = "KAPTURE_SUBDOMAIN";
-pub const ENV_BASE_URL: &str = "KAPTURE_BASE_URL";
-/// Kapture user name and password, instead of `KAPTURE_TOKEN`.
-pub const ENV_USERNAME: &str = "KAPTURE_USERNAME";
-pub const ENV_PASSWORD: &str = "KAPTURE_PASSWORD";
-
-/// The API token. Its `Debug` never shows it.
-#[derive(Clone)]
-pub(crate) struct Token(String);
-
-impl Token {
-    /// The token without any `Basic ` prefix, to scrub from error bodies.
-    pub(crate) fn bare(&self) -> &str {
-        strip_basic(&self.0).unwrap_or(&self.0)
-    }
-
-    /// The `Authorization` value: `Basic <token>`, the token verbatim; a
-    /// token that already starts with `Basic ` is not prefixed twice.
-    pub(crate) fn header_value(&self) -> String {
-        match strip_basic(&self.0) {
-            Some(_) => self.0.clone(),
-            None => format!("Basic {}", self.0),
-        }
-    }
-}
-
-fn strip_basic(token: &str) -> Option<&str> {
-    let prefix = token.get(..6)?;
-    prefix
-        .eq_ignore_ascii_case("basic ")
-        .then(|| token[6..].trim_start())
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[REDACTED]")
-    }
-}
+pub use crate::settings::{ENV_BASE_URL, ENV_PASSWORD, ENV_SUBDOMAIN, ENV_TOKEN, ENV_USERNAME};
 
 /// Settings of a built client, all checked.
 #[derive(Debug, Clone)]
@@ -400,16 +363,6 @@ impl ClientBuilder {
     }
 }
 
-/// A password: its `Debug` never shows it.
-#[derive(Clone)]
-struct Secret(String);
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<hidden>)")
-    }
-}
-
 impl Config {
     /// A short check of the API token, to tell a journal's reader that the
     /// key changed (rotated) without keeping the key: 32 bits of a hash
@@ -427,83 +380,6 @@ impl Config {
         }
         Some(format!("{:08x}", (hash >> 32) ^ (hash & 0xffff_ffff)))
     }
-}
-
-/// `base64(username:password)`, the Basic token of a Kapture user.
-fn basic_token(username: &str, password: &str) -> Result<Token, Error> {
-    let username = username.trim();
-    if username.is_empty() || password.is_empty() {
-        return Err(Error::Config(
-            "the username and the password must not be empty".into(),
-        ));
-    }
-    if username.contains(':') {
-        return Err(Error::Config("a username cannot contain ':'".into()));
-    }
-    if username
-        .chars()
-        .chain(password.chars())
-        .any(char::is_control)
-    {
-        return Err(Error::Config(
-            "the username or password contains control characters (a stray newline from a \
-             file?)"
-                .into(),
-        ));
-    }
-    Ok(Token(base64(format!("{username}:{password}").as_bytes())))
-}
-
-/// Standard base64 with padding (RFC 4648), for the Basic token.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn check_token(token: Option<Token>) -> Result<Token, Error> {
-    let Some(token) = token else {
-        return Err(Error::Config(format!(
-            "no token: pass one (or set {ENV_TOKEN})"
-        )));
-    };
-    if token.bare().trim().is_empty() {
-        return Err(Error::Config("the token is empty".into()));
-    }
-    // Never quote the token, not even in part.
-    if token.0.chars().any(|c| c.is_control()) {
-        return Err(Error::Config(
-            "the token contains control characters (a stray newline from a file?)".into(),
-        ));
-    }
-    if !token.0.is_ascii() {
-        return Err(Error::Config(
-            "the token contains non-ASCII characters".into(),
-        ));
-    }
-    // A Basic token is base64 (no ':'); Kapture's Auth Keys have none either.
-    if token.bare().contains(':') {
-        return Err(Error::Config(format!(
-            "the token contains ':', so it is an un-encoded user:password; pass username and \
-             password instead (or {ENV_USERNAME} and {ENV_PASSWORD}), or base64 it"
-        )));
-    }
-    Ok(token)
 }
 
 #[cfg(test)]
@@ -645,9 +521,6 @@ mod tests {
             .unwrap();
         // base64("asha:p@ss:word")
         assert_eq!(config.token.bare(), "YXNoYTpwQHNzOndvcmQ=");
-        assert_eq!(base64(b"ab"), "YWI=");
-        assert_eq!(base64(b"abc"), "YWJj");
-        assert_eq!(base64(b"a"), "YQ==");
         let err = |b: ClientBuilder| match b.into_config() {
             Err(Error::Config(m)) => m,
             other => panic!("expected a config error, got {other:?}"),

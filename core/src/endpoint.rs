@@ -35,7 +35,7 @@ pub(crate) fn subdomain_url(subdomain: &str) -> Result<Url, Error> {
             "subdomain must be one DNS label such as \"acme\" (letters, digits and dashes, \
              at most 63, no dots, slashes or other characters), got {:?}; for a full URL use \
              base_url",
-            crate::response::cut(subdomain, 80)
+            crate::server_text::cut(subdomain, 80)
         )));
     }
     let url = format!(
@@ -58,7 +58,7 @@ pub(crate) fn base_url(raw: &str) -> Result<Url, Error> {
                 .into(),
         ));
     }
-    let shown = crate::response::cut(raw.trim(), 120);
+    let shown = crate::server_text::cut(raw.trim(), 120);
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::Config(format!(
             "base_url must start with https:// (or http:// for a loopback host), got {shown:?}"

@@ -1,11 +1,15 @@
 #![doc = include_str!("../README.md")]
 
+mod auth;
 pub mod blocking;
 pub mod bulk;
 mod client;
+pub mod client_settings;
 pub mod config;
+mod depth;
 pub mod endpoint;
 mod error;
+mod fields;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -20,15 +24,20 @@ pub mod retry;
 pub mod rows;
 pub mod runtime;
 pub mod secrets;
+mod server_text;
 pub mod settings;
 mod stale;
 mod status_peek;
 mod suggest;
+pub mod sync;
+mod text;
 mod tls;
+mod transport;
 pub mod validate;
 mod wire;
 
 pub use client::Client;
+pub use client_settings::ClientSettings;
 pub use config::ClientBuilder;
 pub use error::{ERROR_CLASSES, ERROR_CODES, Error, FieldError, OUTCOME_UNKNOWN_CLASS, panic_text};
 pub use lookup::{Customer, CustomerContact, CustomerLookup};
@@ -36,4 +45,3 @@ pub use model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo, Json
 pub use options::{CancelToken, RequestOptions};
 pub use response::AddCustomerResponse;
 pub use retry::Backoff;
-pub use settings::ClientSettings;

@@ -207,7 +207,7 @@ pub fn parse_level(name: &str, value: &str) -> Result<Option<Level>, crate::Erro
         "trace" => Ok(Some(Level::TRACE)),
         _ => Err(crate::Error::Config(format!(
             "{name} must be one of off, error, warn, info, debug, got {:?}",
-            crate::response::cut(value, 40)
+            crate::server_text::cut(value, 40)
         ))),
     }
 }

@@ -10,8 +10,9 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{Error, FieldError};
 use crate::formats::{is_email, is_phone};
-use crate::response::{RawReply, clean, interpret};
+use crate::response::{RawReply, interpret};
 use crate::secrets::Secrets;
+use crate::server_text::clean;
 
 /// Path of the Get Customer endpoint, after the base URL's own path.
 pub const LOOKUP_PATH: &str = "/search-customer-by-customer-id.html";

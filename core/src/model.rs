@@ -112,27 +112,4 @@ impl AddCustomerRequest {
         request.customer_info.email_id = email.into();
         request
     }
-
-    /// Checks every rule (see [`crate::validate`]) without sending anything.
-    pub fn validate(&self) -> Result<(), crate::Error> {
-        let problems = crate::validate::check_rules(self);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(crate::Error::Validation(problems))
-        }
-    }
-
-    /// Builds a request from untyped JSON (what a Python dict or a JS object
-    /// becomes), reporting every problem at once. See [`crate::parse`].
-    pub fn from_json(value: &Value) -> Result<Self, crate::Error> {
-        crate::parse::request_from_json(value)
-    }
-
-    /// [`from_json`](Self::from_json) for JSON text: the same rules and
-    /// messages, and faster for a request in the vendor's exact types (read
-    /// straight into the typed request).
-    pub fn from_json_str(text: &str) -> Result<Self, crate::Error> {
-        crate::parse::request_from_json_text(text)
-    }
 }

@@ -7,100 +7,19 @@
 //! digits in a text field, `null` means "left out"; anything else that does not
 //! fit is an error, never a silent change.
 
-use std::sync::OnceLock;
-
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+pub use crate::depth::MAX_DEPTH;
+use crate::depth::{exceeds_depth_at, too_deep, too_deep_in_text};
 use crate::error::{Error, FieldError};
-use crate::model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo};
+use crate::model::AddCustomerRequest;
 use crate::suggest::closest;
+use crate::text::describe;
 use crate::validate::check_rules;
 
-const SECTIONS: &[&str] = &["customer_info", "contact_info", "enquiry_info"];
-
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Text,
-    Bool,
-    Object,
-}
-
-type Schema = Vec<(&'static str, Kind)>;
-
-fn schema_of<T: Default + serde::Serialize>() -> Schema {
-    // Derived `Serialize` of a struct always gives an object; an empty schema
-    // (every key unknown) would be the loud failure if that ever changed.
-    let fields = match serde_json::to_value(T::default()) {
-        Ok(Value::Object(fields)) => fields,
-        _ => Map::new(),
-    };
-    fields
-        .into_iter()
-        .map(|(name, default)| {
-            let kind = match default {
-                Value::Bool(_) => Kind::Bool,
-                Value::Object(_) => Kind::Object,
-                _ => Kind::Text,
-            };
-            // Leaked once per field name, for the life of the process.
-            (&*Box::leak(name.into_boxed_str()), kind)
-        })
-        .collect()
-}
-
-fn customer_schema() -> &'static Schema {
-    static S: OnceLock<Schema> = OnceLock::new();
-    S.get_or_init(schema_of::<CustomerInfo>)
-}
-fn contact_schema() -> &'static Schema {
-    static S: OnceLock<Schema> = OnceLock::new();
-    S.get_or_init(schema_of::<ContactInfo>)
-}
-fn enquiry_schema() -> &'static Schema {
-    static S: OnceLock<Schema> = OnceLock::new();
-    S.get_or_init(schema_of::<EnquiryInfo>)
-}
-
-/// Every documented field name of a section (`customer_info`,
-/// `contact_info`, `enquiry_info`), in wire order.
-pub fn field_names(section: &str) -> Vec<&'static str> {
-    let schema = match section {
-        "customer_info" => customer_schema(),
-        "contact_info" => contact_schema(),
-        "enquiry_info" => enquiry_schema(),
-        _ => return Vec::new(),
-    };
-    schema.iter().map(|(name, _)| *name).collect()
-}
-
-/// True when `field` of `section` takes true/false (`individual`, `update`...).
-pub fn is_bool_field(section: &str, field: &str) -> bool {
-    kind_of(section, field) == Some(Kind::Bool)
-}
-
-/// True when `field` of `section` is a free-form object (`additional_fields`).
-pub fn is_object_field(section: &str, field: &str) -> bool {
-    kind_of(section, field) == Some(Kind::Object)
-}
-
-fn kind_of(section: &str, field: &str) -> Option<Kind> {
-    let schema = match section {
-        "customer_info" => customer_schema(),
-        "contact_info" => contact_schema(),
-        "enquiry_info" => enquiry_schema(),
-        _ => return None,
-    };
-    schema
-        .iter()
-        .find(|(name, _)| *name == field)
-        .map(|(_, k)| *k)
-}
-
-/// The documented field of `section` closest to a misspelt `key`, if any.
-pub fn closest_field(section: &str, key: &str) -> Option<&'static str> {
-    closest(key, &field_names(section))
-}
+use crate::fields::{Kind, SECTIONS, Schema, contact_schema, customer_schema, enquiry_schema};
+pub use crate::fields::{closest_field, field_names, is_bool_field, is_object_field};
 
 /// [`request_from_json`] for the JSON text (what Node's binding and the
 /// CLI's JSON lines hold): the same rules and the same messages. A request
@@ -152,83 +71,6 @@ pub fn json_text(text: &str) -> Result<Value, Error> {
         };
         Error::Validation(vec![FieldError::new(path, what)])
     })
-}
-
-/// [`too_deep`] on JSON text that cannot be parsed for its depth: the path
-/// of the first non-empty object or array at [`MAX_DEPTH`] or deeper,
-/// found by a scan of the text (no recursion, no tree). `None` when the
-/// text is not JSON enough to say.
-fn too_deep_in_text(text: &str) -> Option<String> {
-    enum Frame {
-        Object(Option<String>),
-        Array(usize),
-    }
-    let bytes = text.as_bytes();
-    let mut frames: Vec<Frame> = Vec::new();
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'{' | b'[' => {
-                let empty = bytes
-                    .get(i + 1..)?
-                    .iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    .is_some_and(|b| matches!(b, b'}' | b']'));
-                if frames.len() >= MAX_DEPTH && !empty {
-                    let mut path = String::new();
-                    for frame in &frames {
-                        match frame {
-                            Frame::Object(Some(key)) if path.is_empty() => path.push_str(key),
-                            Frame::Object(Some(key)) => {
-                                path.push('.');
-                                path.push_str(key);
-                            }
-                            Frame::Object(None) => return None,
-                            Frame::Array(index) => path.push_str(&format!("[{index}]")),
-                        }
-                    }
-                    return Some(path);
-                }
-                frames.push(if byte == b'{' {
-                    Frame::Object(None)
-                } else {
-                    Frame::Array(0)
-                });
-            }
-            b'}' | b']' => {
-                frames.pop();
-            }
-            b',' => {
-                if let Some(Frame::Array(index)) = frames.last_mut() {
-                    *index += 1;
-                }
-            }
-            b'"' => {
-                let start = i;
-                i += 1;
-                while let Some(&b) = bytes.get(i) {
-                    match b {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-                let token = text.get(start..=i)?;
-                // A string followed by ':' is its object's current key.
-                let is_key = bytes
-                    .get(i + 1..)?
-                    .iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    == Some(&b':');
-                if let (true, Some(Frame::Object(key))) = (is_key, frames.last_mut()) {
-                    *key = Some(serde_json::from_str::<String>(token).ok()?);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 /// A typed request's rules, problems in the order of the request.
@@ -334,74 +176,6 @@ pub fn request_from_json_reporting(
     } else {
         Err(Error::Validation(errors))
     }
-}
-
-/// How deep a request may nest (objects and lists); the vendor's is 3.
-/// Checked before anything recurses, so no input can exhaust the stack.
-pub const MAX_DEPTH: usize = 64;
-
-/// The path of the first value nested deeper than [`MAX_DEPTH`], found
-/// without recursion.
-fn too_deep(value: &Value) -> Option<String> {
-    // Paths are built only when something is too deep (rare): first a walk
-    // that only counts.
-    if !exceeds_depth(value) {
-        return None;
-    }
-    let mut stack: Vec<(&Value, usize, String)> = vec![(value, 0, String::new())];
-    while let Some((value, depth, path)) = stack.pop() {
-        let nested = |v: &&Value| v.is_object() || v.is_array();
-        match value {
-            Value::Object(map) if depth >= MAX_DEPTH && !map.is_empty() => return Some(path),
-            Value::Array(items) if depth >= MAX_DEPTH && !items.is_empty() => return Some(path),
-            Value::Object(map) => {
-                for (key, child) in map.iter().filter(|(_, v)| nested(v)) {
-                    let child_path = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
-                    };
-                    stack.push((child, depth + 1, child_path));
-                }
-            }
-            Value::Array(items) => {
-                for (i, child) in items.iter().enumerate().filter(|(_, v)| nested(v)) {
-                    stack.push((child, depth + 1, format!("{path}[{i}]")));
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Whether a non-empty object or array sits at [`MAX_DEPTH`] or deeper.
-fn exceeds_depth(value: &Value) -> bool {
-    exceeds_depth_at(value, 0)
-}
-
-/// [`exceeds_depth`] for a `value` that sits at `depth` itself.
-fn exceeds_depth_at(value: &Value, depth: usize) -> bool {
-    let nested = |v: &&Value| v.is_object() || v.is_array();
-    let mut stack = vec![(value, depth)];
-    while let Some((value, depth)) = stack.pop() {
-        match value {
-            Value::Object(map) if !map.is_empty() => {
-                if depth >= MAX_DEPTH {
-                    return true;
-                }
-                stack.extend(map.values().filter(nested).map(|v| (v, depth + 1)));
-            }
-            Value::Array(items) if !items.is_empty() => {
-                if depth >= MAX_DEPTH {
-                    return true;
-                }
-                stack.extend(items.iter().filter(nested).map(|v| (v, depth + 1)));
-            }
-            _ => {}
-        }
-    }
-    false
 }
 
 /// True when a problem at `outer` already explains one at `inner`.
@@ -529,7 +303,7 @@ fn unknown_top_level_key(key: &str) -> FieldError {
     let mut message = String::from("unknown field");
     if let Some(home) = section_holding(key) {
         message.push_str(&format!("; `{key}` belongs inside {home}"));
-    } else if let Some(suggestion) = closest(key, SECTIONS) {
+    } else if let Some(suggestion) = closest(key, &SECTIONS) {
         message.push_str(&format!("; did you mean `{suggestion}`?"));
     } else {
         message.push_str("; the request holds customer_info, contact_info and enquiry_info");
@@ -590,25 +364,17 @@ pub fn set_customer_id(value: &mut Value, customer_id: &str) {
     }
 }
 
-/// How a value reads in an error message: `the string "yes"`, `the number 3`.
-pub(crate) fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {}", quote(s)),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "an object".into(),
+impl AddCustomerRequest {
+    /// Builds a request from untyped JSON (what a Python dict or a JS object
+    /// becomes), reporting every problem at once. See [`crate::parse`].
+    pub fn from_json(value: &Value) -> Result<Self, Error> {
+        request_from_json(value)
     }
-}
 
-/// A value quoted for a message, cut at 60 characters.
-pub(crate) fn quote(s: &str) -> String {
-    const MAX: usize = 60;
-    if s.chars().count() <= MAX {
-        format!("{s:?}")
-    } else {
-        let cut: String = s.chars().take(MAX).collect();
-        format!("{cut:?}...")
+    /// [`from_json`](Self::from_json) for JSON text: the same rules and
+    /// messages, and faster for a request in the vendor's exact types (read
+    /// straight into the typed request).
+    pub fn from_json_str(text: &str) -> Result<Self, Error> {
+        request_from_json_text(text)
     }
 }

@@ -36,7 +36,7 @@ pub(crate) fn by_full_parse(body: &[u8]) -> Option<Option<String>> {
         _ => return None,
     };
     Some(
-        crate::response::field(&object, "status")
+        crate::text::field(&object, "status")
             .and_then(serde_json::Value::as_str)
             .map(str::to_string),
     )

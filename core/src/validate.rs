@@ -4,7 +4,7 @@
 use crate::error::FieldError;
 use crate::formats::{self, DOB_FORMATS, FOLLOW_UP_FORMATS, PHONE_DIGITS};
 use crate::model::AddCustomerRequest;
-use crate::parse::quote;
+use crate::text::quote;
 
 /// Every rule the request breaks; empty when it may be sent.
 pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
@@ -161,5 +161,17 @@ fn date(
                 quote(value)
             ),
         ));
+    }
+}
+
+impl AddCustomerRequest {
+    /// Checks every rule (see [`crate::validate`]) without sending anything.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let problems = check_rules(self);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::Error::Validation(problems))
+        }
     }
 }

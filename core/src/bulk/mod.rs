@@ -7,8 +7,10 @@
 //! `add_customers`, `kapture import`): feed records, take outcomes, and get
 //! exactly one outcome for every record fed, even if the engine dies.
 
+mod bell;
 mod pacer;
 mod run;
+mod take;
 
 use std::sync::Arc;
 
@@ -22,8 +24,9 @@ use crate::error::Error;
 use crate::model::AddCustomerRequest;
 use crate::response::AddCustomerResponse;
 use crate::settings;
+pub use bell::Notify;
 use pacer::Pacer;
-pub use run::{Next, Notify, Run};
+pub use run::{Next, Run};
 
 pub use crate::settings::DEFAULT_CONCURRENCY;
 

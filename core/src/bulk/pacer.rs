@@ -53,7 +53,7 @@ impl Pacer {
     }
 
     fn lock(&self) -> MutexGuard<'_, PaceState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        crate::sync::lock(&self.state)
     }
 
     pub(crate) async fn wait(&self) {

@@ -7,27 +7,27 @@
 
 use std::collections::{BTreeSet, VecDeque};
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use tokio::sync::mpsc::error::TryRecvError;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::{AbortHandle, Abortable, BoxFuture, FutureExt};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::mpsc;
 
+use super::bell::{Bell, Event, Notify, Outlet};
 use super::{BeforeSend, BulkOptions, Input, Outcome, add_customers_with};
 use crate::client::Client;
 use crate::error::{Error, panic_text};
+use crate::sync::lock;
 
 pub struct Run {
     /// The options' `concurrency`: [`wants_input`](Self::wants_input) keeps
     /// this many records queued for the engine, no more.
-    concurrency: usize,
+    pub(super) concurrency: usize,
     feeder: Mutex<Feeder>,
-    output: tokio::sync::Mutex<Output>,
-    ledger: Arc<Mutex<Ledger>>,
-    abort: AbortHandle,
-    bell: Bell,
+    pub(super) output: tokio::sync::Mutex<Output>,
+    pub(super) ledger: Arc<Mutex<Ledger>>,
+    pub(super) abort: AbortHandle,
+    pub(super) bell: Bell,
 }
 
 /// What [`Run::next_or_feed`] and [`Run::next_batch_or_feed`] found first.
@@ -39,87 +39,6 @@ pub enum Next<T> {
     Feed,
 }
 
-/// Called by the engine, on its own thread, when what a front end asked to
-/// be told about may be there: an outcome (or the end) after
-/// [`Run::try_next_batch`] found none, room after [`Run::try_feed_or_wait`]
-/// found the run full. A front end that cannot block or await a Rust future
-/// (Node's event loop) waits for it instead of holding a thread per wait.
-pub type Notify = Arc<dyn Fn() + Send + Sync>;
-
-/// The [`Notify`] of a run and what it was asked for. The engine rings after
-/// each outcome sent and each record taken, but calls `notify` only when a
-/// front end armed it: once per wait, not per record.
-#[derive(Clone, Default)]
-struct Bell {
-    notify: Option<Notify>,
-    armed: Arc<Mutex<Armed>>,
-    /// Woken when the engine takes a record, for [`Run::input_wanted`].
-    taken: Arc<tokio::sync::Notify>,
-}
-
-#[derive(Default)]
-struct Armed {
-    outcome: bool,
-    room: bool,
-}
-
-impl Bell {
-    /// An outcome was sent (or the engine ended): tell a waiting consumer.
-    fn outcome(&self) {
-        self.ring(|armed| std::mem::take(&mut armed.outcome));
-    }
-
-    /// A record was taken off the input: tell a waiting feeder.
-    fn room(&self) {
-        self.taken.notify_one();
-        self.ring(|armed| std::mem::take(&mut armed.room));
-    }
-
-    /// The engine is gone: whoever waits, for anything, is told.
-    fn last(&self) {
-        self.ring(|armed| std::mem::take(&mut armed.outcome) | std::mem::take(&mut armed.room));
-    }
-
-    fn ring(&self, take: impl FnOnce(&mut Armed) -> bool) {
-        // A run nobody waits on this way pays no lock.
-        let Some(notify) = &self.notify else {
-            return;
-        };
-        // The flag is read under the lock the waiter armed it under, after
-        // the event was made visible: a waiter that looked first is told,
-        // and one that looks later sees the event.
-        if take(&mut lock(&self.armed)) {
-            notify();
-        }
-    }
-}
-
-/// The engine's end of the outcome channel: when it is dropped (the engine
-/// finished, failed or was aborted) the channel closes first and the bell
-/// rings after, so a notified front end finds the end.
-struct Outlet {
-    events: Option<mpsc::Sender<Event>>,
-    bell: Bell,
-}
-
-impl Outlet {
-    async fn send(&self, event: Event) -> bool {
-        let Some(events) = &self.events else {
-            return false;
-        };
-        let sent = events.send(event).await.is_ok();
-        self.bell.outcome();
-        sent
-    }
-}
-
-impl Drop for Outlet {
-    fn drop(&mut self) {
-        drop(self.events.take());
-        self.bell.last();
-    }
-}
-
 struct Feeder {
     sender: Option<mpsc::Sender<Input>>,
     next_index: usize,
@@ -128,37 +47,27 @@ struct Feeder {
 /// What the run owes: records fed and not yet answered, and which of them
 /// were handed to a request (their outcome is unknown if they are lost).
 #[derive(Default)]
-struct Ledger {
-    owed: BTreeSet<usize>,
-    started: BTreeSet<usize>,
-    cancelled: bool,
+pub(super) struct Ledger {
+    pub(super) owed: BTreeSet<usize>,
+    pub(super) started: BTreeSet<usize>,
+    pub(super) cancelled: bool,
     /// Ended by [`Run::abort`]: what is owed comes out as `aborted`.
-    aborted: bool,
+    pub(super) aborted: bool,
     /// Set by [`Run::stop`]: no record is started any more.
-    stopping: bool,
+    pub(super) stopping: bool,
 }
 
-enum Event {
-    Outcome(Outcome),
-    /// The engine panicked; the text of the panic.
-    Died(String),
-}
-
-struct Output {
-    events: mpsc::Receiver<Event>,
-    ending: Option<Ending>,
+pub(super) struct Output {
+    pub(super) events: mpsc::Receiver<Event>,
+    pub(super) ending: Option<Ending>,
 }
 
 /// After the engine's last event: outcomes still owed, then the error.
-struct Ending {
-    owed: VecDeque<(usize, bool)>,
-    reason: String,
-    aborted: bool,
-    error: Option<Error>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+pub(super) struct Ending {
+    pub(super) owed: VecDeque<(usize, bool)>,
+    pub(super) reason: String,
+    pub(super) aborted: bool,
+    pub(super) error: Option<Error>,
 }
 
 fn input_closed() -> Error {
@@ -463,192 +372,6 @@ impl Run {
     /// Records fed so far.
     pub fn fed(&self) -> usize {
         lock(&self.feeder).next_index
-    }
-
-    /// The next outcome; `Ok(None)` after the last. If the engine died, each
-    /// record still owed comes out as an [`Error::Internal`] outcome
-    /// (`outcome_unknown` when it had been handed to a request), and then
-    /// this returns that error once.
-    pub async fn next(&self) -> Result<Option<Outcome>, Error> {
-        let mut output = self.output.lock().await;
-        loop {
-            if let Some(next) = self.ready(&mut output) {
-                return next;
-            }
-            let event = output.events.recv().await;
-            if let Some(outcome) = self.absorb(&mut output, event) {
-                return Ok(Some(outcome));
-            }
-        }
-    }
-
-    /// What [`next`](Self::next) would return now, or `None` if it would
-    /// have to wait.
-    fn ready(&self, output: &mut Output) -> Option<Result<Option<Outcome>, Error>> {
-        loop {
-            if let Some(ending) = &mut output.ending {
-                return Some(Self::after_end(ending));
-            }
-            let event = match output.events.try_recv() {
-                Ok(event) => Some(event),
-                Err(TryRecvError::Empty) => return None,
-                Err(TryRecvError::Disconnected) => None,
-            };
-            if let Some(outcome) = self.absorb(output, event) {
-                return Some(Ok(Some(outcome)));
-            }
-        }
-    }
-
-    /// An event from the engine (`None`: it is gone): an outcome, or the
-    /// start of the end.
-    fn absorb(&self, output: &mut Output, event: Option<Event>) -> Option<Outcome> {
-        match event {
-            Some(Event::Outcome(outcome)) => return Some(self.answered(outcome)),
-            Some(Event::Died(text)) => output.ending = Some(self.ending(Some(text))),
-            None => output.ending = Some(self.ending(None)),
-        }
-        None
-    }
-
-    /// After the engine's last event: each record still owed, then the
-    /// error (or the plain end).
-    fn after_end(ending: &mut Ending) -> Result<Option<Outcome>, Error> {
-        if let Some((index, started)) = ending.owed.pop_front() {
-            let error = if ending.aborted {
-                Error::Aborted {
-                    message: if started {
-                        "the run was aborted while this record's request was on its way".into()
-                    } else {
-                        "the run was aborted before this record was sent".into()
-                    },
-                    outcome_unknown: started,
-                }
-            } else {
-                Error::Internal {
-                    message: format!("{}; this record got no reply", ending.reason),
-                    outcome_unknown: started,
-                }
-            };
-            return Ok(Some(Outcome {
-                index,
-                result: Err(error),
-            }));
-        }
-        match ending.error.take() {
-            Some(error) => Err(error),
-            None => Ok(None),
-        }
-    }
-
-    /// Up to `max` outcomes at once (at least one): waits for the first like
-    /// [`next`](Self::next), then takes those already waiting. Empty after
-    /// the last. A front end that crosses a language boundary per call (Node)
-    /// pays that crossing once per batch instead of once per record.
-    pub async fn next_batch(&self, max: usize) -> Result<Vec<Outcome>, Error> {
-        let mut batch = Vec::new();
-        match self.next().await? {
-            Some(outcome) => batch.push(outcome),
-            None => return Ok(batch),
-        }
-        if let Ok(mut output) = self.output.try_lock() {
-            self.more(&mut output, &mut batch, max);
-        }
-        Ok(batch)
-    }
-
-    /// [`next_batch`](Self::next_batch) without waiting: `None` when no
-    /// outcome is there yet, and then the run's [`Notify`] is called once
-    /// one is (or the end). Never blocks the calling thread.
-    pub fn try_next_batch(&self, max: usize) -> Option<Result<Vec<Outcome>, Error>> {
-        // Another caller waiting in `next` takes what comes first; this
-        // one is told of what comes after.
-        let mut output = self.output.try_lock().ok();
-        // Armed under the lock the engine reads the flag under, after
-        // looking: no outcome slips between the look and the arming.
-        let mut armed = lock(&self.bell.armed);
-        let first = match output.as_deref_mut().and_then(|output| self.ready(output)) {
-            Some(first) => first,
-            None => {
-                armed.outcome = true;
-                return None;
-            }
-        };
-        drop(armed);
-        let mut batch = Vec::new();
-        match first {
-            Err(error) => return Some(Err(error)),
-            Ok(None) => return Some(Ok(batch)),
-            Ok(Some(outcome)) => batch.push(outcome),
-        }
-        if let Some(output) = output.as_deref_mut() {
-            self.more(output, &mut batch, max);
-        }
-        Some(Ok(batch))
-    }
-
-    /// Adds the plain outcomes already in the channel to `batch`, up to
-    /// `max`; anything else (the end, a dead engine, what is owed after it)
-    /// is left for the next call.
-    fn more(&self, output: &mut Output, batch: &mut Vec<Outcome>, max: usize) {
-        while batch.len() < max.max(1) && output.ending.is_none() {
-            match output.events.try_recv() {
-                Ok(Event::Outcome(outcome)) => batch.push(self.answered(outcome)),
-                Ok(Event::Died(text)) => output.ending = Some(self.ending(Some(text))),
-                Err(_) => break,
-            }
-        }
-    }
-
-    /// An outcome leaves the ledger of what is owed.
-    fn answered(&self, outcome: Outcome) -> Outcome {
-        let mut ledger = lock(&self.ledger);
-        ledger.owed.remove(&outcome.index);
-        ledger.started.remove(&outcome.index);
-        outcome
-    }
-
-    fn ending(&self, died: Option<String>) -> Ending {
-        self.close_input();
-        let mut ledger = lock(&self.ledger);
-        let owed: VecDeque<(usize, bool)> = if ledger.cancelled {
-            VecDeque::new()
-        } else {
-            ledger
-                .owed
-                .iter()
-                .map(|i| (*i, ledger.started.contains(i)))
-                .collect()
-        };
-        ledger.owed.clear();
-        ledger.started.clear();
-        let aborted = ledger.aborted && died.is_none();
-        if aborted || (owed.is_empty() && died.is_none()) {
-            return Ending {
-                owed,
-                reason: String::new(),
-                aborted,
-                error: None,
-            };
-        }
-        let reason = match died {
-            Some(text) => format!("the bulk engine failed ({text})"),
-            None => "the bulk engine stopped early".to_string(),
-        };
-        let error = Error::Internal {
-            message: format!(
-                "{reason}: the run ended after {} record(s) got an error outcome in its place; \
-                 records not yet fed were not sent",
-                owed.len()
-            ),
-            outcome_unknown: owed.iter().any(|(_, started)| *started),
-        };
-        Ending {
-            owed,
-            reason,
-            aborted: false,
-            error: Some(error),
-        }
     }
 }
 

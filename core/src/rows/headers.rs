@@ -14,10 +14,10 @@
 //! is read.
 
 use crate::error::FieldError;
-use crate::parse::field_names;
+use crate::fields::field_names;
 use crate::suggest::closest;
 
-use super::SECTIONS;
+use crate::fields::SECTIONS;
 
 /// Common spreadsheet headers for documented fields, compared the same way
 /// as field names (so "Mobile No.", "mobile_no" and "MOBILE-NO" are one).
@@ -252,7 +252,7 @@ fn path(section: &'static str, rest: &[&str], name: &str) -> Result<Resolved, St
             "`{field}` is not a documented field of {section}{hint}"
         ));
     };
-    if !inner.is_empty() && !crate::parse::is_object_field(section, found) {
+    if !inner.is_empty() && !crate::fields::is_object_field(section, found) {
         return Err(format!("{section}.{found} has no sub-fields"));
     }
     let mut resolved = place(section, found, inner);

@@ -17,13 +17,15 @@ pub mod headers;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, FieldError};
+use crate::fields::{is_bool_field, is_object_field};
 use crate::model::AddCustomerRequest;
-use crate::parse::{is_bool_field, is_object_field, quote, request_from_json_reporting};
+use crate::parse::request_from_json_reporting;
+use crate::text::quote;
 
 pub use dates::{DateFormat, DateTime};
 pub use headers::{ALIASES, Column, Segment};
 
-pub(crate) const SECTIONS: [&str; 3] = ["customer_info", "contact_info", "enquiry_info"];
+use crate::fields::SECTIONS;
 
 /// How rows are read: the same options in every front end.
 #[derive(Debug, Clone, Default)]
@@ -368,7 +370,7 @@ impl Records {
         row: Vec<(String, Cell)>,
         earlier: Vec<FieldError>,
     ) -> Result<AddCustomerRequest, Error> {
-        let mut reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+        let mut reader = crate::sync::lock(&self.reader);
         reader.request_reporting(row, earlier)
     }
 }

@@ -18,17 +18,12 @@ use kapture_crm::log::TARGET_RECONCILE;
 use kapture_crm::{AddCustomerRequest, Client, CustomerLookup};
 use serde_json::json;
 
-use crate::import::{Options, Shared, lock, reason};
-use crate::journal::State;
+use super::options::Options;
+use kapture_crm::sync::lock;
 
-/// How a reconciliation ended, for the summary.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Reconciled {
-    /// Unknown rows found by lookup (not sent again).
-    pub found: u64,
-    /// Unknown rows not found, sent again and added.
-    pub resent: u64,
-}
+use super::shared::{Shared, reason};
+use crate::journal::State;
+use crate::summary::Reconciled;
 
 /// The lookup for a row: its phone, else its email, else its customer id.
 fn lookup_for(request: &AddCustomerRequest) -> Option<CustomerLookup> {

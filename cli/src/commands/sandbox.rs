@@ -1,0 +1,34 @@
+//! `kapture sandbox`: the local Kapture-compatible server, in the foreground.
+
+use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
+
+use crate::args::SandboxArgs;
+use crate::output::{ExitStatus, fail};
+
+pub async fn sandbox(args: SandboxArgs) -> ExitStatus {
+    let faults = match args.faults.as_deref().map(str::parse::<Faults>).transpose() {
+        Ok(faults) => faults.unwrap_or_default(),
+        Err(e) => return fail(&format!("--faults: {e}")),
+    };
+    let sandbox = match Sandbox::start(SandboxConfig {
+        port: args.port,
+        token: args.token,
+        faults,
+        no_merge: args.no_merge,
+        ..SandboxConfig::default()
+    })
+    .await
+    {
+        Ok(sandbox) => sandbox,
+        Err(e) => return fail(&format!("cannot start the sandbox: {e}")),
+    };
+    // `export`: `eval "$(kapture sandbox | head -1)"` hands the variables
+    // to the programs the shell starts, not only to the shell.
+    println!(
+        "export KAPTURE_BASE_URL={} KAPTURE_TOKEN={}",
+        sandbox.url(),
+        sandbox.token()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    ExitStatus::Done
+}

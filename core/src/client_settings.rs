@@ -1,0 +1,100 @@
+//! Client settings as every front end receives them (all optional), turned
+//! into a [`ClientBuilder`] on top of the environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::ClientBuilder;
+use crate::error::Error;
+
+/// Client settings as a front end receives them: every field optional, the
+/// missing ones from `KAPTURE_*` variables or the defaults above.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSettings {
+    pub token: Option<String>,
+    /// Instead of a token: Kapture's user name and password.
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub subdomain: Option<String>,
+    pub base_url: Option<String>,
+    pub timeout: Option<Duration>,
+    pub connect_timeout: Option<Duration>,
+    pub max_retries: Option<u32>,
+    pub retry_unknown_outcome: Option<bool>,
+    pub user_agent: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    /// Extra headers on every request (`x-api-key`...).
+    pub default_headers: Vec<(String, String)>,
+    /// This client's own log destination (see [`crate::log`]).
+    pub log: Option<tracing::Dispatch>,
+}
+
+impl ClientSettings {
+    /// A builder from the environment with these settings on top. Giving
+    /// both a subdomain and a base URL is an error (from the environment,
+    /// the one given here wins).
+    pub fn builder(self) -> Result<ClientBuilder, Error> {
+        let mut builder = ClientBuilder::from_env();
+        if let Some(token) = self.token {
+            builder = builder.token(token);
+        }
+        for (name, value) in self.default_headers {
+            builder = builder.default_header(name, value);
+        }
+        if let Some(username) = self.username {
+            builder = builder.username(username);
+        }
+        if let Some(password) = self.password {
+            builder = builder.password(password);
+        }
+        match (self.subdomain, self.base_url) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Config(
+                    "give a subdomain or a base URL, not both".into(),
+                ));
+            }
+            (Some(subdomain), None) => builder = builder.subdomain(subdomain),
+            (None, Some(base_url)) => builder = builder.base_url(base_url),
+            (None, None) => {}
+        }
+        if let Some(timeout) = self.timeout {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(timeout) = self.connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        if let Some(retries) = self.max_retries {
+            builder = builder.max_retries(retries);
+        }
+        if let Some(yes) = self.retry_unknown_outcome {
+            builder = builder.retry_unknown_outcome(yes);
+        }
+        if let Some(agent) = self.user_agent {
+            builder = builder.user_agent(agent);
+        }
+        if let Some(path) = self.ca_file {
+            builder = builder.ca_file(path);
+        }
+        if let Some(dispatch) = self.log {
+            builder = builder.log_to(dispatch);
+        }
+        Ok(builder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subdomain_and_base_url_not_both() {
+        let settings = ClientSettings {
+            token: Some("t".into()),
+            subdomain: Some("a".into()),
+            base_url: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let err = settings.builder().unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
+    }
+}
