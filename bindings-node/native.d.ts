@@ -132,6 +132,14 @@ export declare class NativeSandbox {
 }
 
 /**
+ * The error (its payload for `lib/errors.js`) of a call cancelled before
+ * anything was sent, or of a bulk record (`record`) whose run was aborted
+ * before it was sent: the core's words, for what JavaScript decides
+ * before the engine hears of it (an `AbortSignal` already aborted).
+ */
+export declare function abortedPayload(record: boolean): string
+
+/**
  * Refuses an option name `what` does not know, naming the closest one
  * (plain JavaScript passes any key; `lib/client.js` lists the known ones).
  */

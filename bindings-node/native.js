@@ -840,6 +840,7 @@ module.exports.NativeCancel = nativeBinding.NativeCancel
 module.exports.NativeClient = nativeBinding.NativeClient
 module.exports.NativeHub = nativeBinding.NativeHub
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
+module.exports.abortedPayload = nativeBinding.abortedPayload
 module.exports.checkOptions = nativeBinding.checkOptions
 module.exports.errorClasses = nativeBinding.errorClasses
 module.exports.fromRow = nativeBinding.fromRow

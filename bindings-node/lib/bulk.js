@@ -1,5 +1,6 @@
 'use strict'
-const { translate, fromPayload, ValidationError, AbortedError } = require('./errors.js')
+const native = require('../native.js')
+const { translate, fromPayload, ValidationError } = require('./errors.js')
 
 // Outcomes handed out without a turn of the event loop, at most: a run
 // whose outcomes are always ready would otherwise hold back timers and I/O.
@@ -133,9 +134,7 @@ class BulkRun {
         for (let i = this.#fed; i < this.#records.length; i += 1) {
           yield this.#count({
             ok: false,
-            error: new AbortedError('not completed: the run was aborted before this record was sent', {
-              outcomeUnknown: false,
-            }),
+            error: fromPayload(JSON.parse(native.abortedPayload(true))),
           })
         }
       }

@@ -1,7 +1,7 @@
 'use strict'
 const util = require('node:util')
 const native = require('../native.js')
-const { translate, ValidationError, AbortedError, ConfigError } = require('./errors.js')
+const { translate, fromPayload, ValidationError, ConfigError } = require('./errors.js')
 const { BulkRun } = require('./bulk.js')
 const { rowOptions } = require('./rows.js')
 const { submit, errorOf } = require('./hub.js')
@@ -64,7 +64,7 @@ async function runCall(start, signal) {
       throw new ConfigError(`signal must be an AbortSignal, got ${typeof signal}`)
     }
     if (signal.aborted) {
-      throw new AbortedError('not completed: aborted before anything was sent', { outcomeUnknown: false })
+      throw fromPayload(JSON.parse(native.abortedPayload(false)))
     }
     cancel = new native.NativeCancel()
   }

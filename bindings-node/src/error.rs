@@ -13,34 +13,33 @@ use serde_json::{Value, json};
 /// Prefix of a message that holds a payload for `lib/errors.js`.
 pub const MARKER: &str = "KAPTURE_ERROR:";
 
-/// The payload of `error`: its code (which picks the class) and properties.
+/// The payload of `error`: the core's report (`Error::report`) under the
+/// names `lib/errors.js` gives its properties.
 pub fn payload(error: &Error) -> Value {
+    let report = error.report();
     let mut out = json!({
-        "class": error.class(),
-        "code": error.code(),
-        "message": error.to_string(),
-        "outcomeUnknown": error.outcome_unknown(),
+        "class": report.class,
+        "code": report.code,
+        "message": report.text,
+        "outcomeUnknown": report.outcome_unknown,
     });
-    if let Some(status) = error.status() {
+    if let Some(status) = report.status {
         out["status"] = json!(status);
     }
-    if let Some(body) = error.body() {
+    if let Some(body) = report.body {
         out["body"] = json!(body);
     }
-    match error {
-        Error::Validation(problems) => out["errors"] = json!(problems),
-        Error::RateLimited { retry_after, .. } => {
-            out["retryAfter"] = json!(retry_after.map(|d| d.as_secs_f64()));
-        }
-        Error::Api { .. } => {
-            // "Lead already exists, Customer ID :N, ...": the ids it names.
-            out["existingCustomerId"] = json!(error.existing_customer_id());
-            out["existingContactId"] = json!(error.existing_contact_id());
-        }
-        _ => {}
+    if let Some(problems) = report.problems {
+        out["errors"] = json!(problems);
     }
-    // What the vendor said, or the transport's own words: the error's cause.
-    if let Some(cause) = error.detail() {
+    if let Some(retry_after) = report.retry_after {
+        out["retryAfter"] = json!(retry_after);
+    }
+    if let Some(existing) = report.existing {
+        out["existingCustomerId"] = json!(existing.customer_id);
+        out["existingContactId"] = json!(existing.contact_id);
+    }
+    if let Some(cause) = report.cause {
         out["cause"] = json!(cause);
     }
     out

@@ -53,6 +53,20 @@ pub fn error_classes() -> Vec<String> {
         .collect()
 }
 
+/// The error (its payload for `lib/errors.js`) of a call cancelled before
+/// anything was sent, or of a bulk record (`record`) whose run was aborted
+/// before it was sent: the core's words, for what JavaScript decides
+/// before the engine hears of it (an `AbortSignal` already aborted).
+#[napi(catch_unwind)]
+pub fn aborted_payload(record: bool) -> String {
+    let error = if record {
+        kapture_crm::Error::record_aborted_before_sending()
+    } else {
+        kapture_crm::Error::cancelled_before_sending()
+    };
+    error::payload(&error).to_string()
+}
+
 /// How deep a request may nest (the core's limit); `lib/client.js` checks it
 /// before `JSON.stringify` recurses.
 #[napi(catch_unwind)]

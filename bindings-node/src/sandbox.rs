@@ -20,14 +20,7 @@ pub struct SandboxOptions {
 }
 
 fn faults(text: &str) -> Result<Faults, Error> {
-    let parsed = if text.trim_start().starts_with('{') {
-        serde_json::from_str::<Faults>(text)
-            .map_err(|e| e.to_string())
-            .and_then(|f| f.check().map(|()| f))
-    } else {
-        text.parse::<Faults>()
-    };
-    parsed.map_err(|e| Error::Config(format!("faults: {e}")))
+    Faults::from_text(text).map_err(Error::Config)
 }
 
 #[napi]

@@ -55,48 +55,40 @@ impl<T> IntoPyResult<T> for Result<T, Error> {
 }
 
 fn build<'py>(py: Python<'py>, error: &Error) -> PyResult<Bound<'py, PyAny>> {
+    // The core's report under the names `kapture_crm._errors` gives them.
+    let report = error.report();
     let module = py.import("kapture_crm._errors")?;
     let attrs = PyDict::new(py);
-    match error {
-        Error::Validation(problems) => {
-            let list = PyList::empty(py);
-            for problem in problems {
-                let item = PyDict::new(py);
-                item.set_item("path", &problem.path)?;
-                item.set_item("message", &problem.message)?;
-                list.append(item)?;
-            }
-            attrs.set_item("errors", list)?;
+    if let Some(problems) = &report.problems {
+        let list = PyList::empty(py);
+        for problem in problems {
+            let item = PyDict::new(py);
+            item.set_item("path", &problem.path)?;
+            item.set_item("message", &problem.message)?;
+            list.append(item)?;
         }
-        Error::RateLimited { retry_after, .. } => {
-            attrs.set_item("retry_after", retry_after.map(|d| d.as_secs_f64()))?;
-        }
-        _ => {}
+        attrs.set_item("errors", list)?;
     }
-    if let Some(status) = error.status() {
+    if let Some(retry_after) = report.retry_after {
+        attrs.set_item("retry_after", retry_after)?;
+    }
+    if let Some(status) = report.status {
         attrs.set_item("status_code", status)?;
     }
-    if let Error::Api { .. } = error {
-        // "Lead already exists, Customer ID :N, ...": the ids it names.
-        attrs.set_item("existing_customer_id", error.existing_customer_id())?;
-        attrs.set_item("existing_contact_id", error.existing_contact_id())?;
+    if let Some(existing) = report.existing {
+        attrs.set_item("existing_customer_id", existing.customer_id)?;
+        attrs.set_item("existing_contact_id", existing.contact_id)?;
     }
-    if let Some(body) = error.body() {
+    if let Some(body) = &report.body {
         attrs.set_item("body", body)?;
     }
-    // Python's `.message`: the vendor's words for replies (not for
-    // timeouts and connections, whose message is the whole text).
-    let vendor_message = match error {
-        Error::Timeout { .. } | Error::Connection { .. } | Error::Config(_) => None,
-        _ => error.detail(),
-    };
-    if let Some(message) = vendor_message {
+    if let Some(message) = &report.vendor_message {
         attrs.set_item("message", message)?;
     }
-    attrs.set_item("outcome_unknown", error.outcome_unknown())?;
-    attrs.set_item("code", error.code())?;
+    attrs.set_item("outcome_unknown", report.outcome_unknown)?;
+    attrs.set_item("code", report.code)?;
     module
         .getattr("BY_CLASS")?
-        .get_item(error.class())?
-        .call((error.to_string(),), Some(&attrs))
+        .get_item(report.class)?
+        .call((report.text,), Some(&attrs))
 }

@@ -61,6 +61,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_to_wire_untyped, m)?)?;
     m.add_function(wrap_pyfunction!(rows::from_row, m)?)?;
     m.add_function(wrap_pyfunction!(aio::_hold_async_inboxes, m)?)?;
+    m.add_function(wrap_pyfunction!(log::_log_level_from_env, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ERROR_CODES", kapture_crm::ERROR_CODES.to_vec())?;
     m.add("ERROR_CLASSES", kapture_crm::ERROR_CLASSES.to_vec())?;

@@ -14,12 +14,31 @@ use tracing::Level;
 
 static THRESHOLD: Threshold = Threshold::off();
 
-const LOGGERS: [&str; 4] = [
-    "kapture_crm.http",
-    "kapture_crm.bulk",
-    "kapture_crm.lookup",
-    "kapture_crm.reconcile",
-];
+/// The Python logger of a core target: `kapture_crm::http` is
+/// `kapture_crm.http`.
+fn logger_name(target: &str) -> String {
+    target.replace("::", ".")
+}
+
+/// A core level as Python's `logging` numbers it (trace is debug there).
+fn python_level(level: Level) -> i32 {
+    match level {
+        Level::ERROR => 40,
+        Level::WARN => 30,
+        Level::INFO => 20,
+        _ => 10,
+    }
+}
+
+/// The `logging` level `KAPTURE_LOG` asks for (`None`: off or unset), read
+/// and checked by the core; a bad value raises `ConfigError` (the package
+/// turns it into a warning at import).
+#[pyfunction]
+pub fn _log_level_from_env() -> PyResult<Option<i32>> {
+    kapture_crm::log::env_level()
+        .map(|level| level.map(python_level))
+        .map_err(crate::error::to_pyerr)
+}
 
 struct PythonLogging;
 
@@ -29,13 +48,8 @@ impl Sink for PythonLogging {
     }
 
     fn write(&self, record: Record) {
-        let name = record.target.replace("::", ".");
-        let level = match record.level {
-            Level::ERROR => 40,
-            Level::WARN => 30,
-            Level::INFO => 20,
-            _ => 10,
-        };
+        let name = logger_name(&record.target);
+        let level = python_level(record.level);
         // Not while the interpreter shuts down; a failing handler is
         // logging's business (it reports it), never a panic here. On the
         // core's I/O thread this waits for the GIL, and every call in
@@ -62,9 +76,9 @@ static LOGGER_OBJECTS: PyOnceLock<Vec<Py<PyAny>>> = PyOnceLock::new();
 fn loggers(py: Python<'_>) -> PyResult<&Vec<Py<PyAny>>> {
     LOGGER_OBJECTS.get_or_try_init(py, || {
         let get_logger = py.import("logging")?.getattr("getLogger")?;
-        LOGGERS
+        kapture_crm::log::TARGETS
             .iter()
-            .map(|name| get_logger.call1((*name,)).map(Bound::unbind))
+            .map(|target| get_logger.call1((logger_name(target),)).map(Bound::unbind))
             .collect()
     })
 }

@@ -24,19 +24,18 @@ fn faults(value: Option<&Bound<'_, PyAny>>) -> PyResult<Faults> {
         return Ok(Faults::default());
     };
     let parsed = if let Ok(spec) = value.cast::<PyString>() {
-        spec.to_cow()?.parse::<Faults>()
+        Faults::from_text(&spec.to_cow()?)
     } else if value.cast::<PyDict>().is_ok() {
         let mut problems = Vec::new();
         let json = convert::to_json(value, "faults", &mut problems);
         match problems.first() {
-            Some(problem) => Err(problem.to_string()),
-            None => serde_json::from_value::<Faults>(json).map_err(|e| e.to_string()),
+            Some(problem) => Err(format!("faults: {problem}")),
+            None => Faults::from_json(json),
         }
-        .and_then(|f| f.check().map(|()| f))
     } else {
-        Err("expected a spec string like \"rate_limit=0.1,seed=7\" or a dict".into())
+        Err("faults: expected a spec string like \"rate_limit=0.1,seed=7\" or a dict".into())
     };
-    parsed.map_err(|e| to_pyerr(Error::Config(format!("faults: {e}"))))
+    parsed.map_err(|e| to_pyerr(Error::Config(e)))
 }
 
 impl NativeSandbox {

@@ -66,18 +66,20 @@ pub fn print_json(value: &Value) {
     );
 }
 
-/// An error of a call as JSON: its code, message, whether the outcome is
-/// unknown, and the HTTP status when there was one.
+/// An error of a call as JSON: the core's report (`Error::report`) as the
+/// CLI's documented keys (`code`, `message`, `outcome_unknown`, `status`
+/// when there was a reply, `problems` for a validation error).
 pub fn error_json(error: &Error) -> Value {
+    let report = error.report();
     let mut out = json!({
-        "code": error.code(),
-        "message": error.to_string(),
-        "outcome_unknown": error.outcome_unknown(),
+        "code": report.code,
+        "message": report.text,
+        "outcome_unknown": report.outcome_unknown,
     });
-    if let Some(status) = error.status() {
+    if let Some(status) = report.status {
         out["status"] = json!(status);
     }
-    if let Error::Validation(problems) = error {
+    if let Some(problems) = report.problems {
         out["problems"] = json!(problems);
     }
     out

@@ -289,6 +289,23 @@ impl Error {
         }
     }
 
+    /// A call cancelled before anything was sent: one message for every
+    /// front end (Node's aborted `AbortSignal` never reaches the engine).
+    pub fn cancelled_before_sending() -> Error {
+        Error::Aborted {
+            message: "cancelled before anything was sent".into(),
+            outcome_unknown: false,
+        }
+    }
+
+    /// A bulk record whose run was aborted before it was sent.
+    pub fn record_aborted_before_sending() -> Error {
+        Error::Aborted {
+            message: "the run was aborted before this record was sent".into(),
+            outcome_unknown: false,
+        }
+    }
+
     /// The error for a panic caught around a call (`payload` from
     /// `catch_unwind`). The call may have sent its request before it
     /// panicked, so its outcome is unknown: one rule for every binding.

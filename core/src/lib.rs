@@ -9,6 +9,7 @@ pub mod config;
 mod depth;
 pub mod endpoint;
 mod error;
+mod error_report;
 mod fields;
 pub mod formats;
 #[doc(hidden)]
@@ -40,6 +41,7 @@ pub use client::Client;
 pub use client_settings::ClientSettings;
 pub use config::ClientBuilder;
 pub use error::{ERROR_CLASSES, ERROR_CODES, Error, FieldError, OUTCOME_UNKNOWN_CLASS, panic_text};
+pub use error_report::{ErrorReport, ExistingIds};
 pub use lookup::{Customer, CustomerContact, CustomerLookup};
 pub use model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo, JsonObject};
 pub use options::{CancelToken, RequestOptions};

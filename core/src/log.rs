@@ -32,6 +32,21 @@ pub const TARGET_HTTP: &str = "kapture_crm::http";
 pub const TARGET_BULK: &str = "kapture_crm::bulk";
 pub const TARGET_LOOKUP: &str = "kapture_crm::lookup";
 pub const TARGET_RECONCILE: &str = "kapture_crm::reconcile";
+/// Every target the crate logs under (a front end maps them to its own
+/// logger names: Python's `kapture_crm.http`...).
+pub const TARGETS: [&str; 4] = [TARGET_HTTP, TARGET_BULK, TARGET_LOOKUP, TARGET_RECONCILE];
+/// The variable that turns logging on for every front end.
+pub const ENV_LOG: &str = "KAPTURE_LOG";
+
+/// The level `KAPTURE_LOG` asks for (`None`: off or unset); the error names
+/// the variable and what it accepts. Each front end decides what a bad
+/// value does (Python and Node: a warning, never an error at import).
+pub fn env_level() -> Result<Option<Level>, crate::Error> {
+    match std::env::var(ENV_LOG) {
+        Ok(value) => parse_level(ENV_LOG, &value),
+        Err(_) => Ok(None),
+    }
+}
 
 /// `9845012387` as `98******87`: the first two and last two digits kept
 /// (fewer when it is short), every other digit a `*`, punctuation as it is.

@@ -118,12 +118,11 @@ impl Progress {
     pub(crate) fn aborted(&self) -> Error {
         let outcome_unknown =
             self.in_flight.load(Ordering::SeqCst) || self.unknown.load(Ordering::SeqCst);
+        if !outcome_unknown {
+            return Error::cancelled_before_sending();
+        }
         Error::Aborted {
-            message: if outcome_unknown {
-                "cancelled while a request was on its way".into()
-            } else {
-                "cancelled before anything was sent".into()
-            },
+            message: "cancelled while a request was on its way".into(),
             outcome_unknown,
         }
     }

@@ -118,6 +118,31 @@ impl Faults {
         Fault::None
     }
 
+    /// Faults as a front end receives them: a spec
+    /// (`rate_limit=0.1,seed=7`) or the fields as JSON text; checked. The
+    /// error, one for every front end, starts `faults: `.
+    pub fn from_text(text: &str) -> Result<Faults, String> {
+        if text.trim_start().starts_with('{') {
+            serde_json::from_str::<Faults>(text)
+                .map_err(|e| format!("faults: {e}"))
+                .and_then(Faults::checked)
+        } else {
+            text.parse::<Faults>().map_err(|e| format!("faults: {e}"))
+        }
+    }
+
+    /// The fields as a JSON value (a Python dict, a JS object); checked.
+    pub fn from_json(value: serde_json::Value) -> Result<Faults, String> {
+        serde_json::from_value::<Faults>(value)
+            .map_err(|e| format!("faults: {e}"))
+            .and_then(Faults::checked)
+    }
+
+    fn checked(self) -> Result<Faults, String> {
+        self.check().map_err(|e| format!("faults: {e}"))?;
+        Ok(self)
+    }
+
     pub fn is_quiet(&self) -> bool {
         self.latency_ms == 0 && self.shares().iter().all(|(_, s)| *s == 0.0)
     }

@@ -10,7 +10,6 @@ duplicate customer.
 from __future__ import annotations
 
 import logging as _logging
-import os as _os
 import warnings as _warnings
 from typing import Any, Mapping, Union
 
@@ -48,26 +47,20 @@ _logger.addHandler(_logging.NullHandler())
 
 
 def _log_from_env() -> None:
-    value = _os.environ.get("KAPTURE_LOG", "").strip().lower()
-    levels = {
-        "error": _logging.ERROR,
-        "warn": _logging.WARNING,
-        "warning": _logging.WARNING,
-        "info": _logging.INFO,
-        "debug": _logging.DEBUG,
-    }
-    if value in ("", "off", "none"):
+    # The core reads and checks KAPTURE_LOG (the same words and message in
+    # every front end); a bad value is a warning here, never an error at
+    # import.
+    try:
+        level = _native._log_level_from_env()
+    except KaptureError as error:
+        _warnings.warn(f"{error}; ignored", stacklevel=2)
         return
-    if value not in levels:
-        _warnings.warn(
-            f"KAPTURE_LOG must be one of off, error, warn, info, debug, got {value!r}; ignored",
-            stacklevel=2,
-        )
+    if level is None:
         return
     handler = _logging.StreamHandler()
     handler.setFormatter(_logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     _logger.addHandler(handler)
-    _logger.setLevel(levels[value])
+    _logger.setLevel(level)
 
 
 _log_from_env()

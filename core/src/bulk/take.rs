@@ -63,14 +63,13 @@ impl Run {
     /// error (or the plain end).
     fn after_end(ending: &mut Ending) -> Result<Option<Outcome>, Error> {
         if let Some((index, started)) = ending.owed.pop_front() {
-            let error = if ending.aborted {
+            let error = if ending.aborted && !started {
+                Error::record_aborted_before_sending()
+            } else if ending.aborted {
                 Error::Aborted {
-                    message: if started {
-                        "the run was aborted while this record's request was on its way".into()
-                    } else {
-                        "the run was aborted before this record was sent".into()
-                    },
-                    outcome_unknown: started,
+                    message: "the run was aborted while this record's request was on its way"
+                        .into(),
+                    outcome_unknown: true,
                 }
             } else {
                 Error::Internal {
