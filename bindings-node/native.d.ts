@@ -179,6 +179,12 @@ export interface ClientOptions {
 }
 
 /**
+ * The error (its payload) of a customer id of the wrong kind (`got`: what
+ * JavaScript was given), at `path`: the core's rule and words.
+ */
+export declare function customerIdKindPayload(path: string, got: string): string
+
+/**
  * Every error class of the core (`Error::class()`); each has a class in
  * `lib/errors.js` (checked by the tests).
  */
@@ -196,6 +202,12 @@ export declare function fromRow(rowJson: string, optionsJson?: string | undefine
  */
 export declare function maxDepth(): number
 
+/**
+ * The error of a value given where a row was expected (`got`: what
+ * JavaScript was given): the core's words.
+ */
+export declare function notARowPayload(got: string): string
+
 export interface SandboxOptions {
   /** A spec (`rate_limit=0.1,seed=7`) or a JSON object text. */
   faults?: string
@@ -204,6 +216,9 @@ export interface SandboxOptions {
   /** False turns off the same-phone-or-email merge rule (ours, not the vendor's). */
   merge?: boolean
 }
+
+/** Why a value nested too deep is refused: the core's words. */
+export declare function tooDeepMessage(): string
 
 /**
  * Validates a request (JSON text) without sending it; returns the request

@@ -1,7 +1,7 @@
 'use strict'
 const util = require('node:util')
 const native = require('../native.js')
-const { translate, fromPayload, ValidationError, ConfigError } = require('./errors.js')
+const { translate, fromPayload, ConfigError } = require('./errors.js')
 const { BulkRun } = require('./bulk.js')
 const { rowOptions } = require('./rows.js')
 const { submit, errorOf } = require('./hub.js')
@@ -53,6 +53,13 @@ function emitter(logger) {
       // A logger that throws must not break the call it reports on.
     }
   }
+}
+
+/** What a value is, for a message: `a boolean`, `the number 1.5`. */
+function describe(value) {
+  if (typeof value === 'number') return `the number ${value}`
+  if (value === null) return 'null'
+  return `a ${typeof value}`
 }
 
 /** Runs a native call, `start(cancel, hub, id)`, cancelled by `signal`; an
@@ -140,9 +147,7 @@ class Client {
   async updateCustomer(customerId, request, options) {
     const { timeoutMs, maxRetries, signal } = checkOptions('updateCustomer()', options, CALL_OPTIONS)
     if (!(typeof customerId === 'string' || Number.isSafeInteger(customerId))) {
-      throw new ValidationError(`customerId: expected Kapture's customer id (digits), got ${typeof customerId}`, {
-        errors: [{ path: 'customer_info.customer_id', message: 'expected an integer or a string of digits' }],
-      })
+      throw fromPayload(JSON.parse(native.customerIdKindPayload('customer_info.customer_id', describe(customerId))))
     }
     const text = encode(request)
     return this.#call(
@@ -160,9 +165,7 @@ class Client {
   async findCustomer({ customerId, phone, email } = {}, options) {
     const { timeoutMs, maxRetries, signal } = checkOptions('findCustomer()', options, CALL_OPTIONS)
     if (customerId != null && !(typeof customerId === 'string' || Number.isSafeInteger(customerId))) {
-      throw new ValidationError(`customerId: expected Kapture's customer id (digits), got ${typeof customerId}`, {
-        errors: [{ path: 'customer_id', message: 'expected an integer or a string of digits' }],
-      })
+      throw fromPayload(JSON.parse(native.customerIdKindPayload('customer_id', describe(customerId))))
     }
     const text = encode({
       customer_id: customerId == null ? null : String(customerId),

@@ -9,7 +9,7 @@ const { ValidationError } = require('./errors.js')
 // The core's nesting limit, to name the path of a value nested past it (a
 // cycle is infinitely deep; past V8's stack JSON.stringify itself throws).
 const MAX_DEPTH = native.maxDepth()
-const TOO_DEEP = `nested deeper than ${MAX_DEPTH} levels (or an object that contains itself); a request is never that deep`
+const TOO_DEEP = native.tooDeepMessage()
 
 /** A BigInt as its digits (every BigInt is a whole number). */
 function bigintDigits(_key, value) {

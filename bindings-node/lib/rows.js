@@ -2,7 +2,7 @@
 // Flat rows (spreadsheet records as plain objects) for the core's row
 // mapper: the options as the native side reads them, and `fromRow`.
 const native = require('../native.js')
-const { translate, ValidationError } = require('./errors.js')
+const { translate, fromPayload } = require('./errors.js')
 const { encode } = require('./encode.js')
 
 /** `{ columns, dateFormat }` as JSON text for the native side; null if none. */
@@ -21,9 +21,7 @@ function rowOptions({ columns, dateFormat } = {}) {
  */
 function fromRow(row, options = {}) {
   if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-    throw new ValidationError('expected a row: an object of column -> value', {
-      errors: [{ path: '', message: 'expected an object of column -> value' }],
-    })
+    throw fromPayload(JSON.parse(native.notARowPayload(Array.isArray(row) ? 'an array' : row === null ? 'null' : `a ${typeof row}`)))
   }
   const text = encode(row, 'row')
   try {

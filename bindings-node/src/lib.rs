@@ -18,7 +18,7 @@ mod sandbox;
 
 use napi_derive::napi;
 
-pub use rows::from_row;
+pub use rows::{from_row, not_a_row_payload};
 
 /// The SDK's version (the crate's, kept equal to package.json's).
 #[napi(catch_unwind)]
@@ -65,6 +65,19 @@ pub fn aborted_payload(record: bool) -> String {
         kapture_crm::Error::cancelled_before_sending()
     };
     error::payload(&error).to_string()
+}
+
+/// The error (its payload) of a customer id of the wrong kind (`got`: what
+/// JavaScript was given), at `path`: the core's rule and words.
+#[napi(catch_unwind)]
+pub fn customer_id_kind_payload(path: String, got: String) -> String {
+    error::payload(&kapture_crm::validate::customer_id_kind_error(&path, &got)).to_string()
+}
+
+/// Why a value nested too deep is refused: the core's words.
+#[napi(catch_unwind)]
+pub fn too_deep_message() -> String {
+    kapture_crm::depth::too_deep_message()
 }
 
 /// How deep a request may nest (the core's limit); `lib/client.js` checks it

@@ -55,6 +55,13 @@ fn cells(row: serde_json::Map<String, Value>) -> Vec<(String, Cell)> {
     row.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect()
 }
 
+/// The error of a value given where a row was expected (`got`: what
+/// JavaScript was given): the core's words.
+#[napi(catch_unwind)]
+pub fn not_a_row_payload(got: String) -> String {
+    crate::error::payload(&kapture_crm::rows::not_a_row(&got)).to_string()
+}
+
 /// One flat row (JSON text of an object) into a validated request; returns
 /// the request as it would go on the wire, as JSON text.
 #[napi(catch_unwind)]
@@ -62,7 +69,7 @@ pub fn from_row(row_json: String, options_json: Option<String>) -> napi::Result<
     let request = (|| {
         let options = options(options_json.as_deref())?;
         let Value::Object(row) = kapture_crm::parse::json_text(&row_json)? else {
-            return Err(invalid("", "expected a row: an object of column -> value"));
+            return Err(kapture_crm::rows::not_a_row("JSON that is not an object"));
         };
         RowReader::new(options)?.request(cells(row))
     })()

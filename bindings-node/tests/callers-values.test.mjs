@@ -60,3 +60,25 @@ for (const [what, make, path] of BAD) {
     }
   })
 }
+
+// Step 14: a rule's message comes from the core, the same in every front
+// end; JavaScript only says what kind of value it was given.
+test('rules refused in JavaScript speak the core\'s words', async () => {
+  const { fromRow, Sandbox, ValidationError, AbortedError } = await import('../index.mjs')
+  assert.throws(() => fromRow(5), (e) => e instanceof ValidationError &&
+    e.errors[0].message === 'expected a row: a mapping of column -> value (a dict, a pandas Series, an object), got a number')
+  const sandbox = await Sandbox.start()
+  try {
+    const client = sandbox.client()
+    await assert.rejects(client.updateCustomer(true, { customer_info: { city: 'Pune' } }), (e) => e instanceof ValidationError &&
+      e.errors[0].message === "expected Kapture's customer id (an integer or a string of digits), got a boolean")
+    await assert.rejects(client.findCustomer({ customerId: 1.5 }), (e) => e instanceof ValidationError &&
+      e.errors[0].message === "expected Kapture's customer id (an integer or a string of digits), got the number 1.5")
+    const aborted = AbortSignal.abort()
+    await assert.rejects(client.addCustomer({ customer_info: { customer_name: 'A', phone: '9845012345' } }, { signal: aborted }),
+      (e) => e instanceof AbortedError && e.outcomeUnknown === false && /cancelled before anything was sent/.test(e.message))
+    assert.equal(sandbox.stats().add_update_requests, 0)
+  } finally {
+    await sandbox.stop()
+  }
+})

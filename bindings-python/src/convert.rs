@@ -136,10 +136,7 @@ fn convert(
         problem(
             problems,
             &at.render(),
-            &format!(
-                "nested deeper than {MAX_DEPTH} levels (or a dict that contains itself); \
-                 a request is never that deep"
-            ),
+            &kapture_crm::depth::too_deep_message(),
         )
     };
     if let Ok(dict) = object.cast::<PyDict>() {
@@ -276,17 +273,9 @@ fn scalar(
 /// Kapture's customer id from Python: an int, or a string (its digits are
 /// checked by the core).
 pub fn customer_id(id: &Bound<'_, PyAny>) -> Result<String, Error> {
-    let wrong = || {
-        Error::Validation(vec![FieldError::new(
-            "customer_id",
-            format!(
-                "expected Kapture's customer id (an int or a string of digits), got {}",
-                type_name(id)
-            ),
-        )])
-    };
+    let wrong = |got: &str| kapture_crm::validate::customer_id_kind_error("customer_id", got);
     if id.cast::<PyBool>().is_ok() {
-        return Err(wrong());
+        return Err(wrong(&type_name(id)));
     }
     match (id.cast::<PyInt>(), id.cast::<PyString>()) {
         // str() refuses an int of more digits than Python's limit
@@ -294,15 +283,9 @@ pub fn customer_id(id: &Bound<'_, PyAny>) -> Result<String, Error> {
         (Ok(int), _) => int
             .str()
             .map(|s| s.to_string_lossy().into_owned())
-            .map_err(|_| {
-                Error::Validation(vec![FieldError::new(
-                    "customer_id",
-                    "expected Kapture's customer id (an int or a string of digits), got an int \
-                 with more digits than Python will turn into text",
-                )])
-            }),
+            .map_err(|_| wrong("an int with more digits than Python will turn into text")),
         (_, Ok(text)) => Ok(text.to_string_lossy().into_owned()),
-        _ => Err(wrong()),
+        _ => Err(wrong(&type_name(id))),
     }
 }
 
@@ -340,15 +323,7 @@ fn row_cells_unguarded(row: &Bound<'_, PyAny>) -> Result<RowCells, Error> {
     let items = row
         .call_method0("items")
         .and_then(|items| items.try_iter())
-        .map_err(|_| {
-            Error::Validation(vec![FieldError::new(
-                "",
-                format!(
-                    "expected a row: a dict of column -> value (or a pandas Series), got {}",
-                    type_name(row)
-                ),
-            )])
-        })?;
+        .map_err(|_| kapture_crm::rows::not_a_row(&type_name(row)))?;
     let mut cells = Vec::new();
     let mut problems = Vec::new();
     for item in items {

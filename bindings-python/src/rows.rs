@@ -1,7 +1,7 @@
 //! Flat rows (spreadsheet records, pandas rows) through the core's row
 //! mapper (`kapture_crm::rows`): `from_row`, and the records of a bulk run.
 
-use kapture_crm::rows::{Records, RowOptions, RowReader, is_sectioned};
+use kapture_crm::rows::{Records, RowOptions, RowReader, is_flat_row};
 use kapture_crm::{AddCustomerRequest, Error, FieldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -63,14 +63,14 @@ fn record_unguarded(
 ) -> Result<AddCustomerRequest, Error> {
     let flat = match record.cast::<PyDict>() {
         Ok(dict) => {
-            // Per record on a bulk run: the keys are looked at, not copied.
-            let sectioned = dict.keys().iter().any(|key| {
+            // Per record on a bulk run: the keys are looked at, not copied
+            // (a key that is not text is no section name).
+            is_flat_row(dict.keys().iter().map(|key| {
                 key.cast::<PyString>()
                     .ok()
-                    .and_then(|k| k.to_cow().ok().map(|k| is_sectioned(std::iter::once(&*k))))
-                    .unwrap_or(false)
-            });
-            !dict.is_empty() && !sectioned
+                    .and_then(|k| k.to_cow().ok().map(|k| k.into_owned()))
+                    .unwrap_or_default()
+            }))
         }
         // A pandas Series is a row; anything else is refused by the
         // request converter, its type named.

@@ -4,6 +4,14 @@
 
 use serde_json::Value;
 
+/// Why a value is refused: one message for JSON text and for a front end's
+/// own values (a Python dict or a JS object may even contain itself).
+pub fn too_deep_message() -> String {
+    format!(
+        "nested deeper than {MAX_DEPTH} levels (or containing itself); a request is never that deep"
+    )
+}
+
 /// How deep a request may nest (objects and lists); the vendor's is 3.
 /// Checked before anything recurses, so no input can exhaust the stack.
 pub const MAX_DEPTH: usize = 64;

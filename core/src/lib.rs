@@ -6,7 +6,7 @@ pub mod bulk;
 mod client;
 pub mod client_settings;
 pub mod config;
-mod depth;
+pub mod depth;
 pub mod endpoint;
 mod error;
 mod error_report;

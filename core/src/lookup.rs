@@ -55,13 +55,8 @@ impl CustomerLookup {
             v.as_deref().map(str::trim).filter(|v| !v.is_empty())
         }
         let mut problems = Vec::new();
-        if let Some(id) = given(&self.customer_id)
-            && !id.bytes().all(|b| b.is_ascii_digit())
-        {
-            problems.push(FieldError::new(
-                "customer_id",
-                format!("expected Kapture's customer id (digits), got {id:?}"),
-            ));
+        if let Some(id) = given(&self.customer_id) {
+            problems.extend(crate::validate::customer_id_problem("customer_id", id));
         }
         if let Some(phone) = given(&self.phone)
             && !is_phone(phone)

@@ -64,7 +64,7 @@ pub fn json_text(text: &str) -> Result<Value, Error> {
             (
                 // serde_json stops at 128 levels without saying where.
                 too_deep_in_text(text).unwrap_or_default(),
-                format!("nested deeper than {MAX_DEPTH} levels; a request is never that deep"),
+                crate::depth::too_deep_message(),
             )
         } else {
             (String::new(), format!("not a JSON object: {e}"))
@@ -114,10 +114,7 @@ pub fn request_from_json_reporting(
 ) -> Result<AddCustomerRequest, Error> {
     let mut errors = earlier;
     if let Some(path) = too_deep(value) {
-        errors.push(FieldError::new(
-            path,
-            format!("nested deeper than {MAX_DEPTH} levels; a request is never that deep"),
-        ));
+        errors.push(FieldError::new(path, crate::depth::too_deep_message()));
         return Err(Error::Validation(errors));
     }
     let Value::Object(top) = value else {

@@ -87,16 +87,26 @@ pub fn max_retries(name: &str, value: f64) -> Result<u32, Error> {
 
 /// `concurrency` of a bulk run: 1 to [`MAX_CONCURRENCY`].
 pub fn concurrency(value: f64) -> Result<usize, Error> {
-    whole("concurrency", value, 1, MAX_CONCURRENCY as u64).map(|n| n as usize)
+    concurrency_named("concurrency", value)
+}
+
+/// [`concurrency`] under a front end's own name for it (`--concurrency`).
+pub fn concurrency_named(name: &str, value: f64) -> Result<usize, Error> {
+    whole(name, value, 1, MAX_CONCURRENCY as u64).map(|n| n as usize)
 }
 
 /// `rate` of a bulk run: requests per second, [`MIN_RATE`] to [`MAX_RATE`].
 pub fn rate(value: f64) -> Result<f64, Error> {
+    rate_named("rate", value)
+}
+
+/// [`rate`] under a front end's own name for it (`--rate`).
+pub fn rate_named(name: &str, value: f64) -> Result<f64, Error> {
     if value.is_finite() && (MIN_RATE..=MAX_RATE).contains(&value) {
         Ok(value)
     } else {
         Err(Error::Config(format!(
-            "rate must be a number of requests per second from {MIN_RATE} to {MAX_RATE}, \
+            "{name} must be a number of requests per second from {MIN_RATE} to {MAX_RATE}, \
              got {value}"
         )))
     }

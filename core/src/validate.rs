@@ -7,6 +7,27 @@ use crate::model::AddCustomerRequest;
 use crate::text::quote;
 
 /// Every rule the request breaks; empty when it may be sent.
+/// Kapture's customer id is digits: the one rule, for an update's
+/// `customer_info.customer_id` and a lookup's `customer_id` alike.
+pub fn customer_id_problem(path: &str, id: &str) -> Option<FieldError> {
+    let id = id.trim();
+    (!id.is_empty() && !id.bytes().all(|b| b.is_ascii_digit())).then(|| {
+        FieldError::new(
+            path,
+            format!("expected Kapture's customer id (digits), got {}", quote(id)),
+        )
+    })
+}
+
+/// A customer id given as a value of the wrong kind in a front end (a
+/// bool, a float, an object): `got` says what it was.
+pub fn customer_id_kind_error(path: &str, got: &str) -> crate::Error {
+    crate::Error::Validation(vec![FieldError::new(
+        path,
+        format!("expected Kapture's customer id (an integer or a string of digits), got {got}"),
+    )])
+}
+
 pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let customer = &request.customer_info;
@@ -14,12 +35,7 @@ pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
     // An update names the customer by Kapture's id (the vendor's Update
     // Customer): name, phone and email become optional.
     let id = customer.customer_id.trim();
-    if !id.is_empty() && !id.bytes().all(|b| b.is_ascii_digit()) {
-        errors.push(FieldError::new(
-            "customer_info.customer_id",
-            format!("expected Kapture's customer id (digits), got {}", quote(id)),
-        ));
-    }
+    errors.extend(customer_id_problem("customer_info.customer_id", id));
     // The vendor's rule for an add: "name and phone, or name and email".
     if id.is_empty() {
         if customer.customer_name.trim().is_empty() {

@@ -6,12 +6,29 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use kapture_crm::bulk::BulkOptions;
+use kapture_crm::settings;
 
 use crate::args::ImportArgs;
 use crate::commands::input::{country_code, input};
 use crate::import;
 use crate::output::{ExitStatus, Output, fail, fail_as, print_json};
 use crate::target::client;
+
+/// `--concurrency` and `--rate`, checked by the core under the flags' names.
+fn bulk_options(args: &ImportArgs) -> Result<BulkOptions, String> {
+    // The message without the class of the error: a usage error says only
+    // what is wrong with the flag.
+    let usage = |e: kapture_crm::Error| e.detail().unwrap_or_default().to_string();
+    let mut options = BulkOptions::new(None, false, None).map_err(usage)?;
+    options.concurrency =
+        settings::concurrency_named("--concurrency", args.concurrency).map_err(usage)?;
+    options.rate = args
+        .rate
+        .map(|rate| settings::rate_named("--rate", rate))
+        .transpose()
+        .map_err(usage)?;
+    Ok(options)
+}
 
 pub async fn import(args: ImportArgs) -> ExitStatus {
     let output = args.output.output;
@@ -22,12 +39,7 @@ pub async fn import(args: ImportArgs) -> ExitStatus {
             dialect,
             rows,
             country_code: country_code(&args.country_code)?,
-            bulk: BulkOptions::new(Some(args.concurrency), false, args.rate).map_err(|e| {
-                format!(
-                    "--{}",
-                    e.to_string().trim_start_matches("configuration error: ")
-                )
-            })?,
+            bulk: bulk_options(&args)?,
             dry_run: args.dry_run,
             resume: !args.no_resume,
             retry_unknown: args.retry_unknown,

@@ -72,6 +72,30 @@ pub fn is_sectioned<'a>(mut keys: impl Iterator<Item = &'a str>) -> bool {
     keys.any(|key| SECTIONS.contains(&key))
 }
 
+/// True when a record with these keys is a flat row (column -> value) for
+/// the row mapper: it has keys, and none is a section name. The one rule for
+/// every front end's bulk records.
+pub fn is_flat_row<K: AsRef<str>>(keys: impl IntoIterator<Item = K>) -> bool {
+    let mut any = false;
+    for key in keys {
+        if SECTIONS.contains(&key.as_ref()) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+/// A value given where a row was expected: `got` says what it was.
+pub fn not_a_row(got: &str) -> Error {
+    Error::Validation(vec![FieldError::new(
+        "",
+        format!(
+            "expected a row: a mapping of column -> value (a dict, a pandas Series, an object), got {got}"
+        ),
+    )])
+}
+
 /// Fields whose text is a phone number: a decimal number there has lost
 /// its digits (or may have).
 const PHONE_FIELDS: [&str; 3] = ["phone", "contact_person_phone", "additional_contact_phone"];
@@ -343,14 +367,10 @@ impl Records {
     /// anything else (refused by the request's own checks).
     pub fn json(&self, value: Value) -> Result<AddCustomerRequest, Error> {
         match value {
-            Value::Object(map)
-                if !map.is_empty() && !is_sectioned(map.keys().map(String::as_str)) =>
-            {
-                self.row(
-                    map.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
-                    Vec::new(),
-                )
-            }
+            Value::Object(map) if is_flat_row(map.keys()) => self.row(
+                map.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
+                Vec::new(),
+            ),
             other => AddCustomerRequest::from_json(&other),
         }
     }
