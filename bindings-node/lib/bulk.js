@@ -165,9 +165,8 @@ class BulkRun {
       try {
         // The outcomes already there, in one crossing. At most 32: a batch
         // is reachable until parsed, and what a young-generation collection
-        // finds reachable decides how fast V8 grows that generation (at 256,
-        // a run's memory grew by two steps between 20,000 and 200,000 calls;
-        // at 32, by one). bench/RESULTS.md has the measurements.
+        // finds reachable decides how fast V8 grows that generation: a small
+        // batch keeps a long run's memory from growing with it.
         text = this.#run.takeBatch(32)
       } catch (error) {
         throw translate(error)

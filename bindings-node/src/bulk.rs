@@ -22,8 +22,8 @@ type Ready = ThreadsafeFunction<(), (), (), napi::Status, false, true>;
 /// JavaScript never waits on a Rust future here. It feeds and takes
 /// outcomes with plain calls, and when the run is full or has nothing yet
 /// the core arms the run's notify, which wakes JavaScript through `onReady`
-/// (bench/RESULTS.md, "2026-12-04, night": a napi `async fn` per feed and
-/// per batch cost a thread and about one context switch per record).
+/// (a napi `async fn` per feed and per batch would cost a thread and a
+/// context switch per record).
 #[napi]
 pub struct NativeBulk {
     run: Arc<Run>,

@@ -12,8 +12,8 @@
 //! That JSON text is written on the JavaScript thread, when it takes the
 //! batch, not on the core's I/O thread: that one thread carries every
 //! call's HTTP work and is what bounds calls a second with many in flight,
-//! while the JavaScript thread has time to spare (bench/RESULTS.md, "What
-//! changed on 2026-12-05"). For the same reason the callers in `client.rs`
+//! while the JavaScript thread has time to spare. For the same reason the
+//! callers in `client.rs`
 //! read and check a request before they spawn its call.
 
 use std::io::Write as _;

@@ -5,9 +5,9 @@
 //! client, a connection pool of its own, both kept in thread-local storage.
 //! A call then runs entirely on the caller's thread: the request is
 //! written, the socket waited on and the reply read there, with no hand-over
-//! to another thread and back (on a shared multi-threaded runtime each call
-//! crossed threads twice, and sequential calls paid ~50 us for it; see
-//! bench/RESULTS.md). A pool's connections belong to the runtime that opened
+//! to another thread and back (on a shared runtime each call would cross
+//! threads twice, a wait every sequential call pays). A pool's connections
+//! belong to the runtime that opened
 //! them, which is why the pools are per thread too.
 //!
 //! Lifetimes: when a thread ends, its runtime and pools are kept (a few at

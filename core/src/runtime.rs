@@ -2,13 +2,10 @@
 //! runtime per process, driven by one thread of its own (`kapture-crm-io`),
 //! built on first use and built afresh in a forked child.
 //!
-//! Why one thread. On a multi-threaded runtime every reply crossed between
-//! its workers as well as to the caller's thread, and the workers slept and
-//! woke in turn: with 64 calls in flight against a server on the same two
-//! cores, a third of the client's CPU went to those wake-ups (bench/RESULTS.md,
-//! "What changed on 2026-12-04": the Python and Node rows ran 10-40% more
-//! calls a second on this runtime, on less CPU). The I/O of a call is a few
-//! microseconds of work; one thread carries thousands of calls a second.
+//! Why one thread. On a multi-threaded runtime every reply crosses between
+//! its workers as well as to the caller's thread, and the workers sleep and
+//! wake in turn, which costs more CPU than the I/O itself: a call's I/O is
+//! a few microseconds of work, and one thread carries thousands a second.
 //! Nothing blocking may run on it: work that waits (Python's GIL, say) goes
 //! to [`tokio::task::spawn_blocking`]. The one exception is a log sink
 //! that writes where the event happens (Python's, with a `kapture_crm`

@@ -47,8 +47,9 @@ pub fn closest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance with adjacent transpositions counted as one edit.
-fn distance(a: &str, b: &str) -> usize {
+/// Levenshtein distance with adjacent transpositions counted as one edit:
+/// the one measure of "close" for keys and headers alike.
+pub(crate) fn distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];

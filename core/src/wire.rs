@@ -1,10 +1,9 @@
 //! The request's wire bytes, written field by field.
 //!
 //! Byte for byte what `serde_json::to_vec` writes of the model's `Serialize`
-//! (the tests and the request fuzz target hold it to that), at about a
-//! third of the cost: serde_json writes every key and value through its
-//! general escaping loop and six small writes, ~14.5k instructions for the
-//! vendor's example, 10% of a whole Python call (bench/RESULTS.md). Here a
+//! (the tests and the request fuzz target hold it to that), for less work:
+//! serde_json writes every key and value through its general escaping loop
+//! and several small writes, on every call of every front end. Here a
 //! key is one copy of a constant (`,"phone":`), and a string that needs no
 //! escape (nearly all) is one copy between quotes; any other string, and the
 //! free-form `additional_fields` objects, are still written by serde_json.

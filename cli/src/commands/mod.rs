@@ -25,10 +25,7 @@ pub async fn run(command: Command) -> ExitStatus {
 /// One worker thread for the client's commands: the core's calls cost
 /// less CPU on one thread than spread over several, whose workers hand
 /// replies to each other and sleep and wake in turn (`kapture_crm::runtime`
-/// says more). `kapture import` of 100,000 rows into the sandbox, three
-/// alternating rounds each: 24.8k rows/s on 4.4 s of CPU, against 23.0k
-/// on 5.0 s with a worker per core (bench/README.md). Not a
-/// single-threaded runtime, though that was a little faster still: the
+/// says more). Not a single-threaded runtime: the
 /// command's own future runs on the calling thread, apart from the worker,
 /// and it journals each outcome and fsyncs every 512 rows there; on one
 /// thread, a slow disk's fsync would stop every call in flight. The

@@ -15,7 +15,7 @@
 
 use crate::error::FieldError;
 use crate::fields::field_names;
-use crate::suggest::closest;
+use crate::suggest::{closest, distance};
 
 use crate::fields::SECTIONS;
 
@@ -312,26 +312,6 @@ fn hint(name: &str) -> String {
     } else {
         format!("; closest: {}", close.join(", "))
     }
-}
-
-/// Levenshtein distance over characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                previous
-            } else {
-                1 + previous.min(row[j]).min(row[j + 1])
-            };
-            previous = current;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
