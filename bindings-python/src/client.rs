@@ -5,7 +5,10 @@ use std::sync::Mutex;
 use kapture_crm::ClientSettings;
 use kapture_crm::bulk::BulkOptions;
 use kapture_crm::settings::{self, Unit};
-use kapture_crm::{Client, ClientBuilder, Error, RequestOptions, blocking};
+use kapture_crm::{
+    AddCustomerRequest, AddCustomerResponse, Client, ClientBuilder, Customer, CustomerLookup,
+    Error, RequestOptions, blocking,
+};
 use pyo3::prelude::*;
 
 use crate::aio;
@@ -131,6 +134,120 @@ fn reply_object<'py>(
     }
 }
 
+/// One call of the core, converted from Python and not yet sent: each
+/// method's sync and async forms share it (`NativeClient::call`,
+/// `call_async`), so they differ only in how they wait.
+enum Call {
+    Add(AddCustomerRequest),
+    Update(String, AddCustomerRequest),
+    Find(CustomerLookup),
+}
+
+/// What a call gives back.
+enum Answer {
+    Reply(AddCustomerResponse),
+    Found(Option<Customer>),
+}
+
+impl Call {
+    fn add(request: &Bound<'_, PyAny>) -> PyResult<Call> {
+        Ok(Call::Add(convert::request(request).into_py_result()?))
+    }
+
+    fn update(customer_id: &Bound<'_, PyAny>, request: &Bound<'_, PyAny>) -> PyResult<Call> {
+        let id = convert::customer_id(customer_id).into_py_result()?;
+        let request = convert::update(request, &id).into_py_result()?;
+        Ok(Call::Update(id, request))
+    }
+
+    fn find(
+        customer_id: Option<&Bound<'_, PyAny>>,
+        phone: Option<String>,
+        email: Option<String>,
+    ) -> PyResult<Call> {
+        // Validated by the core's `find_customer`, before any I/O.
+        Ok(Call::Find(
+            convert::lookup(customer_id, phone, email).into_py_result()?,
+        ))
+    }
+
+    fn blocking(
+        self,
+        client: &blocking::Client,
+        options: &RequestOptions,
+    ) -> Result<Answer, Error> {
+        match self {
+            Call::Add(request) => client
+                .add_customer_with(&request, options)
+                .map(Answer::Reply),
+            Call::Update(id, request) => client
+                .update_customer_with(&id, &request, options)
+                .map(Answer::Reply),
+            Call::Find(lookup) => client
+                .find_customer_with(&lookup, options)
+                .map(Answer::Found),
+        }
+    }
+
+    async fn send(self, client: &Client, options: &RequestOptions) -> Result<Answer, Error> {
+        match self {
+            Call::Add(request) => client
+                .add_customer_with(&request, options)
+                .await
+                .map(Answer::Reply),
+            Call::Update(id, request) => client
+                .update_customer_with(&id, &request, options)
+                .await
+                .map(Answer::Reply),
+            Call::Find(lookup) => client
+                .find_customer_with(&lookup, options)
+                .await
+                .map(Answer::Found),
+        }
+    }
+}
+
+impl Answer {
+    /// The reply as a dict, the customer as a dict, or None.
+    fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Answer::Reply(reply) => crate::reply::to_python(py, reply),
+            Answer::Found(Some(customer)) => {
+                Ok(convert::object_to_python(py, customer.as_json())?.into_any())
+            }
+            Answer::Found(None) => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+impl NativeClient {
+    /// `call` on the calling thread, the GIL released while it waits.
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        call: Call,
+        options: RequestOptions,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.blocking(py)?;
+        wait(py, || call.blocking(&client, &options))?.to_python(py)
+    }
+
+    /// `call` as an awaitable of the running asyncio loop and its `Abort`.
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        call: Call,
+        options: RequestOptions,
+    ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
+        let client = self.client(py)?;
+        aio::spawn(
+            py,
+            async move { call.send(&client, &options).await },
+            |py, result| reply_object(py, result.map(|answer| answer.to_python(py))),
+        )
+    }
+}
+
 #[pymethods]
 impl NativeClient {
     /// Every setting is optional: a missing one comes from the environment
@@ -211,10 +328,7 @@ impl NativeClient {
         max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = per_call(timeout, max_retries)?;
-        let request = convert::request(request).into_py_result()?;
-        let client = self.blocking(py)?;
-        let reply = wait(py, || client.add_customer_with(&request, &options))?;
-        crate::reply::to_python(py, &reply)
+        self.call(py, Call::add(request)?, options)
     }
 
     /// The same, as an awaitable of the running asyncio loop and the
@@ -228,13 +342,7 @@ impl NativeClient {
         max_retries: Option<f64>,
     ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
         let options = per_call(timeout, max_retries)?;
-        let request = convert::request(request).into_py_result()?;
-        let client = self.client(py)?;
-        aio::spawn(
-            py,
-            async move { client.add_customer_with(&request, &options).await },
-            |py, result| reply_object(py, result.map(|reply| crate::reply::to_python(py, &reply))),
-        )
+        self.call_async(py, Call::add(request)?, options)
     }
 
     /// Update Customer by Kapture's id; the GIL is released while waiting.
@@ -248,11 +356,7 @@ impl NativeClient {
         max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = per_call(timeout, max_retries)?;
-        let id = convert::customer_id(customer_id).into_py_result()?;
-        let request = convert::update(request, &id).into_py_result()?;
-        let client = self.blocking(py)?;
-        let reply = wait(py, || client.update_customer_with(&id, &request, &options))?;
-        crate::reply::to_python(py, &reply)
+        self.call(py, Call::update(customer_id, request)?, options)
     }
 
     /// The same, as an awaitable and its `Abort` (see `add_customer_async`).
@@ -266,14 +370,7 @@ impl NativeClient {
         max_retries: Option<f64>,
     ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
         let options = per_call(timeout, max_retries)?;
-        let id = convert::customer_id(customer_id).into_py_result()?;
-        let request = convert::update(request, &id).into_py_result()?;
-        let client = self.client(py)?;
-        aio::spawn(
-            py,
-            async move { client.update_customer_with(&id, &request, &options).await },
-            |py, result| reply_object(py, result.map(|reply| crate::reply::to_python(py, &reply))),
-        )
+        self.call_async(py, Call::update(customer_id, request)?, options)
     }
 
     /// Get Customer; None when there is no such customer. The GIL is
@@ -289,13 +386,7 @@ impl NativeClient {
         max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let options = per_call(timeout, max_retries)?;
-        let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
-        let client = self.blocking(py)?;
-        let found = wait(py, || client.find_customer_with(&lookup, &options))?;
-        match found {
-            Some(customer) => Ok(convert::object_to_python(py, customer.as_json())?.into_any()),
-            None => Ok(py.None().into_bound(py)),
-        }
+        self.call(py, Call::find(customer_id, phone, email)?, options)
     }
 
     /// The same, as an awaitable and its `Abort` (see `add_customer_async`).
@@ -310,20 +401,7 @@ impl NativeClient {
         max_retries: Option<f64>,
     ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
         let options = per_call(timeout, max_retries)?;
-        let lookup = convert::lookup(customer_id, phone, email).into_py_result()?;
-        let client = self.client(py)?;
-        aio::spawn(
-            py,
-            async move { client.find_customer_with(&lookup, &options).await },
-            |py, result| match result {
-                Ok(None) => Ok(py.None()),
-                Ok(Some(customer)) => reply_object(
-                    py,
-                    Ok(convert::object_to_python(py, customer.as_json()).map(Bound::into_any)),
-                ),
-                Err(error) => reply_object(py, Err(error)),
-            },
-        )
+        self.call_async(py, Call::find(customer_id, phone, email)?, options)
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.

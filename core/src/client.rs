@@ -17,6 +17,20 @@ use crate::response::{AddCustomerResponse, MAX_REPLY_BYTES, RawReply, interpret}
 use crate::retry::{Wait, parse_retry_after, should_retry, wait};
 use crate::transport::{http_client, transport_error};
 
+/// What [`Client::retrying`] sends and how it judges each reply: an add's
+/// rules or a lookup's.
+struct Attempts<'a, T> {
+    url: &'a reqwest::Url,
+    interpret: fn(&RawReply, &crate::secrets::Secrets) -> Result<T, Error>,
+    retryable: &'a (dyn Fn(&Error) -> bool + Send + Sync),
+    /// An add's progress, for a cancel to tell whether it may have landed.
+    progress: Option<&'a Progress>,
+    observer: Option<&'a (dyn Fn(&Error) + Send + Sync)>,
+    /// An add: a failure given up on is logged (a warning when the customer
+    /// may exist). A lookup's failure changes nothing and is the caller's.
+    log_failure: bool,
+}
+
 /// A Kapture CRM client. Cheap to clone: clones share one connection pool.
 #[derive(Clone)]
 pub struct Client {
@@ -236,39 +250,21 @@ impl Client {
 
     async fn find_attempts(&self, lookup: &CustomerLookup) -> Result<Option<Customer>, Error> {
         let body = bytes::Bytes::from(lookup.body().to_string());
-        let config = &self.inner.config;
-        let mut retry = 0;
-        loop {
-            let started = std::time::Instant::now();
-            let reply = self.attempt(&self.inner.lookup, body.clone()).await;
-            let status = reply.as_ref().ok().map(|r| r.status);
-            let (outcome, retry_after) = match reply {
-                Ok(reply) => (interpret_lookup(&reply, &config.secrets), reply.retry_after),
-                Err(error) => (Err(error), None),
-            };
-            self.log_attempt(&self.inner.lookup, retry, status, &outcome, started);
-            let error = match outcome {
-                Ok(found) => {
-                    crate::lookup::log_decision(&config.log, lookup, found.as_ref());
-                    return Ok(found);
-                }
-                Err(error) => error,
-            };
-            if retry >= config.max_retries || !should_retry_lookup(&error) {
-                return Err(error);
-            }
-            match wait(retry, retry_after, &config.backoff, config.max_retry_after) {
-                Wait::Retry(delay) => {
-                    self.log_retry(&error, delay, retry);
-                    tokio::time::sleep(delay).await
-                }
-                Wait::GiveUp => {
-                    self.log_give_up(&error, retry_after);
-                    return Err(error);
-                }
-            }
-            retry += 1;
-        }
+        let found = self
+            .retrying(
+                body,
+                Attempts {
+                    url: &self.inner.lookup,
+                    interpret: interpret_lookup,
+                    retryable: &should_retry_lookup,
+                    progress: None,
+                    observer: None,
+                    log_failure: false,
+                },
+            )
+            .await?;
+        crate::lookup::log_decision(&self.inner.config.log, lookup, found.as_ref());
+        Ok(found)
     }
 
     async fn send(
@@ -277,31 +273,62 @@ impl Client {
         observer: &(dyn Fn(&Error) + Send + Sync),
         progress: &Progress,
     ) -> Result<AddCustomerResponse, Error> {
+        let config = &self.inner.config;
+        let retry_unknown = config.retry_unknown_outcome;
+        self.retrying(
+            bytes::Bytes::from(body),
+            Attempts {
+                url: &config.endpoint,
+                interpret,
+                retryable: &|error| should_retry(error, retry_unknown),
+                progress: Some(progress),
+                observer: Some(observer),
+                log_failure: true,
+            },
+        )
+        .await
+    }
+
+    /// The one retry loop: attempts of `body` to `attempts.url`, each reply
+    /// judged by `attempts.interpret`, a failure retried while
+    /// `attempts.retryable` says so and `max_retries` and `Retry-After`
+    /// allow, with its backoff; every attempt, retry and giving up logged.
+    async fn retrying<T>(&self, body: bytes::Bytes, attempts: Attempts<'_, T>) -> Result<T, Error> {
         use std::sync::atomic::Ordering::SeqCst;
         let config = &self.inner.config;
-        let body = bytes::Bytes::from(body);
         let mut retry = 0;
         loop {
             let started = std::time::Instant::now();
-            progress.in_flight.store(true, SeqCst);
-            let reply = self.attempt(&config.endpoint, body.clone()).await;
+            if let Some(progress) = attempts.progress {
+                progress.in_flight.store(true, SeqCst);
+            }
+            let reply = self.attempt(attempts.url, body.clone()).await;
             let status = reply.as_ref().ok().map(|r| r.status);
             let (outcome, retry_after) = match reply {
-                Ok(reply) => (interpret(&reply, &config.secrets), reply.retry_after),
+                Ok(reply) => (
+                    (attempts.interpret)(&reply, &config.secrets),
+                    reply.retry_after,
+                ),
                 Err(error) => (Err(error), None),
             };
-            self.log_attempt(&config.endpoint, retry, status, &outcome, started);
+            self.log_attempt(attempts.url, retry, status, &outcome, started);
             let error = match outcome {
-                Ok(response) => return Ok(response),
+                Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
-            if error.outcome_unknown() {
-                progress.unknown.store(true, SeqCst);
+            if let Some(progress) = attempts.progress {
+                if error.outcome_unknown() {
+                    progress.unknown.store(true, SeqCst);
+                }
+                progress.in_flight.store(false, SeqCst);
             }
-            progress.in_flight.store(false, SeqCst);
-            observer(&error);
-            if retry >= config.max_retries || !should_retry(&error, config.retry_unknown_outcome) {
-                self.log_give_up(&error, None);
+            if let Some(observer) = attempts.observer {
+                observer(&error);
+            }
+            if retry >= config.max_retries || !(attempts.retryable)(&error) {
+                if attempts.log_failure {
+                    self.log_give_up(&error, None);
+                }
                 return Err(error);
             }
             let delay = match wait(retry, retry_after, &config.backoff, config.max_retry_after) {
