@@ -264,6 +264,79 @@ fn not_utf8(at: usize, column: Option<&str>) -> String {
     )
 }
 
+/// A file's rows read without mapping them: the header row and each data
+/// row's hash by row number (`None` for an entirely empty CSV row), numbered
+/// and hashed exactly as [`Rows`] does. What resume checks, the journal's
+/// fingerprint and the progress bar need, in one pass that builds no
+/// request.
+pub struct Scan {
+    pub headers: Vec<String>,
+    pub hashes: Vec<Option<u64>>,
+}
+
+impl Scan {
+    /// The first data row's hash.
+    pub fn first(&self) -> Option<u64> {
+        self.hashes.iter().flatten().next().copied()
+    }
+}
+
+/// [`Scan`] of `source`; `name` is how errors refer to it.
+pub fn scan(source: &Path, name: &str, format: Format, dialect: &Dialect) -> Result<Scan, String> {
+    let file = dialect.reader(source)?;
+    let mut hashes = Vec::new();
+    match format {
+        Format::Csv => {
+            let mut reader = csv_reader(file, dialect);
+            let headers = reader
+                .headers()
+                .map_err(|e| format!("{name}: cannot read the header row: {e}"))?
+                .iter()
+                .map(str::to_string)
+                .collect();
+            let mut record = csv::ByteRecord::new();
+            loop {
+                let number = hashes.len() + 1;
+                match reader.read_byte_record(&mut record) {
+                    Ok(false) => return Ok(Scan { headers, hashes }),
+                    Ok(true) => {}
+                    Err(e) => return Err(format!("row {number}: {e}")),
+                }
+                if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+                    hashes.push(None);
+                } else {
+                    let parts: Vec<&[u8]> = record.iter().collect();
+                    hashes.push(Some(fnv(&parts)));
+                }
+            }
+        }
+        Format::Jsonl => {
+            let mut reader = BufReader::new(file);
+            let mut bytes = Vec::new();
+            loop {
+                bytes.clear();
+                match reader.read_until(b'\n', &mut bytes) {
+                    Ok(0) => {
+                        return Ok(Scan {
+                            headers: vec!["json".into()],
+                            hashes,
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Err(format!("line {}: {e}", hashes.len() + 1)),
+                }
+                if bytes.trim_ascii().is_empty() {
+                    continue;
+                }
+                let trimmed = bytes
+                    .strip_suffix(b"\n")
+                    .map_or(&bytes[..], |b| b.strip_suffix(b"\r").unwrap_or(b));
+                hashes.push(Some(fnv(&[trimmed])));
+            }
+        }
+    }
+}
+
 /// Data rows of a file: CSV records (a cell may hold newlines) less the
 /// header, or non-blank JSON lines. Sizes the duplicate table and the
 /// progress bar; `None` if the file cannot be read.
@@ -299,6 +372,49 @@ pub fn count_rows(path: &Path, format: Format, dialect: &Dialect) -> Option<u64>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scan is the rows' twin for hashes: numbered and hashed alike
+    /// (blank rows, quoted newlines, bad UTF-8, wrong widths), or resume
+    /// would refuse files it wrote, or miss a change.
+    #[test]
+    fn a_scan_numbers_and_hashes_rows_as_the_rows_do() {
+        let dir = std::env::temp_dir().join(format!("kapture-scan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases: [(&str, Format, &[u8]); 2] = [
+            (
+                "c.csv",
+                Format::Csv,
+                b"customer_name,phone\nA,9845012345\n,\n\"B\nb\",9845012346\nC\xff,1,extra\n\nD,9845012347\n",
+            ),
+            (
+                "c.jsonl",
+                Format::Jsonl,
+                b"{\"customer_info\":{}}\r\n\n  \n{\"x\":1}\n\xff\n{}",
+            ),
+        ];
+        for (name, format, bytes) in cases {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let dialect = Dialect::default();
+            let scanned = scan(&path, name, format, &dialect).unwrap();
+            let rows: Vec<Row> = Rows::open(&path, format, &dialect, &RowOptions::default())
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for row in &rows {
+                assert_eq!(
+                    scanned.hashes[row.number as usize - 1],
+                    Some(row.hash),
+                    "{name} row {}",
+                    row.number
+                );
+            }
+            let numbered = scanned.hashes.iter().filter(|h| h.is_some()).count();
+            assert_eq!(numbered, rows.len(), "{name}");
+            assert_eq!(scanned.first(), rows.first().map(|r| r.hash));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     fn rows(text: &str) -> Result<Vec<Row>, String> {
         let rows = Rows::from_reader(

@@ -28,7 +28,7 @@ use crate::destination::Destination;
 use crate::dialect::Dialect;
 use crate::failures::Failures;
 use crate::journal::{self, Journal, Past, SendingLog};
-use crate::rows::{self, Format, Rows};
+use crate::rows::{self, Format};
 use crate::summary::Summary;
 use feed::{Feed, feed};
 use kapture_crm::sync::lock;
@@ -69,15 +69,14 @@ pub async fn run(
     } else {
         options.format
     };
-    let journaled_rows = || {
-        Rows::from_reader(
-            journaled_dialect.reader(&journaled.reopen_path())?,
-            &journaled_name.display().to_string(),
-            journaled_format,
-            &journaled_dialect,
-            &options.rows,
-        )
-    };
+    // The file journaled, read once without mapping: its rows' hashes (for
+    // resume's check and a failures file's rows), its fingerprint, its size.
+    let scanned = rows::scan(
+        &journaled.reopen_path(),
+        &journaled_name.display().to_string(),
+        journaled_format,
+        &journaled_dialect,
+    )?;
     if let Some(of) = &failures_of {
         eprintln!(
             "kapture: {} holds failed rows of {}: each is journaled as the row of {} its row \
@@ -89,11 +88,7 @@ pub async fn run(
     }
     let opened = match &options.crm {
         Some(crm) => {
-            let fingerprint = {
-                let mut rows = journaled_rows()?;
-                let first = rows.next().transpose()?.map(|row| row.hash);
-                journal::fingerprint(&rows.headers, first)
-            };
+            let fingerprint = journal::fingerprint(&scanned.headers, scanned.first());
             let opened = crate::journal_place::open(&crate::journal_place::Want {
                 input: journaled,
                 given: &journaled_name,
@@ -124,20 +119,23 @@ pub async fn run(
             &past,
         )?;
     }
-    if !past.is_empty() || failures_of.is_some() {
+    if !past.is_empty() {
         let path = journal_path.as_deref().unwrap_or(&journaled_name);
-        let hashes = verify(&past, journaled_rows()?, &journaled_name, path)?;
-        if let Some(of) = failures_of.as_mut() {
-            of.hashes = hashes;
-        }
+        verify(&past, &scanned.hashes, &journaled_name, path)?;
     }
+    // Sizes the duplicate table and the progress bar.
+    let total_rows = match failures_of.as_mut() {
+        Some(of) => {
+            of.hashes = scanned.hashes;
+            rows::count_rows(
+                options.source.as_deref().unwrap_or(&options.input),
+                options.format,
+                &options.dialect,
+            )
+        }
+        None => Some(scanned.hashes.len() as u64),
+    };
     let rows = options.open_rows()?;
-    // Counted once: sizes the duplicate table and the progress bar.
-    let total_rows = rows::count_rows(
-        options.source.as_deref().unwrap_or(&options.input),
-        options.format,
-        &options.dialect,
-    );
     if total_rows == Some(0) {
         return Err(format!(
             "{}: no rows to import (the file is empty or holds only a header)",
