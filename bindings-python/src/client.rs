@@ -146,7 +146,7 @@ enum Call {
 /// What a call gives back.
 enum Answer {
     Reply(AddCustomerResponse),
-    Found(Option<Customer>),
+    Found(Option<Box<Customer>>),
 }
 
 impl Call {
@@ -185,7 +185,7 @@ impl Call {
                 .map(Answer::Reply),
             Call::Find(lookup) => client
                 .find_customer_with(&lookup, options)
-                .map(Answer::Found),
+                .map(|found| Answer::Found(found.map(Box::new))),
         }
     }
 
@@ -202,7 +202,7 @@ impl Call {
             Call::Find(lookup) => client
                 .find_customer_with(&lookup, options)
                 .await
-                .map(Answer::Found),
+                .map(|found| Answer::Found(found.map(Box::new))),
         }
     }
 }
