@@ -137,3 +137,18 @@ test('the default export carries the new classes', () => {
   assert.equal(kapture.InternalError, InternalError)
   assert.equal(kapture.ClosedError, ClosedError)
 })
+
+// Step 14: the error classes are listed by hand in lib/errors.js,
+// index.js and index.mjs; each class of the core's list is exported by both
+// entry points (a class added to the core and errors.js alone fails here).
+test('every error class is exported by index.js and index.mjs', async () => {
+  const { BY_CLASS: classes } = require('../lib/errors.js')
+  const cjs = require('../index.js')
+  const esm = await import('../index.mjs')
+  const names = new Set(Object.values(classes).map((Class) => Class.name))
+  names.add('KaptureError')
+  for (const name of names) {
+    assert.equal(typeof cjs[name], 'function', `index.js does not export ${name}`)
+    assert.equal(esm[name], cjs[name], `index.mjs does not export ${name}`)
+  }
+})

@@ -177,3 +177,12 @@ def test_case_14_control_characters_from_a_server_are_escaped(scripted: Any) -> 
     shown = f"{raised.value} {raised.value.body}"
     assert "\x1b" not in shown and "\r" not in shown
     assert "\\x1b[2J" in shown
+
+
+def test_every_error_class_is_exported_by_the_package() -> None:
+    """Step 14: the classes are listed by hand in _errors.py and __init__.py;
+    each class of the core's list is importable from kapture_crm and in its
+    __all__ (a class added to the core and _errors.py alone fails here)."""
+    for cls in set(BY_CLASS.values()) | {kapture_crm.KaptureError}:
+        assert getattr(kapture_crm, cls.__name__) is cls, cls.__name__
+        assert cls.__name__ in kapture_crm.__all__, cls.__name__
