@@ -13,8 +13,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * JavaScript never waits on a Rust future here. It feeds and takes
  * outcomes with plain calls, and when the run is full or has nothing yet
  * the core arms the run's notify, which wakes JavaScript through `onReady`
- * (bench/RESULTS.md, "2026-12-04, night": a napi `async fn` per feed and
- * per batch cost a thread and about one context switch per record).
+ * (a napi `async fn` per feed and per batch would cost a thread and a
+ * context switch per record).
  */
 export declare class NativeBulk {
   /**

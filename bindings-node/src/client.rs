@@ -181,7 +181,7 @@ impl NativeClient {
         let request = request(&request_json).map_err(|e| to_napi(&e))?;
         let client = self.client.clone();
         hub.spawn(id, async move {
-            let reply = client.add_customer_with(&request, &options).await?;
+            let reply = client.send_checked_with(&request, &options).await?;
             Ok(Some(Reply::Text(reply.into_json_text())))
         });
         Ok(())
@@ -207,9 +207,7 @@ impl NativeClient {
             crate::convert::update(&request_json, &customer_id).map_err(|e| to_napi(&e))?;
         let client = self.client.clone();
         hub.spawn(id, async move {
-            let reply = client
-                .update_customer_with(&customer_id, &request, &options)
-                .await?;
+            let reply = client.send_checked_with(&request, &options).await?;
             Ok(Some(Reply::Text(reply.into_json_text())))
         });
         Ok(())

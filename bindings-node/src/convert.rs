@@ -2,12 +2,12 @@
 //! `JSON.stringify` there) into the typed core request.
 
 use kapture_crm::parse::json_text;
-use kapture_crm::{AddCustomerRequest, Error, FieldError};
+use kapture_crm::{CheckedRequest, Error, FieldError};
 
-/// The request JSON into the typed core request, every problem reported
-/// (the core reads a clean request straight from the text).
-pub fn request(json: &str) -> Result<AddCustomerRequest, Error> {
-    AddCustomerRequest::from_json_str(json)
+/// The request JSON into the typed core request, checked once, every
+/// problem reported (the core reads a clean request straight from the text).
+pub fn request(json: &str) -> Result<CheckedRequest, Error> {
+    kapture_crm::parse::checked_from_json_text(json)
 }
 
 /// `findCustomer`'s options (JSON text: `customer_id`, `phone`, `email`,
@@ -34,8 +34,6 @@ pub fn lookup(json: &str) -> Result<kapture_crm::CustomerLookup, Error> {
 
 /// An update's request (JSON text) with Kapture's customer id set,
 /// validated by the update rules.
-pub fn update(json: &str, customer_id: &str) -> Result<AddCustomerRequest, Error> {
-    let mut value = json_text(json)?;
-    kapture_crm::parse::set_customer_id(&mut value, customer_id);
-    AddCustomerRequest::from_json(&value)
+pub fn update(json: &str, customer_id: &str) -> Result<CheckedRequest, Error> {
+    kapture_crm::parse::checked_update(json_text(json)?, customer_id, Vec::new())
 }

@@ -6,8 +6,8 @@ use kapture_crm::ClientSettings;
 use kapture_crm::bulk::BulkOptions;
 use kapture_crm::settings::{self, Unit};
 use kapture_crm::{
-    AddCustomerRequest, AddCustomerResponse, Client, ClientBuilder, Customer, CustomerLookup,
-    Error, RequestOptions, blocking,
+    AddCustomerResponse, CheckedRequest, Client, ClientBuilder, Customer, CustomerLookup, Error,
+    RequestOptions, blocking,
 };
 use pyo3::prelude::*;
 
@@ -138,8 +138,9 @@ fn reply_object<'py>(
 /// method's sync and async forms share it (`NativeClient::call`,
 /// `call_async`), so they differ only in how they wait.
 enum Call {
-    Add(AddCustomerRequest),
-    Update(String, AddCustomerRequest),
+    /// An add, or an update (a checked request with its customer id set):
+    /// converted and checked once, sent as it is.
+    Send(Box<CheckedRequest>),
     Find(CustomerLookup),
 }
 
@@ -151,13 +152,16 @@ enum Answer {
 
 impl Call {
     fn add(request: &Bound<'_, PyAny>) -> PyResult<Call> {
-        Ok(Call::Add(convert::request(request).into_py_result()?))
+        Ok(Call::Send(Box::new(
+            convert::request(request).into_py_result()?,
+        )))
     }
 
     fn update(customer_id: &Bound<'_, PyAny>, request: &Bound<'_, PyAny>) -> PyResult<Call> {
         let id = convert::customer_id(customer_id).into_py_result()?;
-        let request = convert::update(request, &id).into_py_result()?;
-        Ok(Call::Update(id, request))
+        Ok(Call::Send(Box::new(
+            convert::update(request, &id).into_py_result()?,
+        )))
     }
 
     fn find(
@@ -177,11 +181,8 @@ impl Call {
         options: &RequestOptions,
     ) -> Result<Answer, Error> {
         match self {
-            Call::Add(request) => client
-                .add_customer_with(&request, options)
-                .map(Answer::Reply),
-            Call::Update(id, request) => client
-                .update_customer_with(&id, &request, options)
+            Call::Send(request) => client
+                .send_checked_with(&request, options)
                 .map(Answer::Reply),
             Call::Find(lookup) => client
                 .find_customer_with(&lookup, options)
@@ -191,12 +192,8 @@ impl Call {
 
     async fn send(self, client: &Client, options: &RequestOptions) -> Result<Answer, Error> {
         match self {
-            Call::Add(request) => client
-                .add_customer_with(&request, options)
-                .await
-                .map(Answer::Reply),
-            Call::Update(id, request) => client
-                .update_customer_with(&id, &request, options)
+            Call::Send(request) => client
+                .send_checked_with(&request, options)
                 .await
                 .map(Answer::Reply),
             Call::Find(lookup) => client

@@ -5,9 +5,10 @@
 //! other problem of the request, never silently changed. One exception:
 //! a float NaN, which is how pandas writes an empty cell, means "left out".
 
-use kapture_crm::parse::{MAX_DEPTH, request_from_json_reporting};
+use kapture_crm::CheckedRequest;
+use kapture_crm::parse::{MAX_DEPTH, checked_from_json_reporting};
 use kapture_crm::rows::{Cell, DateTime};
-use kapture_crm::{AddCustomerRequest, Error, FieldError};
+use kapture_crm::{Error, FieldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
@@ -23,16 +24,16 @@ pub fn guarded<T>(convert: impl FnOnce() -> Result<T, Error>) -> Result<T, Error
 
 /// A request dict into the typed core request; `Err` is always
 /// [`Error::Validation`] with every problem found.
-pub fn request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+pub fn request(object: &Bound<'_, PyAny>) -> Result<CheckedRequest, Error> {
     guarded(|| request_unguarded(object))
 }
 
-fn request_unguarded(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+fn request_unguarded(object: &Bound<'_, PyAny>) -> Result<CheckedRequest, Error> {
     // The common case, a dict already in the vendor's exact types: read
     // straight into the typed request (see `typed.rs`).
     if let Ok(dict) = object.cast::<PyDict>()
         && let Some(typed) = crate::typed::request(dict)
-        && let Some(result) = kapture_crm::parse::typed_request_checked(typed)
+        && let Some(result) = kapture_crm::parse::typed_checked(typed)
     {
         return result;
     }
@@ -40,11 +41,11 @@ fn request_unguarded(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Er
 }
 
 /// [`request`] through the untyped path only (every problem reported).
-pub fn untyped_request(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+pub fn untyped_request(object: &Bound<'_, PyAny>) -> Result<CheckedRequest, Error> {
     guarded(|| untyped_request_unguarded(object))
 }
 
-fn untyped_request_unguarded(object: &Bound<'_, PyAny>) -> Result<AddCustomerRequest, Error> {
+fn untyped_request_unguarded(object: &Bound<'_, PyAny>) -> Result<CheckedRequest, Error> {
     if object.cast::<PyDict>().is_err() {
         return Err(Error::Validation(vec![FieldError::new(
             "",
@@ -56,20 +57,19 @@ fn untyped_request_unguarded(object: &Bound<'_, PyAny>) -> Result<AddCustomerReq
     }
     let mut problems = Vec::new();
     let value = to_json(object, "", &mut problems);
-    request_from_json_reporting(&value, problems)
+    checked_from_json_reporting(&value, problems)
 }
 
 /// An update's request dict, with Kapture's customer id set, validated by
 /// the update rules.
-pub fn update(object: &Bound<'_, PyAny>, customer_id: &str) -> Result<AddCustomerRequest, Error> {
+pub fn update(object: &Bound<'_, PyAny>, customer_id: &str) -> Result<CheckedRequest, Error> {
     if object.cast::<PyDict>().is_err() {
         return request(object);
     }
     guarded(|| {
         let mut problems = Vec::new();
-        let mut value = to_json(object, "", &mut problems);
-        kapture_crm::parse::set_customer_id(&mut value, customer_id);
-        request_from_json_reporting(&value, problems)
+        let value = to_json(object, "", &mut problems);
+        kapture_crm::parse::checked_update(value, customer_id, problems)
     })
 }
 

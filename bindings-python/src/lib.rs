@@ -27,7 +27,10 @@ fn validate(request: &Bound<'_, PyAny>) -> PyResult<()> {
 /// The request as it would go on the wire (every documented field filled).
 #[pyfunction]
 fn to_wire<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    wire_object(py, convert::request(request))
+    wire_object(
+        py,
+        convert::request(request).map(kapture_crm::CheckedRequest::into_request),
+    )
 }
 
 /// `to_wire` through the untyped path only: the tests check that the fast
@@ -37,7 +40,10 @@ fn _to_wire_untyped<'py>(
     py: Python<'py>,
     request: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    wire_object(py, convert::untyped_request(request))
+    wire_object(
+        py,
+        convert::untyped_request(request).map(kapture_crm::CheckedRequest::into_request),
+    )
 }
 
 /// A converted request's wire form as Python objects.

@@ -1,6 +1,7 @@
 //! Flat rows (spreadsheet records, pandas rows) through the core's row
 //! mapper (`kapture_crm::rows`): `from_row`, and the records of a bulk run.
 
+use kapture_crm::CheckedRequest;
 use kapture_crm::rows::{Records, RowOptions, RowReader, is_flat_row};
 use kapture_crm::{AddCustomerRequest, Error, FieldError};
 use pyo3::prelude::*;
@@ -79,7 +80,7 @@ fn record_unguarded(
         }
     };
     if !flat {
-        return convert::request(record);
+        return convert::request(record).map(CheckedRequest::into_request);
     }
     let (cells, problems) = convert::row_cells(record)?;
     records.row(cells, problems)

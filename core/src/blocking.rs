@@ -218,6 +218,18 @@ impl Client {
         })
     }
 
+    /// [`crate::Client::send_checked_with`]: a request checked once, by the
+    /// front end's conversion.
+    pub fn send_checked_with(
+        &self,
+        request: &crate::CheckedRequest,
+        options: &RequestOptions,
+    ) -> Result<AddCustomerResponse, Error> {
+        self.run(options, |client, options| async move {
+            client.send_checked_with(request, &options).await
+        })
+    }
+
     pub fn add_customer_json(&self, request: &Value) -> Result<AddCustomerResponse, Error> {
         let request = AddCustomerRequest::from_json(request)?;
         self.add_customer(&request)

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use serde_json::Value;
 
+use crate::attempt_log;
 use crate::config::{ClientBuilder, Config};
 use crate::error::Error;
-use crate::log::{TARGET_HTTP, redact};
 use crate::lookup::{Customer, CustomerLookup, interpret_lookup, should_retry_lookup};
 use crate::model::AddCustomerRequest;
 use crate::options::{Progress, RequestOptions};
@@ -162,6 +162,20 @@ impl Client {
         cancellable(work, options, &progress).await
     }
 
+    /// [`add_customer_with`](Self::add_customer_with) for a request already
+    /// checked (a front end's conversion checks every rule once): sent as
+    /// it is. An update is a checked request with its customer id set.
+    pub async fn send_checked_with(
+        &self,
+        request: &crate::CheckedRequest,
+        options: &RequestOptions,
+    ) -> Result<AddCustomerResponse, Error> {
+        let client = self.with_options(options);
+        let progress = Progress::default();
+        let work = client.send(request.to_wire(), &|_| {}, &progress);
+        cancellable(work, options, &progress).await
+    }
+
     /// [`add_customer`](Self::add_customer), telling `observer` of every
     /// failed attempt, retried or not (the bulk engine slows down on 429/503).
     pub async fn add_customer_observed(
@@ -211,10 +225,7 @@ impl Client {
         let mut request = request.clone();
         request.customer_info.customer_id = customer_id.trim().to_string();
         if request.customer_info.customer_id.is_empty() {
-            return Err(Error::Validation(vec![crate::FieldError::new(
-                "customer_info.customer_id",
-                "an update needs Kapture's customer id",
-            )]));
+            return Err(crate::validate::update_needs_id());
         }
         self.add_customer_with(&request, options).await
     }
@@ -311,7 +322,7 @@ impl Client {
                 ),
                 Err(error) => (Err(error), None),
             };
-            self.log_attempt(attempts.url, retry, status, &outcome, started);
+            attempt_log::attempt(config, attempts.url, retry, status, &outcome, started);
             let error = match outcome {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
@@ -327,7 +338,7 @@ impl Client {
             }
             if retry >= config.max_retries || !(attempts.retryable)(&error) {
                 if attempts.log_failure {
-                    self.log_give_up(&error, None);
+                    attempt_log::give_up(config, &error, None);
                 }
                 return Err(error);
             }
@@ -335,89 +346,14 @@ impl Client {
                 Wait::Retry(delay) => delay,
                 // Longer than we wait: the caller gets it with `retry_after`.
                 Wait::GiveUp => {
-                    self.log_give_up(&error, retry_after);
+                    attempt_log::give_up(config, &error, retry_after);
                     return Err(error);
                 }
             };
-            self.log_retry(&error, delay, retry);
+            attempt_log::retry(config, &error, delay, retry);
             tokio::time::sleep(delay).await;
             retry += 1;
         }
-    }
-
-    /// Debug: one line per attempt.
-    fn log_attempt<T>(
-        &self,
-        url: &reqwest::Url,
-        retry: u32,
-        status: Option<u16>,
-        outcome: &Result<T, Error>,
-        started: std::time::Instant,
-    ) {
-        let latency_ms = started.elapsed().as_millis() as u64;
-        let path = url.path();
-        let attempt = retry + 1;
-        self.inner.config.log.emit(|| match outcome {
-            Ok(_) => tracing::debug!(
-                target: TARGET_HTTP,
-                method = "POST", path, attempt, status, latency_ms,
-                "attempt {attempt}: POST {path} -> {} in {latency_ms} ms",
-                status.unwrap_or_default()
-            ),
-            Err(error) => tracing::debug!(
-                target: TARGET_HTTP,
-                method = "POST", path, attempt, status, latency_ms,
-                error = error.code(), outcome_unknown = error.outcome_unknown(),
-                "attempt {attempt}: POST {path} -> {} in {latency_ms} ms: {}",
-                status.map_or_else(|| error.code().to_string(), |s| s.to_string()),
-                redact(&error.to_string())
-            ),
-        });
-    }
-
-    /// Info: a retry, its reason and its delay.
-    fn log_retry(&self, error: &Error, delay: std::time::Duration, retry: u32) {
-        let delay_ms = delay.as_millis() as u64;
-        let attempt = retry + 2;
-        self.inner.config.log.emit(|| {
-            tracing::info!(
-                target: TARGET_HTTP,
-                error = error.code(), delay_ms, attempt,
-                outcome_unknown = error.outcome_unknown(),
-                "retrying after {:.1} s (attempt {attempt}): {}",
-                delay.as_secs_f64(),
-                redact(&error.to_string())
-            )
-        });
-    }
-
-    /// Warn when the caller is left not knowing (or asked to wait longer
-    /// than we do); debug for a plain failure, which the caller gets anyway.
-    fn log_give_up(&self, error: &Error, retry_after: Option<std::time::Duration>) {
-        let text = redact(&error.to_string());
-        self.inner.config.log.emit(|| {
-            if let Some(after) = retry_after {
-                tracing::warn!(
-                    target: TARGET_HTTP,
-                    error = error.code(), retry_after_s = after.as_secs(),
-                    "not retried: the server asks to wait {} s, longer than max_retry_after: {text}",
-                    after.as_secs()
-                )
-            } else if error.outcome_unknown() {
-                tracing::warn!(
-                    target: TARGET_HTTP,
-                    error = error.code(), outcome_unknown = true,
-                    "outcome unknown (the customer may or may not exist; find_customer settles \
-                     it): {text}"
-                )
-            } else {
-                tracing::debug!(
-                    target: TARGET_HTTP,
-                    error = error.code(), outcome_unknown = false,
-                    "failed: {text}"
-                )
-            }
-        });
     }
 
     /// One request and its whole reply, at most [`MAX_REPLY_BYTES`] of it.

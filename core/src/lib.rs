@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod attempt_log;
 mod auth;
 pub mod blocking;
 pub mod bulk;
@@ -35,6 +36,7 @@ mod text;
 mod tls;
 mod transport;
 pub mod validate;
+pub use validate::CheckedRequest;
 mod wire;
 
 pub use client::Client;

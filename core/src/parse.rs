@@ -16,7 +16,7 @@ use crate::error::{Error, FieldError};
 use crate::model::AddCustomerRequest;
 use crate::suggest::closest;
 use crate::text::describe;
-use crate::validate::check_rules;
+use crate::validate::{CheckedRequest, check_rules};
 
 use crate::fields::{Kind, SECTIONS, Schema, contact_schema, customer_schema, enquiry_schema};
 pub use crate::fields::{closest_field, field_names, is_bool_field, is_object_field};
@@ -374,4 +374,37 @@ impl AddCustomerRequest {
     pub fn from_json_str(text: &str) -> Result<Self, Error> {
         request_from_json_text(text)
     }
+}
+
+/// [`request_from_json_text`] as a [`CheckedRequest`] (it checks every rule).
+pub fn checked_from_json_text(text: &str) -> Result<CheckedRequest, Error> {
+    request_from_json_text(text).map(CheckedRequest::trusted)
+}
+
+/// [`request_from_json_reporting`] as a [`CheckedRequest`].
+pub fn checked_from_json_reporting(
+    value: &Value,
+    earlier: Vec<FieldError>,
+) -> Result<CheckedRequest, Error> {
+    request_from_json_reporting(value, earlier).map(CheckedRequest::trusted)
+}
+
+/// [`typed_request_checked`] as a [`CheckedRequest`].
+pub fn typed_checked(request: AddCustomerRequest) -> Option<Result<CheckedRequest, Error>> {
+    typed_request_checked(request).map(|checked| checked.map(CheckedRequest::trusted))
+}
+
+/// An update of Kapture's customer `customer_id` from untyped JSON: the id
+/// set (an empty one refused: it would be an add), then checked by the
+/// update rules, with the caller's own `earlier` problems.
+pub fn checked_update(
+    mut value: Value,
+    customer_id: &str,
+    earlier: Vec<FieldError>,
+) -> Result<CheckedRequest, Error> {
+    if customer_id.trim().is_empty() {
+        return Err(crate::validate::update_needs_id());
+    }
+    set_customer_id(&mut value, customer_id);
+    checked_from_json_reporting(&value, earlier)
 }

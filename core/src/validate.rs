@@ -28,6 +28,14 @@ pub fn customer_id_kind_error(path: &str, got: &str) -> crate::Error {
     )])
 }
 
+/// An update without Kapture's customer id (it would be sent as an add).
+pub fn update_needs_id() -> crate::Error {
+    crate::Error::Validation(vec![FieldError::new(
+        "customer_info.customer_id",
+        "an update needs Kapture's customer id",
+    )])
+}
+
 pub fn check_rules(request: &AddCustomerRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let customer = &request.customer_info;
@@ -189,5 +197,39 @@ impl AddCustomerRequest {
         } else {
             Err(crate::Error::Validation(problems))
         }
+    }
+}
+
+/// A request that passed every rule: what a client sends without checking
+/// it again. Only the crate makes one (its parsers, which check, and
+/// [`AddCustomerRequest::checked`]), so a front end that converted and
+/// checked a request once does not pay for the rules twice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedRequest(AddCustomerRequest);
+
+impl CheckedRequest {
+    /// For a request the crate's parsers have just checked.
+    pub(crate) fn trusted(request: AddCustomerRequest) -> CheckedRequest {
+        CheckedRequest(request)
+    }
+
+    pub fn into_request(self) -> AddCustomerRequest {
+        self.0
+    }
+}
+
+impl std::ops::Deref for CheckedRequest {
+    type Target = AddCustomerRequest;
+
+    fn deref(&self) -> &AddCustomerRequest {
+        &self.0
+    }
+}
+
+impl AddCustomerRequest {
+    /// The request, checked by every rule.
+    pub fn checked(self) -> Result<CheckedRequest, crate::Error> {
+        self.validate()?;
+        Ok(CheckedRequest(self))
     }
 }

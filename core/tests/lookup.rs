@@ -178,3 +178,38 @@ async fn without_merge_a_double_send_is_two_customers() {
     client.add_customer(&request).await.unwrap();
     assert_eq!(sandbox.customers().len(), 2);
 }
+
+/// Step 14: a front end converts and checks a request once
+/// (`CheckedRequest`, made only by the crate's checking parsers) and sends
+/// it as it is; an update is a checked request with its id set, and an
+/// empty id is refused before it could be sent as an add.
+#[tokio::test]
+async fn a_checked_request_is_sent_as_it_is_and_an_update_needs_its_id() {
+    let sandbox = sandbox(Faults::default()).await;
+    let client = client(&sandbox, 0);
+    let options = kapture_crm::RequestOptions::default();
+    assert!(AddCustomerRequest::default().checked().is_err());
+    let checked = AddCustomerRequest::with_phone("Asha", "9845012345")
+        .checked()
+        .unwrap();
+    let added = client.send_checked_with(&checked, &options).await.unwrap();
+    let id = added.customer_id().unwrap().to_string();
+    let update = kapture_crm::parse::checked_update(
+        serde_json::json!({"customer_info": {"city": "Goa"}}),
+        &id,
+        Vec::new(),
+    )
+    .unwrap();
+    client.send_checked_with(&update, &options).await.unwrap();
+    let stored = sandbox.customers();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].writes, 2);
+    assert_eq!(stored[0].request["customer_info"]["city"], "Goa");
+    let no_id = kapture_crm::parse::checked_update(
+        serde_json::json!({"customer_info": {}}),
+        " ",
+        Vec::new(),
+    );
+    assert!(matches!(no_id, Err(Error::Validation(_))), "{no_id:?}");
+    assert_eq!(sandbox.stats().add_update_requests, 2);
+}
