@@ -82,8 +82,8 @@ pub fn reply(data: &[u8]) {
     let body = raw.body.as_slice();
     // The fast read of a reply's status agrees with a full parse.
     assert_eq!(
-        crate::status_peek::status_of(body),
-        crate::status_peek::by_full_parse(body),
+        crate::fast::status_peek::status_of(body),
+        crate::fast::status_peek::by_full_parse(body),
         "the status peek and a full parse differ"
     );
     if let Err(error) = interpret(&raw, secrets()) {

@@ -38,7 +38,7 @@ pub fn request_from_json_text(text: &str) -> Result<AddCustomerRequest, Error> {
 /// for a bulk run's record, maps a flat row: see `rows::Records`).
 pub fn typed_request_from_json_text(text: &str) -> Option<Result<AddCustomerRequest, Error>> {
     let mut reader = serde_json::Deserializer::from_str(text);
-    let typed = AddCustomerRequest::deserialize(crate::maps_only::MapsOnly(&mut reader))
+    let typed = AddCustomerRequest::deserialize(crate::fast::maps_only::MapsOnly(&mut reader))
         .and_then(|request| reader.end().map(|()| request));
     typed_request_checked(typed.ok()?)
 }
@@ -132,7 +132,8 @@ pub fn request_from_json_reporting(
     // it as it is, without a cleaned copy (half of the conversion's cost),
     // the way the text path reads text (see `request_from_json_text`).
     if errors.is_empty()
-        && let Ok(request) = AddCustomerRequest::deserialize(crate::maps_only::MapsOnly(value))
+        && let Ok(request) =
+            AddCustomerRequest::deserialize(crate::fast::maps_only::MapsOnly(value))
     {
         return checked(request);
     }

@@ -174,7 +174,7 @@ pub(crate) fn interpret(reply: &RawReply, secret: &Secrets) -> Result<AddCustome
     // The common case first: a 2xx saying success is the reply, its text
     // kept as it came (checked, not parsed into a tree: `status_peek`).
     if (200..300).contains(&status)
-        && let Some(Some(said)) = crate::status_peek::status_of(&reply.body)
+        && let Some(Some(said)) = crate::fast::status_peek::status_of(&reply.body)
         && said.eq_ignore_ascii_case("success")
         && let Ok(text) = String::from_utf8(reply.body.clone())
     {

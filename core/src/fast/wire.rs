@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn the_vendor_example_and_an_empty_request_as_serde_writes_them() {
-        let text = include_str!("../../tests/fixtures/vendor_request.json");
+        let text = include_str!("../../../tests/fixtures/vendor_request.json");
         same_as_serde(&AddCustomerRequest::from_json_str(text).unwrap());
         same_as_serde(&AddCustomerRequest::default());
     }
