@@ -9,6 +9,22 @@ use kapture_crm::settings::{CLI_CONCURRENCY, CLI_MAX_RETRIES};
 use crate::output::Output;
 use crate::rows::Format;
 
+/// `--format`: how the CLI names the core's [`Format`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Jsonl,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Jsonl => Format::Jsonl,
+        }
+    }
+}
+
 /// Printed at the end of every `--help`.
 pub const AFTER_HELP: &str = "\
 Environment:
@@ -154,7 +170,7 @@ pub struct FileArgs {
     pub file: PathBuf,
     /// csv or jsonl (default: from the extension).
     #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
     /// Rename a column: --map 'Mobile No=phone' (repeatable). Headers
     /// already match fields ignoring case, spaces, underscores and hyphens,
     /// and a few aliases (Mobile No, E-mail, Date of Birth...).

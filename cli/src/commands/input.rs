@@ -55,6 +55,7 @@ pub fn input(args: &FileArgs) -> Result<(Format, Dialect, RowOptions), String> {
 
 fn format_of(args: &FileArgs) -> Result<Format, String> {
     args.format
+        .map(Format::from)
         .or_else(|| Format::guess(&args.file))
         .ok_or_else(|| {
             format!(

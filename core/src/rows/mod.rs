@@ -12,6 +12,8 @@
 //! request's problems, each naming its column.
 
 pub mod dates;
+pub mod dialect;
+pub mod file;
 pub mod headers;
 
 use serde_json::{Map, Value};
