@@ -16,6 +16,7 @@ mod fields;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod journal;
 pub mod log;
 pub mod lookup;
 mod model;
