@@ -8,11 +8,11 @@
 //! a real Kapture endpoint would speak it), so the test decides exactly what
 //! the GOAWAY says and when the connection dies.
 
+mod support;
+
 use std::sync::Arc;
 
 use kapture_crm::{AddCustomerRequest, Client, Error};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -33,29 +33,7 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 /// for the next `burst` requests, then sends GOAWAY naming the first of
 /// them as the last it processed, and drops the connection.
 async fn goaway_server(burst: usize) -> (String, u16) {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "kapture-crm test CA");
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    )
-    .unwrap();
-    config.alpn_protocols = vec![b"h2".to_vec()];
+    let (ca_pem, config) = support::certificates::localhost(&[b"h2"]);
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -121,7 +99,7 @@ async fn goaway_server(burst: usize) -> (String, u16) {
             });
         }
     });
-    (ca.pem(), port)
+    (ca_pem, port)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

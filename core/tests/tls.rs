@@ -3,11 +3,11 @@
 //! process-wide rustls provider installed by the crate (its own test
 //! binary, so the process-wide state is this file's alone).
 
+mod support;
+
 use std::sync::Arc;
 
 use kapture_crm::{AddCustomerRequest, Client, Error};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
-use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -17,28 +17,7 @@ const REPLY: &str = r#"{"status":"success","message":"Customer Added successfull
 /// A CA (its PEM) and an HTTPS server for `localhost` signed by it, that
 /// answers every request with a success reply; returns its port.
 async fn https_server() -> (String, u16) {
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "kapture-crm test CA");
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .signed_by(&key, &ca)
-        .unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    )
-    .unwrap();
+    let (ca_pem, config) = support::certificates::localhost(&[]);
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -85,7 +64,7 @@ async fn https_server() -> (String, u16) {
             });
         }
     });
-    (ca.pem(), port)
+    (ca_pem, port)
 }
 
 #[tokio::test]
