@@ -10,12 +10,8 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use kapture_crm::{AddCustomerRequest, Client, Error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 const REPLY: &str = r#"{"status":"success","message":"Customer Added successfully !","customer":{"customer_id":7}}"#;
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -33,73 +29,59 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 /// for the next `burst` requests, then sends GOAWAY naming the first of
 /// them as the last it processed, and drops the connection.
 async fn goaway_server(burst: usize) -> (String, u16) {
-    let (ca_pem, config) = support::certificates::localhost(&[b"h2"]);
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(socket).await else {
-                    return;
-                };
-                let mut preface = [0u8; 24];
-                if tls.read_exact(&mut preface).await.is_err() || preface != PREFACE {
-                    return;
-                }
-                let _ = tls.write_all(&frame(0x4, 0, 0, &[])).await;
-                let mut completed: Vec<u32> = Vec::new();
-                loop {
-                    let mut head = [0u8; 9];
-                    if tls.read_exact(&mut head).await.is_err() {
-                        return;
-                    }
-                    let len = (usize::from(head[0]) << 16)
-                        | (usize::from(head[1]) << 8)
-                        | usize::from(head[2]);
-                    let (kind, flags) = (head[3], head[4]);
-                    let stream =
-                        u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff;
-                    let mut payload = vec![0u8; len];
-                    if tls.read_exact(&mut payload).await.is_err() {
-                        return;
-                    }
-                    match kind {
-                        // SETTINGS: acknowledged.
-                        0x4 if flags & 0x1 == 0 => {
-                            let _ = tls.write_all(&frame(0x4, 0x1, 0, &[])).await;
-                        }
-                        // PING: answered.
-                        0x6 if flags & 0x1 == 0 => {
-                            let _ = tls.write_all(&frame(0x6, 0x1, 0, &payload)).await;
-                        }
-                        // HEADERS or DATA ending the request's stream.
-                        0x0 | 0x1 if flags & 0x1 != 0 => completed.push(stream),
-                        _ => {}
-                    }
-                    if completed.len() == 1 && completed[0] == 1 {
-                        // The first request: answered (":status 200" is
-                        // HPACK's static entry 8).
-                        let _ = tls.write_all(&frame(0x1, 0x4, 1, &[0x88])).await;
-                        let _ = tls.write_all(&frame(0x0, 0x1, 1, REPLY.as_bytes())).await;
-                        completed.push(0); // answered
-                    }
-                    if completed.len() == 2 + burst {
-                        // GOAWAY: the first of the burst was the last
-                        // processed; then the connection dies unannounced.
-                        let last = completed[2];
-                        let mut goaway = last.to_be_bytes().to_vec();
-                        goaway.extend_from_slice(&0u32.to_be_bytes()); // NO_ERROR
-                        let _ = tls.write_all(&frame(0x7, 0, 0, &goaway)).await;
-                        let _ = tls.flush().await;
-                        return; // dropped: no close_notify, no reply
-                    }
-                }
-            });
+    support::certificates::serve(&[b"h2"], move |mut tls| async move {
+        let mut preface = [0u8; 24];
+        if tls.read_exact(&mut preface).await.is_err() || preface != PREFACE {
+            return;
         }
-    });
-    (ca_pem, port)
+        let _ = tls.write_all(&frame(0x4, 0, 0, &[])).await;
+        let mut completed: Vec<u32> = Vec::new();
+        loop {
+            let mut head = [0u8; 9];
+            if tls.read_exact(&mut head).await.is_err() {
+                return;
+            }
+            let len =
+                (usize::from(head[0]) << 16) | (usize::from(head[1]) << 8) | usize::from(head[2]);
+            let (kind, flags) = (head[3], head[4]);
+            let stream = u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff;
+            let mut payload = vec![0u8; len];
+            if tls.read_exact(&mut payload).await.is_err() {
+                return;
+            }
+            match kind {
+                // SETTINGS: acknowledged.
+                0x4 if flags & 0x1 == 0 => {
+                    let _ = tls.write_all(&frame(0x4, 0x1, 0, &[])).await;
+                }
+                // PING: answered.
+                0x6 if flags & 0x1 == 0 => {
+                    let _ = tls.write_all(&frame(0x6, 0x1, 0, &payload)).await;
+                }
+                // HEADERS or DATA ending the request's stream.
+                0x0 | 0x1 if flags & 0x1 != 0 => completed.push(stream),
+                _ => {}
+            }
+            if completed.len() == 1 && completed[0] == 1 {
+                // The first request: answered (":status 200" is
+                // HPACK's static entry 8).
+                let _ = tls.write_all(&frame(0x1, 0x4, 1, &[0x88])).await;
+                let _ = tls.write_all(&frame(0x0, 0x1, 1, REPLY.as_bytes())).await;
+                completed.push(0); // answered
+            }
+            if completed.len() == 2 + burst {
+                // GOAWAY: the first of the burst was the last
+                // processed; then the connection dies unannounced.
+                let last = completed[2];
+                let mut goaway = last.to_be_bytes().to_vec();
+                goaway.extend_from_slice(&0u32.to_be_bytes()); // NO_ERROR
+                let _ = tls.write_all(&frame(0x7, 0, 0, &goaway)).await;
+                let _ = tls.flush().await;
+                return; // dropped: no close_notify, no reply
+            }
+        }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

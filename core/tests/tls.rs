@@ -5,30 +5,15 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use kapture_crm::{AddCustomerRequest, Client, Error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 const REPLY: &str = r#"{"status":"success","message":"Customer Added successfully !","customer":{"customer_id":7}}"#;
 
 /// A CA (its PEM) and an HTTPS server for `localhost` signed by it, that
 /// answers every request with a success reply; returns its port.
 async fn https_server() -> (String, u16) {
-    let (ca_pem, config) = support::certificates::localhost(&[]);
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                // A failed handshake (the client refused the certificate) ends here.
-                let Ok(mut tls) = acceptor.accept(socket).await else {
-                    return;
-                };
+    support::certificates::serve(&[], |mut tls| async move {
                 let mut request = Vec::new();
                 let mut buf = [0u8; 4096];
                 // Headers, then the body by its Content-Length.
@@ -61,10 +46,8 @@ async fn https_server() -> (String, u16) {
                 );
                 let _ = tls.write_all(response.as_bytes()).await;
                 let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (ca_pem, port)
+    })
+    .await
 }
 
 #[tokio::test]
