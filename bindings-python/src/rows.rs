@@ -58,6 +58,21 @@ pub fn record(records: &Records, record: &Bound<'_, PyAny>) -> Result<AddCustome
     convert::guarded(|| record_unguarded(records, record))
 }
 
+/// A dict key as the core's row rules read it: its text, read in place
+/// (not copied: this runs for every key of every bulk record); a key that
+/// is not text reads as "", which is no section name.
+struct Key<'py>(Bound<'py, PyAny>);
+
+impl AsRef<str> for Key<'_> {
+    fn as_ref(&self) -> &str {
+        self.0
+            .cast::<PyString>()
+            .ok()
+            .and_then(|k| k.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
 fn record_unguarded(
     records: &Records,
     record: &Bound<'_, PyAny>,
@@ -66,12 +81,7 @@ fn record_unguarded(
         Ok(dict) => {
             // Per record on a bulk run: the keys are looked at, not copied
             // (a key that is not text is no section name).
-            is_flat_row(dict.keys().iter().map(|key| {
-                key.cast::<PyString>()
-                    .ok()
-                    .and_then(|k| k.to_cow().ok().map(|k| k.into_owned()))
-                    .unwrap_or_default()
-            }))
+            is_flat_row(dict.keys().iter().map(Key))
         }
         // A pandas Series is a row; anything else is refused by the
         // request converter, its type named.
