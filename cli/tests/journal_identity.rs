@@ -619,3 +619,36 @@ fn a_resume_tries_failed_rows_again_once_when_the_failures_file_is_untouched() {
     assert!(!failures.exists());
     each_phone_once(&sandbox);
 }
+
+/// A failures file is written in its original's dialect: importing it with
+/// the `--encoding` the original needed reads the original that way too
+/// (the original was sniffed on its own, and a latin1 file was refused).
+#[test]
+fn a_failures_file_of_a_latin1_file_imports_with_the_same_encoding() {
+    let dir = workdir("latin1-failures");
+    let csv = dir.join("customers.csv");
+    std::fs::write(
+        &csv,
+        b"customer_name,phone\nJos\xe9,9845012345\nRen\xe9e,12345\n",
+    )
+    .unwrap();
+    let sandbox = no_merge();
+    let first = import_plain(&sandbox, &csv, &["--encoding", "latin1"]);
+    assert_eq!(count(&first, "failed"), 1, "{}", stderr(&first));
+    let failures = dir.join("customers.failed.csv");
+    let written = std::fs::read(&failures).unwrap();
+    let text = String::from_utf8_lossy(&written).replace(",12345,", ",9845012399,");
+    // Back to latin1 bytes (the name's é is the one non-ASCII byte).
+    let bytes: Vec<u8> = text
+        .chars()
+        .map(|c| if c == '\u{fffd}' { 0xe9 } else { c as u8 })
+        .collect();
+    std::fs::write(&failures, bytes).unwrap();
+    let again = import_plain(&sandbox, &failures, &["--encoding", "latin1"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert_eq!(count(&again, "added"), 1);
+    assert!(
+        journals_of(&failures).is_empty(),
+        "journaled in the original's journal"
+    );
+}

@@ -25,7 +25,6 @@ use kapture_crm::bulk::Run;
 pub use options::Options;
 
 use crate::destination::Destination;
-use crate::dialect::Dialect;
 use crate::failures::Failures;
 use crate::journal::{self, Journal, Past, SendingLog};
 use crate::rows::{self, Format};
@@ -60,10 +59,9 @@ pub async fn run(
     let journaled_name = failures_of
         .as_ref()
         .map_or(options.input.clone(), |of| of.original.clone());
-    let journaled_dialect = match &failures_of {
-        Some(of) => Dialect::detect(&of.original, None, None)?,
-        None => options.dialect,
-    };
+    // A failures file is written in its original's dialect: the one this
+    // run read (or was told, `--encoding`) is the original's too.
+    let journaled_dialect = options.dialect;
     let journaled_format = if failures_of.is_some() {
         Format::Csv
     } else {
