@@ -89,12 +89,11 @@ export declare class NativeClient {
   findCustomer(lookupJson: string, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, cancel: NativeCancel | undefined | null, hub: NativeHub, id: number): void
   /**
    * A bulk run on the core's engine. `concurrency` and `rate` are
-   * checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
-   * fault: the engine panics after that many outcomes. `onReady` is
+   * checked by the core (`BulkOptions::new`). `onReady` is
    * called when a run that was full, or had no outcome, may have one
    * (`src/bulk.rs`).
    */
-  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, testPanicAfter: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, onReady: () => void): NativeBulk
+  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, onReady: () => void): NativeBulk
 }
 
 export declare class NativeHub {

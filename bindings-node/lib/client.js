@@ -18,7 +18,6 @@ const CLIENT_OPTIONS = [
 const CALL_OPTIONS = ['timeoutMs', 'maxRetries', 'signal']
 const BULK_OPTIONS = [
   'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal',
-  '_testPanicAfter',
 ]
 
 function checkOptions(what, options, known) {
@@ -191,7 +190,7 @@ class Client {
    * and so does every remaining element of an array.
    */
   addCustomers(records, options) {
-    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, _testPanicAfter } =
+    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal } =
       checkOptions('addCustomers()', options, BULK_OPTIONS)
     // Defaults and checks are the core's (concurrency 8). Flat records
     // (spreadsheet rows) are mapped by the core as `fromRow` maps them.
@@ -201,7 +200,6 @@ class Client {
           concurrency ?? null,
           true,
           rate ?? null,
-          _testPanicAfter ?? null,
           rowOptions({ columns, dateFormat }),
           timeoutMs ?? null,
           maxRetries ?? null,

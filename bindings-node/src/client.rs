@@ -239,8 +239,7 @@ impl NativeClient {
     }
 
     /// A bulk run on the core's engine. `concurrency` and `rate` are
-    /// checked by the core (`BulkOptions::new`); `testPanicAfter` is a test
-    /// fault: the engine panics after that many outcomes. `onReady` is
+    /// checked by the core (`BulkOptions::new`). `onReady` is
     /// called when a run that was full, or had no outcome, may have one
     /// (`src/bulk.rs`).
     #[napi(catch_unwind)]
@@ -250,14 +249,17 @@ impl NativeClient {
         concurrency: Option<f64>,
         ordered: bool,
         rate: Option<f64>,
-        test_panic_after: Option<u32>,
         row_options_json: Option<String>,
         timeout_ms: Option<f64>,
         max_retries: Option<f64>,
         on_ready: Function<'_, (), ()>,
     ) -> napi::Result<NativeBulk> {
+        #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate).map_err(|e| to_napi(&e))?;
-        options.fault_panic_after = test_panic_after.map(|n| n as usize);
+        #[cfg(feature = "testing")]
+        {
+            options.fault_panic_after = crate::testing::take_panic_after();
+        }
         let records = crate::rows::options(row_options_json.as_deref())
             .and_then(kapture_crm::rows::Records::new)
             .map_err(|e| to_napi(&e))?;

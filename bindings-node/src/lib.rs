@@ -15,10 +15,14 @@ mod hub;
 mod log;
 mod rows;
 mod sandbox;
+#[cfg(feature = "testing")]
+mod testing;
 
 use napi_derive::napi;
 
 pub use rows::{from_row, not_a_row_payload};
+#[cfg(feature = "testing")]
+pub use testing::testing_panic_next_run_after;
 
 /// The SDK's version (the crate's, kept equal to package.json's).
 #[napi(catch_unwind)]

@@ -76,6 +76,14 @@ struct Inboxes {
 /// Never freed: see `inboxes`.
 static INBOXES: AtomicPtr<Inboxes> = AtomicPtr::new(std::ptr::null_mut());
 
+/// Runs `f` while holding the inboxes' lock (the test hook that forks at
+/// that moment, `src/testing.rs`).
+#[cfg(feature = "testing")]
+pub(crate) fn with_inboxes_held(f: impl FnOnce()) {
+    let _guard = inboxes();
+    f()
+}
+
 /// The inboxes, locked. The runtime's thread takes this lock on every
 /// delivery; in a child forked at that instant the parent's copy stays
 /// locked for good (that thread is not in the child), so a child makes its
@@ -388,24 +396,4 @@ impl Canceller {
         }
         Ok(())
     }
-}
-
-/// Holds the inboxes' lock for `seconds` on a thread that is not Python's,
-/// as the runtime's thread does for an instant on every delivery, and
-/// returns once it is held: the tests fork at that moment. Not API.
-#[pyfunction]
-pub fn _hold_async_inboxes(seconds: f64) -> PyResult<()> {
-    let hold = std::time::Duration::try_from_secs_f64(seconds)
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("seconds: {e}")))?;
-    let (held, is_held) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .spawn(move || {
-            let _guard = inboxes();
-            let _ = held.send(());
-            std::thread::sleep(hold);
-        })
-        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    is_held
-        .recv()
-        .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("the holding thread ended"))
 }

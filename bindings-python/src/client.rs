@@ -402,9 +402,7 @@ impl NativeClient {
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
-    /// `_panic_after` is a test fault: the engine panics after that many
-    /// outcomes.
-    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, _panic_after=None, columns=None, date_format=None))]
+    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None))]
     #[allow(clippy::too_many_arguments)] // the Python signature's
     fn bulk(
         &self,
@@ -412,12 +410,15 @@ impl NativeClient {
         concurrency: Option<f64>,
         ordered: bool,
         rate: Option<f64>,
-        _panic_after: Option<usize>,
         columns: Option<&Bound<'_, PyAny>>,
         date_format: Option<String>,
     ) -> PyResult<BulkRun> {
+        #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate).into_py_result()?;
-        options.fault_panic_after = _panic_after;
+        #[cfg(feature = "testing")]
+        {
+            options.fault_panic_after = crate::testing::take_panic_after();
+        }
         let records = rows::options(columns, date_format)
             .and_then(kapture_crm::rows::Records::new)
             .into_py_result()?;

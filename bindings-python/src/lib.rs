@@ -12,6 +12,8 @@ mod log;
 mod reply;
 mod rows;
 mod sandbox;
+#[cfg(feature = "testing")]
+mod testing;
 mod typed;
 
 use pyo3::prelude::*;
@@ -33,21 +35,8 @@ fn to_wire<'py>(py: Python<'py>, request: &Bound<'py, PyAny>) -> PyResult<Bound<
     )
 }
 
-/// `to_wire` through the untyped path only: the tests check that the fast
-/// path (`typed.rs`) says exactly what it says. Not API.
-#[pyfunction]
-fn _to_wire_untyped<'py>(
-    py: Python<'py>,
-    request: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    wire_object(
-        py,
-        convert::untyped_request(request).map(kapture_crm::CheckedRequest::into_request),
-    )
-}
-
 /// A converted request's wire form as Python objects.
-fn wire_object<'py>(
+pub(crate) fn wire_object<'py>(
     py: Python<'py>,
     request: Result<kapture_crm::AddCustomerRequest, kapture_crm::Error>,
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -64,12 +53,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sandbox::NativeSandbox>()?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(to_wire, m)?)?;
-    m.add_function(wrap_pyfunction!(_to_wire_untyped, m)?)?;
     m.add_function(wrap_pyfunction!(rows::from_row, m)?)?;
-    m.add_function(wrap_pyfunction!(aio::_hold_async_inboxes, m)?)?;
     m.add_function(wrap_pyfunction!(log::_log_level_from_env, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ERROR_CODES", kapture_crm::ERROR_CODES.to_vec())?;
     m.add("ERROR_CLASSES", kapture_crm::ERROR_CLASSES.to_vec())?;
+    #[cfg(feature = "testing")]
+    testing::register(m)?;
     Ok(())
 }

@@ -151,7 +151,7 @@ class Client(_Base):
         ``records`` may be requests in the vendor's shape, flat rows
         (``df.to_dict("records")``, mapped as ``from_row`` maps them, with
         ``columns`` and ``date_format``), or a pandas DataFrame itself."""
-        run = self._native.bulk(concurrency, True, rate, None, columns, date_format)
+        run = self._native.bulk(concurrency, True, rate, columns, date_format)
         return BulkResults(run, records_of(records))  # type: ignore[arg-type]
 
     def close(self) -> None:
@@ -240,7 +240,7 @@ class AsyncClient(_Base):
         """``async for outcome in client.add_customers(records)``: replies or
         exceptions in input order; takes plain and async iterables, flat rows
         and DataFrames as ``Client.add_customers`` does."""
-        run = self._native.bulk(concurrency, True, rate, None, columns, date_format)
+        run = self._native.bulk(concurrency, True, rate, columns, date_format)
         return AsyncBulkResults(run, records_of(records))
 
     async def close(self) -> None:

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Tuple,
 
 from typing_extensions import Self
 
-__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_to_wire_untyped", "_hold_async_inboxes", "_log_level_from_env", "from_row", "__version__", "ERROR_CODES", "ERROR_CLASSES"]
+__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_log_level_from_env", "from_row", "__version__", "ERROR_CODES", "ERROR_CLASSES"]
 
 __version__: str
 
@@ -64,7 +64,6 @@ class Client:
         concurrency: Optional[float] = None,
         ordered: bool = True,
         rate: Optional[float] = None,
-        _panic_after: Optional[int] = None,
         columns: Optional[Mapping[str, str]] = None,
         date_format: Optional[str] = None,
     ) -> BulkRun: ...
@@ -111,8 +110,6 @@ ERROR_CLASSES: List[str]
 def validate(request: Any) -> None: ...
 def to_wire(request: Any) -> Any: ...
 # Tests only: to_wire through the untyped path (test_typed_fast_path.py).
-def _to_wire_untyped(request: Any) -> Any: ...
-def _hold_async_inboxes(seconds: float) -> None: ...
 def from_row(row: Any, columns: Optional[Mapping[str, str]] = None, date_format: Optional[str] = None) -> Any: ...
 
 def _log_level_from_env() -> Optional[int]: ...

@@ -44,8 +44,10 @@ pub struct BulkOptions {
     /// allows). Either way the engine slows down by itself when the server
     /// answers 429 or 503, and speeds up again as calls succeed.
     pub rate: Option<f64>,
-    /// Tests only: the engine panics after this many outcomes, to prove that
-    /// every front end still gets one outcome per record and an error.
+    /// Tests only (the `testing` feature): the engine panics after this many
+    /// outcomes, to prove that every front end still gets one outcome per
+    /// record and an error.
+    #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub fault_panic_after: Option<usize>,
 }
@@ -56,6 +58,7 @@ impl Default for BulkOptions {
             concurrency: DEFAULT_CONCURRENCY,
             ordered: true,
             rate: None,
+            #[cfg(feature = "testing")]
             fault_panic_after: None,
         }
     }
@@ -72,6 +75,7 @@ impl BulkOptions {
             },
             ordered,
             rate: rate.map(settings::rate).transpose()?,
+            #[cfg(feature = "testing")]
             fault_panic_after: None,
         })
     }
