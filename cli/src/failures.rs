@@ -11,6 +11,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::dialect::Dialect;
+use crate::problem::Problem;
 use crate::rows::Format;
 
 pub struct Failures {
@@ -50,7 +51,7 @@ impl Failures {
     }
 
     /// One record in the file's dialect: CSV-quoted as UTF-8, then encoded.
-    fn record(&self, fields: &[&str]) -> Result<Vec<u8>, String> {
+    fn record(&self, fields: &[&str]) -> Result<Vec<u8>, Problem> {
         // Flexible: a row with more cells than the header keeps them all.
         let mut writer = csv::WriterBuilder::new()
             .flexible(true)
@@ -61,13 +62,18 @@ impl Failures {
                 csv::Terminator::Any(b'\n')
             })
             .from_writer(Vec::new());
-        writer.write_record(fields).map_err(|e| e.to_string())?;
-        let bytes = writer.into_inner().map_err(|e| e.to_string())?;
+        let to_problem = |e: std::io::Error| Problem::file(&self.path, e);
+        writer
+            .write_record(fields)
+            .map_err(|e| to_problem(e.into()))?;
+        let bytes = writer
+            .into_inner()
+            .map_err(|e| to_problem(e.into_error()))?;
         Ok(self.dialect.encode(&String::from_utf8_lossy(&bytes)))
     }
 
-    pub fn write(&mut self, number: u64, cells: &[String], message: &str) -> Result<(), String> {
-        let failed = |e: std::io::Error| format!("{}: {e}", self.path.display());
+    pub fn write(&mut self, number: u64, cells: &[String], message: &str) -> Result<(), Problem> {
+        let failed = |e: std::io::Error| Problem::file(&self.path, e);
         if self.file.is_none() {
             let header: Vec<&str> = match self.format {
                 Format::Csv => self
@@ -81,7 +87,8 @@ impl Failures {
             let mut bytes = self.dialect.bom_bytes().to_vec();
             bytes.extend(self.record(&header)?);
             let _ = std::fs::remove_file(&self.path);
-            let mut file = BufWriter::new(crate::own_files::create_new(&self.path)?);
+            let mut file =
+                BufWriter::new(crate::own_files::create_new(&self.path).map_err(Problem::Usage)?);
             file.write_all(&bytes).map_err(failed)?;
             self.file = Some(file);
         }
@@ -103,15 +110,16 @@ impl Failures {
         };
         let bytes = self.record(&record)?;
         if let Some(file) = self.file.as_mut() {
-            file.write_all(&bytes).map_err(|e| e.to_string())?;
+            file.write_all(&bytes)
+                .map_err(|e| Problem::file(&self.path, e))?;
         }
         self.written += 1;
         Ok(())
     }
 
-    pub fn finish(&mut self) -> Result<(), String> {
+    pub fn finish(&mut self) -> Result<(), Problem> {
         if let Some(mut file) = self.file.take() {
-            file.flush().map_err(|e| e.to_string())?;
+            file.flush().map_err(|e| Problem::file(&self.path, e))?;
         }
         Ok(())
     }

@@ -15,6 +15,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::journal::State;
+use crate::problem::Problem;
+use crate::refused;
 use crate::rows::Row;
 
 /// The original of a failures file, and how to read its rows as the
@@ -34,7 +36,7 @@ const ORIGINALS: [&str; 3] = ["csv", "tsv", "txt"];
 
 /// The original `failures` was written for, if it is a failures file and
 /// its original is beside it; an error if two files could be.
-pub fn original_of(failures: &Path, headers: &[String]) -> Result<Option<FailuresOf>, String> {
+pub fn original_of(failures: &Path, headers: &[String]) -> Result<Option<FailuresOf>, Problem> {
     let Some(name) = failures.file_name().and_then(|n| n.to_str()) else {
         return Ok(None);
     };
@@ -75,7 +77,7 @@ pub fn original_of(failures: &Path, headers: &[String]) -> Result<Option<Failure
             error_column: n - 1,
             hashes: Vec::new(),
         })),
-        _ => Err(format!(
+        _ => Err(refused!(
             "{} could be the failures file of {} or of {}; nothing was sent. Rename the one \
              it is not from, and run again.",
             failures.display(),
@@ -162,7 +164,7 @@ pub fn refuse_replacing_edits(
     dialect: &crate::dialect::Dialect,
     original_rows: crate::rows::Rows,
     past: &crate::journal::Past,
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     let failures = crate::failures::failures_path(original);
     match std::fs::symlink_metadata(&failures) {
         Ok(meta) if meta.is_file() => {}
@@ -170,7 +172,7 @@ pub fn refuse_replacing_edits(
         _ => return Ok(()),
     }
     let not_ours = || {
-        format!(
+        refused!(
             "{} is not a failures file kapture wrote for {} (its columns differ); nothing was \
              sent. Move it away: this run writes its failures there.",
             failures.display(),
@@ -180,7 +182,7 @@ pub fn refuse_replacing_edits(
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(dialect.delimiter)
         .flexible(true)
-        .from_reader(dialect.reader(&failures)?);
+        .from_reader(dialect.reader(&failures).map_err(Problem::Input)?);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|_| not_ours())?
@@ -246,7 +248,7 @@ pub fn refuse_replacing_edits(
         return Ok(());
     }
     edited.truncate(5);
-    Err(format!(
+    Err(refused!(
         "{} was changed since kapture wrote it ({}: your fixes?); nothing was sent. Import it \
          first (`kapture import {}`): its rows are journaled as {}'s, so running this file \
          again then skips them. Or move it away to send those rows as {} has them.",

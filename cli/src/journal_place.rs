@@ -18,6 +18,8 @@ use crate::destination::Destination;
 use crate::journal::{self, Past};
 use crate::lock::InputLock;
 use crate::own_files;
+use crate::problem::Problem;
+use crate::refused;
 
 /// A journal found, locked and read.
 pub struct Opened {
@@ -85,7 +87,7 @@ fn remembered(id: (u64, u64)) -> Option<PathBuf> {
 /// Remembers where this file (device and inode) is journaled. Written to a
 /// new file and renamed into place; a failure only costs recognising the
 /// file under another path later, so it is a warning.
-pub fn remember(id: (u64, u64), base: &Path) -> Result<(), String> {
+pub fn remember(id: (u64, u64), base: &Path) -> Result<(), Problem> {
     let Some(at) = remembered_at(id) else {
         return Ok(());
     };
@@ -110,7 +112,7 @@ pub fn remember(id: (u64, u64), base: &Path) -> Result<(), String> {
         })
     };
     write().map_err(|e| {
-        format!(
+        refused!(
             "cannot remember this file in {} ({e}); importing it later through another path \
              (a link, after a move) would not find its journal",
             at.display()
@@ -119,7 +121,7 @@ pub fn remember(id: (u64, u64), base: &Path) -> Result<(), String> {
 }
 
 /// The journal an import of `want.input` uses for `want.destination`.
-pub fn open(want: &Want) -> Result<Opened, String> {
+pub fn open(want: &Want) -> Result<Opened, Problem> {
     let mut notes = Vec::new();
     let own = journal::path_for(&want.input.canonical, want.destination);
     let mut base = want.input.canonical.clone();
@@ -140,7 +142,7 @@ pub fn open(want: &Want) -> Result<Opened, String> {
             None => {
                 let legacy = journal::legacy_path_for(&want.input.canonical);
                 if exists(&legacy) {
-                    return Err(format!(
+                    return Err(refused!(
                         "{} was written by an earlier kapture that did not record which CRM it \
                          belongs to; nothing was sent. If it was for {}, rename it to {} and \
                          run again to resume; otherwise move it away.",
@@ -154,16 +156,16 @@ pub fn open(want: &Want) -> Result<Opened, String> {
         },
     };
     if want.temporary.is_none() && !want.resume && exists(&path) {
-        return Err(format!(
+        return Err(refused!(
             "{} exists from an earlier run; resume (the default) or move it away to start over",
             path.display()
         ));
     }
     let (file, past) = match lock_journal(&path, want)? {
         Some((mut file, fresh)) => {
-            let past = journal::recover_file(&mut file, &path)?;
+            let past = journal::recover_file(&mut file, &path).map_err(Problem::Journal)?;
             if fresh && !past.is_empty() {
-                return Err(format!(
+                return Err(refused!(
                     "{}: appeared while kapture was creating it",
                     path.display()
                 ));
@@ -202,19 +204,19 @@ fn moved_from(want: &Want) -> Option<(PathBuf, PathBuf)> {
 
 /// Opens (or creates) the journal without following links and takes its
 /// lock; `(file, created)`. A dry run creates nothing.
-fn lock_journal(path: &Path, want: &Want) -> Result<Option<(File, bool)>, String> {
+fn lock_journal(path: &Path, want: &Want) -> Result<Option<(File, bool)>, Problem> {
     for _ in 0..5 {
         let (file, created) = if want.temporary.is_some() {
-            (own_files::create_new(path)?, true)
+            (own_files::create_new(path).map_err(Problem::Journal)?, true)
         } else {
-            match own_files::open_existing(path)? {
+            match own_files::open_existing(path).map_err(Problem::Journal)? {
                 Some(file) => (file, false),
                 None if want.dry_run => return Ok(None),
                 None => match own_files::create_new(path) {
                     Ok(file) => (file, true),
                     // Another run created it meanwhile: open that one.
                     Err(_) if exists(path) => continue,
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(Problem::Journal(e)),
                 },
             }
         };
@@ -225,12 +227,13 @@ fn lock_journal(path: &Path, want: &Want) -> Result<Option<(File, bool)>, String
                  then run again to resume.",
                 want.given.display()
             )
-        })?;
+        })
+        .map_err(Problem::Refused)?;
         if own_files::still_names(path, &file) {
             return Ok(Some((file, created)));
         }
     }
-    Err(format!(
+    Err(refused!(
         "{}: the journal keeps being replaced while kapture opens it; nothing was sent",
         path.display()
     ))
@@ -243,10 +246,10 @@ fn check_header(
     past: &Past,
     want: &Want,
     notes: &mut Vec<String>,
-) -> Result<Option<serde_json::Value>, String> {
+) -> Result<Option<serde_json::Value>, Problem> {
     let Some(header) = &past.header else {
         if !past.is_empty() {
-            return Err(format!(
+            return Err(refused!(
                 "{} has no header line (not a journal of this kapture?); nothing was sent. \
                  Move it away to start over.",
                 path.display()
@@ -264,7 +267,7 @@ fn check_header(
     match &header.destination {
         Some(theirs) if theirs == want.destination => {}
         Some(theirs) => {
-            return Err(format!(
+            return Err(refused!(
                 "{} belongs to {}, not {}; nothing was sent. Move it away if it was renamed \
                  by hand.",
                 path.display(),
@@ -273,7 +276,7 @@ fn check_header(
             ));
         }
         None => {
-            return Err(format!(
+            return Err(refused!(
                 "{} does not say which CRM it belongs to (written by an earlier kapture); \
                  nothing was sent. Move it away to start over.",
                 path.display()
@@ -281,7 +284,7 @@ fn check_header(
         }
     }
     if header.fingerprint.as_deref() != Some(want.fingerprint) && !past.is_empty() {
-        return Err(format!(
+        return Err(refused!(
             "{} belongs to other content than {} (its first rows differ: another file under \
              the same name, or the top of the file was edited); refusing to resume (nothing \
              was sent). Restore the file, or move the journal away to import this one from \

@@ -17,6 +17,7 @@ pub mod lock;
 pub mod logging;
 pub mod output;
 pub mod own_files;
+pub mod problem;
 pub mod progress;
 pub mod rows;
 pub mod seen;

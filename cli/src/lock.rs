@@ -14,6 +14,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use crate::own_files;
+use crate::problem::Problem;
+use crate::{refused, usage};
 
 /// Held while the import runs.
 pub struct InputLock {
@@ -43,8 +45,8 @@ impl InputLock {
 /// Refuses at once, without opening it, an input that is not a regular
 /// file: a pipe (`<(cat file)`, `/dev/stdin` from a pipe) or a device is
 /// read only once, and opening a named pipe waits for a writer.
-pub fn refuse_streams(input: &Path) -> Result<(), String> {
-    let meta = std::fs::metadata(input).map_err(|e| format!("{}: {e}", input.display()))?;
+pub fn refuse_streams(input: &Path) -> Result<(), Problem> {
+    let meta = std::fs::metadata(input).map_err(|e| Problem::file(input, e))?;
     if meta.is_file() {
         return Ok(());
     }
@@ -53,7 +55,7 @@ pub fn refuse_streams(input: &Path) -> Result<(), String> {
     } else {
         "a pipe or a device, not a file"
     };
-    Err(format!(
+    Err(usage!(
         "{} is {what}: kapture reads its input more than once (to check it, count it, \
          and resume from its journal), which a stream cannot give. Save it to a file \
          first (e.g. `cat ... > customers.csv`) and import that file.",
@@ -62,12 +64,11 @@ pub fn refuse_streams(input: &Path) -> Result<(), String> {
 }
 
 /// Locks `input`, or says at once that another import holds it.
-pub fn lock_input(input: &Path) -> Result<InputLock, String> {
+pub fn lock_input(input: &Path) -> Result<InputLock, Problem> {
     refuse_streams(input)?;
     for _ in 0..5 {
-        let canonical =
-            std::fs::canonicalize(input).map_err(|e| format!("{}: {e}", input.display()))?;
-        let file = File::open(&canonical).map_err(|e| format!("{}: {e}", input.display()))?;
+        let canonical = std::fs::canonicalize(input).map_err(|e| Problem::file(input, e))?;
+        let file = File::open(&canonical).map_err(|e| Problem::file(input, e))?;
         own_files::lock(&file, input, || {
             format!(
                 "{}: another `kapture import` of this file is running (it holds the file's lock, \
@@ -75,7 +76,8 @@ pub fn lock_input(input: &Path) -> Result<InputLock, String> {
                  overwritten. Wait for it to finish, then run again to resume.",
                 input.display()
             )
-        })?;
+        })
+        .map_err(Problem::Refused)?;
         // A file renamed over the path between open and lock is another
         // file: lock that one instead.
         if own_files::still_names(&canonical, &file) {
@@ -87,7 +89,7 @@ pub fn lock_input(input: &Path) -> Result<InputLock, String> {
             });
         }
     }
-    Err(format!(
+    Err(refused!(
         "{}: the file keeps being replaced (saved by another program?); run again when it is not",
         input.display()
     ))

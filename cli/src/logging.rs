@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
+use crate::problem::Problem;
 use kapture_crm::log::{Forward, Record, Sink, Threshold};
 use tracing::Level;
 
@@ -44,11 +45,11 @@ fn seconds_now() -> String {
 
 /// Sends the process's log events where the flags say. `verbose` counts
 /// `-v`; a log file without `-v` gets info.
-pub fn install(verbose: u8, log_file: Option<&Path>) -> Result<(), String> {
+pub fn install(verbose: u8, log_file: Option<&Path>) -> Result<(), Problem> {
     let level = match verbose {
         0 => match std::env::var("KAPTURE_LOG") {
             Ok(value) if !value.trim().is_empty() => {
-                kapture_crm::log::parse_level("KAPTURE_LOG", &value).map_err(|e| e.to_string())?
+                kapture_crm::log::parse_level("KAPTURE_LOG", &value)?
             }
             _ if log_file.is_some() => Some(Level::INFO),
             _ => None,
@@ -66,7 +67,7 @@ pub fn install(verbose: u8, log_file: Option<&Path>) -> Result<(), String> {
                 .append(true)
                 .open(path)
                 .map(Mutex::new)
-                .map_err(|e| format!("--log-file {}: {e}", path.display()))
+                .map_err(|e| Problem::named(format!("--log-file {}", path.display()), e))
         })
         .transpose()?;
     let sink = Lines {
@@ -74,5 +75,5 @@ pub fn install(verbose: u8, log_file: Option<&Path>) -> Result<(), String> {
         file,
     };
     tracing::dispatcher::set_global_default(Forward::dispatch(sink))
-        .map_err(|e| format!("cannot set up logging: {e}"))
+        .map_err(|e| Problem::Internal(format!("cannot set up logging: {e}")))
 }

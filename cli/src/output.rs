@@ -45,16 +45,18 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
-pub fn fail(message: &str) -> ExitStatus {
+pub fn fail(message: &dyn std::fmt::Display) -> ExitStatus {
     eprintln!("kapture: {message}");
     ExitStatus::Usage
 }
 
 /// A usage or setup error: on stderr, and with `--output json` also as the
 /// one document on stdout (`{"ok": false, "error": {"code": "usage", ...}}`).
-pub fn fail_as(output: Output, message: &str) -> ExitStatus {
+pub fn fail_as(output: Output, message: &dyn std::fmt::Display) -> ExitStatus {
     if output == Output::Json {
-        print_json(&json!({"ok": false, "error": {"code": "usage", "message": message}}));
+        print_json(
+            &json!({"ok": false, "error": {"code": "usage", "message": message.to_string()}}),
+        );
     }
     fail(message)
 }

@@ -6,12 +6,14 @@ use kapture_crm::{Client, ClientBuilder, ClientSettings, Error};
 use kapture_crm_sandbox::{Sandbox, SandboxConfig};
 
 use crate::args::TargetArgs;
+use crate::problem::Problem;
+use crate::usage;
 
 /// The client to use, and the sandbox behind it if `--sandbox`.
-pub fn client(target: &TargetArgs) -> Result<(Client, Option<Sandbox>), String> {
+pub fn client(target: &TargetArgs) -> Result<(Client, Option<Sandbox>), Problem> {
     let (builder, sandbox) = if target.sandbox {
         let sandbox = Sandbox::start_background(SandboxConfig::default())
-            .map_err(|e| format!("cannot start the sandbox: {e}"))?;
+            .map_err(|e| Problem::named("cannot start the sandbox", e))?;
         // On stderr: stdout is the command's result (--output json).
         eprintln!(
             "Using an in-process sandbox at {} (nothing leaves this machine).",
@@ -47,17 +49,16 @@ pub fn client(target: &TargetArgs) -> Result<(Client, Option<Sandbox>), String> 
             base_url: target.base_url.clone(),
             ..ClientSettings::default()
         }
-        .builder()
-        .map_err(|e| e.to_string())?;
+        .builder()?;
         (builder, None)
     };
-    let retries =
-        settings::max_retries("--max-retries", target.max_retries).map_err(|e| e.to_string())?;
+    let retries = settings::max_retries("--max-retries", target.max_retries)?;
     let builder = match target.timeout {
-        Some(seconds) => builder.timeout(
-            settings::duration("--timeout", seconds, settings::Unit::Seconds)
-                .map_err(|e| e.to_string())?,
-        ),
+        Some(seconds) => builder.timeout(settings::duration(
+            "--timeout",
+            seconds,
+            settings::Unit::Seconds,
+        )?),
         None => builder,
     };
     let client = builder
@@ -65,15 +66,15 @@ pub fn client(target: &TargetArgs) -> Result<(Client, Option<Sandbox>), String> 
         .user_agent(concat!("kapture-cli/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| match e {
-            Error::Config(m) => format!("{m} (or use --sandbox to try it locally)"),
-            other => other.to_string(),
+            Error::Config(m) => usage!("{m} (or use --sandbox to try it locally)"),
+            other => Problem::Core(other),
         })?;
     Ok((client, sandbox))
 }
 
 /// A `--header` without `:`: the error names the header when it can tell
 /// the name (`x-api-key=...`), and never shows the value (it may be a key).
-fn header_usage(header: &str) -> String {
+fn header_usage(header: &str) -> Problem {
     let name = header
         .split_once('=')
         .map(|(name, _)| name.trim())
@@ -84,7 +85,7 @@ fn header_usage(header: &str) -> String {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
-    match name {
+    Problem::Usage(match name {
         Some(name) => format!(
             "--header {name:?}: expected 'Name: value' (did you mean --header '{name}: ...'?); \
              the value is not shown"
@@ -92,27 +93,24 @@ fn header_usage(header: &str) -> String {
         None => "--header: expected 'Name: value' (the text given is not shown: it may hold \
                  a key)"
             .to_string(),
-    }
+    })
 }
 
 /// The token from `--token-file` (`-`: standard input).
-pub fn read_token(path: &std::path::Path) -> Result<String, String> {
+pub fn read_token(path: &std::path::Path) -> Result<String, Problem> {
     let text = if path.as_os_str() == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| format!("--token-file -: cannot read standard input: {e}"))?;
+            .map_err(|e| Problem::named("--token-file -: cannot read standard input", e))?;
         text
     } else {
         std::fs::read_to_string(path)
-            .map_err(|e| format!("--token-file {}: {e}", path.display()))?
+            .map_err(|e| Problem::named(format!("--token-file {}", path.display()), e))?
     };
     // Never quoted back: the text is the token.
     let token = text.trim();
     if token.is_empty() {
-        return Err(format!(
-            "--token-file {}: the file is empty",
-            path.display()
-        ));
+        return Err(usage!("--token-file {}: the file is empty", path.display()));
     }
     Ok(token.to_string())
 }

@@ -7,24 +7,26 @@ use serde_json::{Value, json};
 
 use crate::args::AddArgs;
 use crate::output::{ExitStatus, Output, error_json, fail_as, print_json};
+use crate::problem::Problem;
 use crate::target::client;
+use crate::usage;
 
 /// The request of `add`: `--request` (a file or `-`), then the flags.
-fn add_request(args: &AddArgs) -> Result<AddCustomerRequest, String> {
+fn add_request(args: &AddArgs) -> Result<AddCustomerRequest, Problem> {
     one_stdin_reader(args)?;
     let mut request = match &args.request {
         Some(path) => {
             let text = if path.as_os_str() == "-" {
                 let mut text = String::new();
                 std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                    .map_err(|e| format!("--request -: cannot read standard input: {e}"))?;
+                    .map_err(|e| Problem::named("--request -: cannot read standard input", e))?;
                 text
             } else {
                 std::fs::read_to_string(path)
-                    .map_err(|e| format!("--request {}: {e}", path.display()))?
+                    .map_err(|e| Problem::named(format!("--request {}", path.display()), e))?
             };
             serde_json::from_str::<Value>(&text)
-                .map_err(|e| format!("--request {}: not JSON: {e}", path.display()))?
+                .map_err(|e| usage!("--request {}: not JSON: {e}", path.display()))?
         }
         None => json!({}),
     };
@@ -40,11 +42,11 @@ fn add_request(args: &AddArgs) -> Result<AddCustomerRequest, String> {
             request["customer_info"][field] = json!(value);
         }
     }
-    AddCustomerRequest::from_json(&request).map_err(|e| e.to_string())
+    Ok(AddCustomerRequest::from_json(&request)?)
 }
 
 /// Only one option may read standard input.
-fn one_stdin_reader(args: &AddArgs) -> Result<(), String> {
+fn one_stdin_reader(args: &AddArgs) -> Result<(), Problem> {
     let dash = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
     let readers: Vec<&str> = [
         (dash(&args.request), "--request -"),
@@ -55,7 +57,7 @@ fn one_stdin_reader(args: &AddArgs) -> Result<(), String> {
     .filter_map(|(yes, name)| yes.then_some(name))
     .collect();
     if readers.len() > 1 {
-        return Err(format!(
+        return Err(usage!(
             "{} all read standard input; give only one of them `-` and the others a file",
             readers.join(" and ")
         ));

@@ -12,13 +12,14 @@ use crate::args::ImportArgs;
 use crate::commands::input::{country_code, input};
 use crate::import;
 use crate::output::{ExitStatus, Output, fail, fail_as, print_json};
+use crate::problem::Problem;
 use crate::target::client;
 
 /// `--concurrency` and `--rate`, checked by the core under the flags' names.
-fn bulk_options(args: &ImportArgs) -> Result<BulkOptions, String> {
+fn bulk_options(args: &ImportArgs) -> Result<BulkOptions, Problem> {
     // The message without the class of the error: a usage error says only
     // what is wrong with the flag.
-    let usage = |e: kapture_crm::Error| e.detail().unwrap_or_default().to_string();
+    let usage = |e: kapture_crm::Error| Problem::usage(e.detail().unwrap_or_default());
     let mut options = BulkOptions::new(None, false, None).map_err(usage)?;
     options.concurrency =
         settings::concurrency_named("--concurrency", args.concurrency).map_err(usage)?;

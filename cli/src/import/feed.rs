@@ -10,6 +10,7 @@ use kapture_crm::sync::lock;
 use super::shared::{InFlight, Shared, reason};
 use crate::identity::identity_keys;
 use crate::journal::{Past, State};
+use crate::problem::Problem;
 use crate::rows::{Row, Rows};
 use crate::seen::Seen;
 
@@ -30,7 +31,7 @@ pub(crate) fn feed(
     run: Option<&Run>,
     handle: &tokio::runtime::Handle,
     stop: &AtomicBool,
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     // First row holding each identity key; up to three keys a row.
     let mut seen = Seen::with_capacity(settings.expected_rows.saturating_mul(3).min(1 << 28));
     // The engine numbers what it is fed from 0, in order; this feeder is its
@@ -42,7 +43,7 @@ pub(crate) fn feed(
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        let row = row?;
+        let row = row.map_err(Problem::Input)?;
         lock(&shared.summary).rows += 1;
         let Some(Row {
             number,
@@ -129,9 +130,9 @@ pub(crate) fn feed(
         match handle.block_on(run.feed(Ok(request))) {
             Ok(index) if index == next_index => next_index += 1,
             Ok(index) => {
-                return Err(format!(
-                    "internal error: row fed as {index}, expected {next_index}"
-                ));
+                return Err(Problem::Internal(format!(
+                    "row fed as {index}, expected {next_index}"
+                )));
             }
             Err(error) => {
                 lock(&shared.in_flight).remove(&next_index);

@@ -27,8 +27,10 @@ pub use options::Options;
 use crate::destination::Destination;
 use crate::failures::Failures;
 use crate::journal::{self, Journal, Past, SendingLog};
+use crate::problem::Problem;
 use crate::rows::{self, Format};
 use crate::summary::Summary;
+use crate::usage;
 use feed::{Feed, feed};
 use kapture_crm::sync::lock;
 use shared::{Shared, before_send, cannot_write_message};
@@ -38,7 +40,7 @@ pub async fn run(
     client: Option<Client>,
     mut options: Options,
     stop: Arc<AtomicBool>,
-) -> Result<Summary, String> {
+) -> Result<Summary, Problem> {
     // Before the journal is read or the failures file touched, in every mode.
     let input = crate::lock::lock_input(&options.input)?;
     options.source = Some(input.reopen_path());
@@ -74,7 +76,8 @@ pub async fn run(
         &journaled_name.display().to_string(),
         journaled_format,
         &journaled_dialect,
-    )?;
+    )
+    .map_err(Problem::Input)?;
     if let Some(of) = &failures_of {
         eprintln!(
             "kapture: {} holds failed rows of {}: each is journaled as the row of {} its row \
@@ -135,7 +138,7 @@ pub async fn run(
     };
     let rows = options.open_rows()?;
     if total_rows == Some(0) {
-        return Err(format!(
+        return Err(usage!(
             "{}: no rows to import (the file is empty or holds only a header)",
             options.input.display()
         ));
@@ -188,8 +191,7 @@ pub async fn run(
                 &client,
                 options.bulk.clone(),
                 Some(before_send(shared.clone())),
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             tokio::spawn(engine);
             Some(run)
         }
@@ -248,7 +250,9 @@ pub async fn run(
         }
         progress.finish();
     }
-    feeder.await.map_err(|e| format!("internal error: {e}"))??;
+    feeder
+        .await
+        .map_err(|e| Problem::Internal(e.to_string()))??;
 
     let stopped = lock(&shared.summary).stopped.is_some();
     if let Some(client) = reconcile_with.filter(|_| !stopped && !stop.load(Ordering::SeqCst)) {

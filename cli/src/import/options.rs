@@ -6,6 +6,7 @@ use kapture_crm::bulk::BulkOptions;
 use kapture_crm::rows::RowOptions;
 
 use crate::dialect::Dialect;
+use crate::problem::Problem;
 use crate::rows::{Format, Rows};
 
 pub struct Options {
@@ -44,14 +45,15 @@ pub struct Options {
 
 impl Options {
     /// The input's rows, read in its dialect through the row mapper.
-    pub(crate) fn open_rows(&self) -> Result<Rows, String> {
+    pub(crate) fn open_rows(&self) -> Result<Rows, Problem> {
         let source = self.source.as_deref().unwrap_or(&self.input);
         Rows::from_reader(
-            self.dialect.reader(source)?,
+            self.dialect.reader(source).map_err(Problem::Input)?,
             &self.input.display().to_string(),
             self.format,
             &self.dialect,
             &self.rows,
         )
+        .map_err(Problem::Input)
     }
 }

@@ -23,6 +23,7 @@ use kapture_crm::sync::lock;
 
 use super::shared::{Shared, reason};
 use crate::journal::State;
+use crate::problem::Problem;
 use crate::summary::Reconciled;
 
 /// The lookup for a row: its phone, else its email, else its customer id.
@@ -47,7 +48,7 @@ pub(crate) async fn reconcile(
     options: &Options,
     shared: &Shared,
     wait: Duration,
-) -> Result<Reconciled, String> {
+) -> Result<Reconciled, Problem> {
     let unknown: Vec<u64> = lock(&shared.summary).unknown.clone();
     let mut done = Reconciled::default();
     if unknown.is_empty() {
@@ -58,7 +59,7 @@ pub(crate) async fn reconcile(
     let wanted: HashSet<u64> = unknown.iter().copied().collect();
     let mut rows = HashMap::new();
     for row in options.open_rows()? {
-        let Some(row) = shared.journaled_row(row?) else {
+        let Some(row) = shared.journaled_row(row.map_err(Problem::Input)?) else {
             continue;
         };
         if wanted.contains(&row.number) {
@@ -136,7 +137,7 @@ pub(crate) async fn reconcile(
                 // Durable before the request leaves, as every send is.
                 shared.journal(number, row.hash, State::Sending, json!({"reconcile": true}))?;
                 if let Some(journal) = &shared.journal {
-                    journal.sync()?;
+                    journal.sync().map_err(Problem::Journal)?;
                 }
                 match client.add_customer(request).await {
                     Ok(reply) => {

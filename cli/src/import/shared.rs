@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::failures::Failures;
 use crate::failures_import::FailuresOf;
 use crate::journal::{Journal, SendingLog, State};
+use crate::problem::Problem;
 use crate::rows::Row;
 use crate::summary::Summary;
 
@@ -55,7 +56,7 @@ impl Shared {
         hash: u64,
         state: State,
         extra: serde_json::Value,
-    ) -> Result<(), String> {
+    ) -> Result<(), Problem> {
         let Some(journal) = &self.journal else {
             return Ok(());
         };
@@ -77,7 +78,7 @@ impl Shared {
     /// let the calls in flight finish, and end with the summary and exit 3.
     /// Rows whose outcome could not be journaled stay "sending" in it,
     /// which a resume reports as unknown: none is ever sent twice.
-    pub(crate) fn could_not_write(&self, error: &str) -> Result<(), String> {
+    pub(crate) fn could_not_write(&self, error: &dyn std::fmt::Display) -> Result<(), Problem> {
         self.stop_sending.store(true, Ordering::SeqCst);
         if !self.cannot_write.swap(true, Ordering::SeqCst) {
             let mut summary = lock(&self.summary);
@@ -99,7 +100,7 @@ impl Shared {
     /// A row of the input as the row it is for (itself, or the original's
     /// row a failures file's row fixes); `None` when it names no row, after
     /// failing it.
-    pub(crate) fn row_for(&self, row: Row) -> Result<Option<Row>, String> {
+    pub(crate) fn row_for(&self, row: Row) -> Result<Option<Row>, Problem> {
         let Some(of) = &self.failures_of else {
             return Ok(Some(row));
         };
@@ -124,7 +125,7 @@ impl Shared {
         cells: &[String],
         code: &str,
         message: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), Problem> {
         self.journal(
             number,
             hash,
@@ -141,7 +142,7 @@ impl Shared {
         cells: &[String],
         code: &str,
         message: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), Problem> {
         *lock(&self.summary)
             .failed
             .entry(code.to_string())
@@ -153,25 +154,25 @@ impl Shared {
         written.or_else(|e| self.could_not_write(&e))
     }
 
-    pub(crate) fn not_sent(&self, number: u64, hash: u64, why: &str) -> Result<(), String> {
+    pub(crate) fn not_sent(&self, number: u64, hash: u64, why: &str) -> Result<(), Problem> {
         self.journal(number, hash, State::NotSent, json!({"error": why}))?;
         lock(&self.summary).not_sent += 1;
         Ok(())
     }
 
-    pub(crate) fn unknown(&self, number: u64, hash: u64, why: &str) -> Result<(), String> {
+    pub(crate) fn unknown(&self, number: u64, hash: u64, why: &str) -> Result<(), Problem> {
         self.journal(number, hash, State::Unknown, json!({"error": why}))?;
         lock(&self.summary).unknown.push(number);
         Ok(())
     }
 
     /// Journals one outcome of the engine.
-    pub(crate) fn settle(&self, outcome: Outcome) -> Result<(), String> {
+    pub(crate) fn settle(&self, outcome: Outcome) -> Result<(), Problem> {
         let Some(row) = lock(&self.in_flight).remove(&outcome.index) else {
-            return Err(format!(
-                "internal error: no row for outcome {}",
+            return Err(Problem::Internal(format!(
+                "no row for outcome {}",
                 outcome.index
-            ));
+            )));
         };
         match outcome.result {
             Ok(reply) => {
@@ -221,7 +222,7 @@ impl Shared {
 }
 
 /// Why a run stopped when its journal could not be written.
-pub(crate) fn cannot_write_message(error: &str) -> String {
+pub(crate) fn cannot_write_message(error: &dyn std::fmt::Display) -> String {
     format!(
         "{error}\nthe journal could not be written (a full disk?): nothing more was sent. Free \
          some space and run again to resume: rows whose outcome was not journaled are listed \

@@ -1,6 +1,8 @@
 //! Resume's check: every row the journal knows is unchanged in the file.
 
 use crate::journal::Past;
+use crate::problem::Problem;
+use crate::refused;
 
 /// Checks, before anything is sent, that every row the journal knows is
 /// unchanged in the file (its rows' `hashes`, read from `name`, by row
@@ -10,13 +12,13 @@ pub(crate) fn verify(
     hashes: &[Option<u64>],
     name: &std::path::Path,
     journal_path: &std::path::Path,
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     for (index, hash) in hashes.iter().enumerate() {
         let number = index as u64 + 1;
         if let (Some(hash), Some((journaled, _))) = (hash, past.get(number))
             && *hash != journaled
         {
-            return Err(format!(
+            return Err(refused!(
                 "row {number} of {} changed since its journal was written; refusing to resume \
                  (nothing was sent). Restore the file, or move {} away to start over.",
                 name.display(),
@@ -25,7 +27,7 @@ pub(crate) fn verify(
         }
     }
     if past.get(hashes.len() as u64 + 1).is_some() {
-        return Err(format!(
+        return Err(refused!(
             "{} has fewer rows than its journal records; refusing to resume (nothing was sent).",
             name.display()
         ));
