@@ -6,9 +6,11 @@ const { translate, fromPayload } = require('./errors.js')
 const { encode } = require('./encode.js')
 
 /** `{ columns, dateFormat }` as JSON text for the native side; null if none. */
-function rowOptions({ columns, dateFormat } = {}) {
-  if (columns == null && dateFormat == null) return null
-  return JSON.stringify({ columns: columns ?? null, date_format: dateFormat ?? null })
+function rowOptions({ columns, dateFormat, sheet, headerRow } = {}) {
+  if (columns == null && dateFormat == null && sheet == null && headerRow == null) return null
+  return JSON.stringify({
+    columns: columns ?? null, date_format: dateFormat ?? null, sheet: sheet ?? null, header_row: headerRow ?? null,
+  })
 }
 
 /**

@@ -2,53 +2,20 @@
 //! mapper (`kapture_crm::rows`): `fromRow`, and the records of a bulk run.
 //! Rows and options arrive as JSON text, like requests.
 
+use kapture_crm::Error;
 use kapture_crm::rows::{Cell, RowOptions, RowReader};
-use kapture_crm::{Error, FieldError};
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::error::{internal, to_napi};
 
-fn invalid(path: &str, message: &str) -> Error {
-    Error::Validation(vec![FieldError::new(path, message)])
-}
-
-/// `{"columns": {header: field}, "date_format": "%d/%m/%Y"}` (from
-/// `lib/rows.js`) as core options.
+/// The options object of `lib/rows.js` (JSON text) as core options
+/// (`RowOptions::from_json`, the one rule for every front end).
 pub fn options(json: Option<&str>) -> Result<RowOptions, Error> {
-    let Some(json) = json else {
-        return Ok(RowOptions::default());
-    };
-    let value: Value = serde_json::from_str(json).map_err(|e| invalid("", &e.to_string()))?;
-    let mut options = RowOptions::default();
-    match &value["columns"] {
-        Value::Null => {}
-        Value::Object(map) => {
-            for (from, to) in map {
-                let Some(to) = to.as_str() else {
-                    return Err(invalid("columns", "values must be field names (strings)"));
-                };
-                options.columns.push((from.clone(), to.to_string()));
-            }
-        }
-        _ => {
-            return Err(invalid(
-                "columns",
-                "expected an object of header -> field name",
-            ));
-        }
+    match json {
+        None => Ok(RowOptions::default()),
+        Some(json) => RowOptions::from_json(&kapture_crm::parse::json_text(json)?),
     }
-    match &value["date_format"] {
-        Value::Null => {}
-        Value::String(format) => options.date_format = Some(format.clone()),
-        _ => {
-            return Err(invalid(
-                "dateFormat",
-                "expected a string such as \"%d/%m/%Y\"",
-            ));
-        }
-    }
-    Ok(options)
 }
 
 fn cells(row: serde_json::Map<String, Value>) -> Vec<(String, Cell)> {

@@ -6,6 +6,7 @@ use kapture_crm::rows::{Records, RowOptions, RowReader, is_flat_row};
 use kapture_crm::{AddCustomerRequest, Error, FieldError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use serde_json::Value;
 
 use crate::convert;
 use crate::error::IntoPyResult;
@@ -22,29 +23,32 @@ fn options_unguarded(
     columns: Option<&Bound<'_, PyAny>>,
     date_format: Option<String>,
 ) -> Result<RowOptions, Error> {
-    let mut renames = Vec::new();
+    let mut object = serde_json::Map::new();
     if let Some(columns) = columns.filter(|c| !c.is_none()) {
         let Ok(dict) = columns.cast::<PyDict>() else {
             return Err(invalid(
                 "columns",
-                "expected a dict of header -> field name",
+                "expected a mapping of header -> field name (or None to skip the column)",
             ));
         };
+        let mut map = serde_json::Map::new();
         for (from, to) in dict.iter() {
-            match (from.cast::<PyString>(), to.cast::<PyString>()) {
-                (Ok(from), Ok(to)) => renames.push((
-                    from.to_string_lossy().into_owned(),
-                    to.to_string_lossy().into_owned(),
-                )),
-                _ => return Err(invalid("columns", "keys and values must be strings")),
-            }
+            let Ok(from) = from.cast::<PyString>() else {
+                return Err(invalid("columns", "keys must be headers (strings)"));
+            };
+            let to = match to.cast::<PyString>() {
+                Ok(to) => Value::String(to.to_string_lossy().into_owned()),
+                Err(_) if to.is_none() => Value::Null,
+                Err(_) => Value::Bool(false), // refused by the core's rule
+            };
+            map.insert(from.to_string_lossy().into_owned(), to);
         }
+        object.insert("columns".into(), Value::Object(map));
     }
-    Ok(RowOptions {
-        columns: renames,
-        date_format,
-        ignore: Vec::new(),
-    })
+    if let Some(format) = date_format {
+        object.insert("date_format".into(), Value::String(format));
+    }
+    RowOptions::from_json(&Value::Object(object))
 }
 
 fn invalid(path: &str, message: &str) -> Error {

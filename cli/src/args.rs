@@ -14,6 +14,8 @@ use crate::rows::Format;
 pub enum FormatArg {
     Csv,
     Jsonl,
+    /// .xlsx, .xlsm, .xls or .ods.
+    Workbook,
 }
 
 impl From<FormatArg> for Format {
@@ -21,6 +23,7 @@ impl From<FormatArg> for Format {
         match format {
             FormatArg::Csv => Format::Csv,
             FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Workbook => Format::Workbook,
         }
     }
 }
@@ -164,13 +167,26 @@ pub struct AddArgs {
 
 #[derive(Args)]
 pub struct FileArgs {
-    /// The CSV (any delimiter, UTF-8 or UTF-16 with a BOM, Excel's exports)
-    /// or JSON-lines file.
+    /// A workbook (.xlsx, .xlsm, .xls, .ods), a CSV (any delimiter, UTF-8
+    /// or UTF-16 with a BOM, Excel's exports) or a JSON-lines file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// csv or jsonl (default: from the extension).
+    /// csv, jsonl or workbook (default: from the extension; a workbook is
+    /// always read as one, whatever its name).
     #[arg(long, value_enum)]
     pub format: Option<FormatArg>,
+    /// A workbook's sheet: its name, or its position from 1 (default: the
+    /// first).
+    #[arg(long, value_name = "NAME|N")]
+    pub sheet: Option<String>,
+    /// A workbook's header row, as the sheet numbers it (default: the first
+    /// row naming at least two known columns; title rows above are skipped).
+    #[arg(long, value_name = "N")]
+    pub header_row: Option<u64>,
+    /// A column that is not data, skipped (repeatable). Serial-number
+    /// columns (Sr No, S.No, #) are skipped without it.
+    #[arg(long = "ignore", value_name = "HEADER")]
+    pub ignores: Vec<String>,
     /// Rename a column: --map 'Mobile No=phone' (repeatable). Headers
     /// already match fields ignoring case, spaces, underscores and hyphens,
     /// and a few aliases (Mobile No, E-mail, Date of Birth...).

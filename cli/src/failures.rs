@@ -23,18 +23,37 @@ pub struct Failures {
     pub written: u64,
 }
 
-pub fn failures_path(input: &Path) -> PathBuf {
+pub fn failures_path(input: &Path, sheet: Option<&str>) -> PathBuf {
     let stem = input
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    input.with_file_name(format!("{stem}.failed.csv"))
+    match sheet {
+        // One per sheet, as journals are: `customers.Customers.failed.csv`.
+        Some(sheet) => input.with_file_name(format!(
+            "{stem}.{}.failed.csv",
+            crate::journal::file_part(sheet)
+        )),
+        None => input.with_file_name(format!("{stem}.failed.csv")),
+    }
 }
 
 impl Failures {
     /// This run's failures only: an earlier run's file is removed.
-    pub fn start(input: &Path, headers: Vec<String>, format: Format, dialect: Dialect) -> Failures {
-        let path = failures_path(input);
+    /// A workbook's failures (`sheet` is the sheet read) are a CSV file,
+    /// in the dialect given (UTF-8 with a byte-order mark: Excel opens it).
+    pub fn start(
+        input: &Path,
+        sheet: Option<&str>,
+        headers: Vec<String>,
+        format: Format,
+        dialect: Dialect,
+    ) -> Failures {
+        let path = failures_path(input, sheet);
+        let format = match format {
+            Format::Workbook => Format::Csv,
+            other => other,
+        };
         let _ = std::fs::remove_file(&path);
         Failures {
             path,
@@ -76,7 +95,7 @@ impl Failures {
         let failed = |e: std::io::Error| Problem::file(&self.path, e);
         if self.file.is_none() {
             let header: Vec<&str> = match self.format {
-                Format::Csv => self
+                Format::Csv | Format::Workbook => self
                     .headers
                     .iter()
                     .map(String::as_str)
@@ -95,7 +114,7 @@ impl Failures {
         let number_text = number.to_string();
         let record: Vec<&str> = match self.format {
             // The original cells (padded to the header), then where and why.
-            Format::Csv => {
+            Format::Csv | Format::Workbook => {
                 let mut record: Vec<&str> = cells.iter().map(String::as_str).collect();
                 record.resize(self.headers.len().max(record.len()), "");
                 record.push(&number_text);

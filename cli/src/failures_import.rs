@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use crate::journal::State;
 use crate::problem::Problem;
 use crate::refused;
-use crate::rows::Row;
+use crate::rows::{Format, Row};
+use kapture_crm::rows::RowOptions;
 
 /// The original of a failures file, and how to read its rows as the
 /// original's.
@@ -29,10 +30,16 @@ pub struct FailuresOf {
     error_column: usize,
     /// The original's row hashes (index = row - 1), once read.
     pub hashes: Vec<Option<u64>>,
+    /// How the original is read: CSV, or a workbook's sheet.
+    pub format: Format,
+    pub sheet: Option<String>,
 }
 
 /// Extensions an original may have (the failures file is always CSV).
 const ORIGINALS: [&str; 3] = ["csv", "tsv", "txt"];
+/// Extensions of a workbook original: its failures file is
+/// `STEM.SHEET.failed.csv`.
+const WORKBOOKS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 
 /// The original `failures` was written for, if it is a failures file and
 /// its original is beside it; an error if two files could be.
@@ -48,7 +55,37 @@ pub fn original_of(failures: &Path, headers: &[String]) -> Result<Option<Failure
         return Ok(None);
     }
     let data = &headers[..n - 2];
-    let mut found = Vec::new();
+    let mut found: Vec<(PathBuf, Option<String>)> = Vec::new();
+    if let Some((book, sheet)) = stem.rsplit_once('.') {
+        for ext in WORKBOOKS {
+            let candidate = failures.with_file_name(format!("{book}.{ext}"));
+            if !candidate.is_file() {
+                continue;
+            }
+            let options = RowOptions {
+                sheet: Some(sheet.to_string()),
+                ..RowOptions::default()
+            };
+            let scanned = crate::rows::scan(
+                &candidate,
+                &candidate.display().to_string(),
+                Format::Workbook,
+                &crate::dialect::Dialect::default(),
+                &options,
+            );
+            if let Ok(scanned) = scanned
+                && scanned
+                    .sheet
+                    .as_deref()
+                    .map(crate::journal::file_part)
+                    .as_deref()
+                    == Some(sheet)
+                && scanned.headers == data
+            {
+                found.push((candidate, scanned.sheet));
+            }
+        }
+    }
     for ext in ORIGINALS {
         let candidate = failures.with_file_name(format!("{stem}.{ext}"));
         if candidate == failures || !candidate.is_file() {
@@ -59,30 +96,39 @@ pub fn original_of(failures: &Path, headers: &[String]) -> Result<Option<Failure
             if let Some(up) =
                 headers_of(&candidate).and_then(|h| original_of(&candidate, &h).ok().flatten())
             {
-                found.push(up.original);
+                found.push((up.original, up.sheet));
             }
             continue;
         }
         if headers_of(&candidate).is_some_and(|h| h == data) {
-            found.push(candidate);
+            found.push((candidate, None));
         }
     }
     found.dedup();
     match found.len() {
         0 => Ok(None),
-        1 => Ok(Some(FailuresOf {
-            original: found.remove(0),
-            via: name.to_string(),
-            row_column: n - 2,
-            error_column: n - 1,
-            hashes: Vec::new(),
-        })),
+        1 => {
+            let (original, sheet) = found.remove(0);
+            Ok(Some(FailuresOf {
+                format: if sheet.is_some() {
+                    Format::Workbook
+                } else {
+                    Format::Csv
+                },
+                original,
+                sheet,
+                via: name.to_string(),
+                row_column: n - 2,
+                error_column: n - 1,
+                hashes: Vec::new(),
+            }))
+        }
         _ => Err(refused!(
             "{} could be the failures file of {} or of {}; nothing was sent. Rename the one \
              it is not from, and run again.",
             failures.display(),
-            found[0].display(),
-            found[1].display()
+            found[0].0.display(),
+            found[1].0.display()
         )),
     }
 }
@@ -160,12 +206,13 @@ impl FailuresOf {
 /// them is this run's to replace; one that is not kapture's is refused.
 pub fn refuse_replacing_edits(
     original: &Path,
+    sheet: Option<&str>,
     format: crate::rows::Format,
     dialect: &crate::dialect::Dialect,
     original_rows: crate::rows::Rows,
     past: &crate::journal::Past,
 ) -> Result<(), Problem> {
-    let failures = crate::failures::failures_path(original);
+    let failures = crate::failures::failures_path(original, sheet);
     match std::fs::symlink_metadata(&failures) {
         Ok(meta) if meta.is_file() => {}
         // Nothing there, or a link (removed, never followed).
@@ -190,7 +237,7 @@ pub fn refuse_replacing_edits(
         .map(str::to_string)
         .collect();
     let jsonl = match format {
-        crate::rows::Format::Csv => {
+        crate::rows::Format::Csv | crate::rows::Format::Workbook => {
             let n = original_rows.headers.len();
             if headers.len() != n + 2
                 || headers[..n] != original_rows.headers[..]

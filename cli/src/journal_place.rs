@@ -40,6 +40,8 @@ pub struct Want<'a> {
     /// The input's path as given (for messages).
     pub given: &'a Path,
     pub destination: &'a Destination,
+    /// A workbook's sheet: each sheet has a journal of its own.
+    pub sheet: Option<&'a str>,
     /// The file's content fingerprint (`journal::fingerprint`).
     pub fingerprint: &'a str,
     /// The API key's check with a salt (`Config::key_check`).
@@ -123,7 +125,7 @@ pub fn remember(id: (u64, u64), base: &Path) -> Result<(), Problem> {
 /// The journal an import of `want.input` uses for `want.destination`.
 pub fn open(want: &Want) -> Result<Opened, Problem> {
     let mut notes = Vec::new();
-    let own = journal::path_for(&want.input.canonical, want.destination);
+    let own = journal::path_for(&want.input.canonical, want.sheet, want.destination);
     let mut base = want.input.canonical.clone();
     let path = match want.temporary {
         Some(temporary) => temporary.to_path_buf(),
@@ -141,7 +143,7 @@ pub fn open(want: &Want) -> Result<Opened, Problem> {
             }
             None => {
                 let legacy = journal::legacy_path_for(&want.input.canonical);
-                if exists(&legacy) {
+                if want.sheet.is_none() && exists(&legacy) {
                     return Err(refused!(
                         "{} was written by an earlier kapture that did not record which CRM it \
                          belongs to; nothing was sent. If it was for {}, rename it to {} and \
@@ -196,7 +198,7 @@ fn moved_from(want: &Want) -> Option<(PathBuf, PathBuf)> {
     if base == want.input.canonical {
         return None;
     }
-    let path = journal::path_for(&base, want.destination);
+    let path = journal::path_for(&base, want.sheet, want.destination);
     let past = journal::recover_read_only(&path).ok()?;
     let header = past.header?;
     (header.fingerprint.as_deref() == Some(want.fingerprint)).then_some((base, path))

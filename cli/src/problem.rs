@@ -120,12 +120,18 @@ mod tests {
             "customers.csv: No such file"
         );
         let core = kapture_crm::Error::Config("no token".into());
-        assert_eq!(Problem::from(core).to_string(), "configuration error: no token");
+        assert_eq!(
+            Problem::from(core).to_string(),
+            "configuration error: no token"
+        );
         assert_eq!(
             Problem::Internal("row fed as 3, expected 2".into()).to_string(),
             "internal error: row fed as 3, expected 2"
         );
-        assert_eq!(usage!("--rate {}: too fast", 9).to_string(), "--rate 9: too fast");
+        assert_eq!(
+            usage!("--rate {}: too fast", 9).to_string(),
+            "--rate 9: too fast"
+        );
         assert_eq!(usage!("x").status(), ExitStatus::Usage);
     }
 }

@@ -2,3 +2,4 @@
 //! it reads, JSON lines) under the names the CLI's modules use.
 
 pub use kapture_crm::rows::file::*;
+pub use kapture_crm::rows::scan::*;

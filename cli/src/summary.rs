@@ -1,5 +1,6 @@
 //! The summary of an import: where every row ended up.
 
+use kapture_crm::rows::file::SheetRead;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -43,6 +44,8 @@ pub struct Summary {
     pub reconciled: Option<Reconciled>,
     pub failures_file: Option<PathBuf>,
     pub journal_file: Option<PathBuf>,
+    /// A workbook's sheet read, and its header row.
+    pub sheet: Option<SheetRead>,
 }
 
 impl Summary {
@@ -81,6 +84,12 @@ impl Summary {
             "damaged_journal_lines": self.damaged_journal_lines,
             "failures_file": path(&self.failures_file),
             "journal_file": path(&self.journal_file),
+            "sheet": self.sheet.as_ref().map(|s| serde_json::json!({
+                "name": s.name,
+                "position": s.position,
+                "sheets": s.names,
+                "header_row": s.header_row,
+            })),
         })
     }
 
@@ -91,6 +100,15 @@ impl Summary {
             "Done"
         };
         writeln!(out, "{title}: {} rows read", self.rows)?;
+        if let Some(sheet) = &self.sheet {
+            writeln!(out, "  from:        {}", sheet.description)?;
+            let above = match sheet.header_row {
+                1 => String::new(),
+                2 => " (row 1 above it skipped)".into(),
+                n => format!(" (rows 1 to {} above it skipped)", n - 1),
+            };
+            writeln!(out, "  header:      row {}{above}", sheet.header_row)?;
+        }
         if self.blank > 0 {
             writeln!(out, "  blank:       {} (empty rows, skipped)", self.blank)?;
         }

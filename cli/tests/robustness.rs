@@ -280,6 +280,7 @@ fn case_9_rows_are_counted_as_records_not_lines() {
         kapture_crm_cli::rows::count_rows(
             &csv,
             kapture_crm_cli::rows::Format::Csv,
+            &Default::default(),
             &Default::default()
         ),
         Some(100)

@@ -25,7 +25,7 @@ fn options(case: &Value) -> RowOptions {
             })
             .unwrap_or_default(),
         date_format: options["date_format"].as_str().map(str::to_string),
-        ignore: Vec::new(),
+        ..RowOptions::default()
     }
 }
 

@@ -36,6 +36,12 @@ pub fn input(args: &FileArgs) -> Result<(Format, Dialect, RowOptions), Problem> 
     // Before anything opens it: opening a named pipe waits for a writer.
     crate::lock::refuse_streams(&args.file)?;
     let format = format_of(args)?;
+    if format != Format::Workbook && (args.sheet.is_some() || args.header_row.is_some()) {
+        return Err(usage!(
+            "{}: --sheet and --header-row are for workbooks (.xlsx, .xlsm, .xls, .ods)",
+            args.file.display()
+        ));
+    }
     let delimiter = args
         .delimiter
         .as_deref()
@@ -48,23 +54,30 @@ pub fn input(args: &FileArgs) -> Result<(Format, Dialect, RowOptions), Problem> 
         .map(dialect::parse_encoding)
         .transpose()
         .map_err(Problem::Usage)?;
-    let dialect = Dialect::detect(&args.file, delimiter, encoding).map_err(Problem::Input)?;
+    let dialect = match format {
+        // A workbook's cells are typed; its failures file is CSV UTF-8
+        // with a byte-order mark, which Excel opens as such.
+        Format::Workbook => Dialect {
+            bom: true,
+            ..Dialect::default()
+        },
+        _ => Dialect::detect(&args.file, delimiter, encoding).map_err(Problem::Input)?,
+    };
     let options = RowOptions {
         columns: renames(&args.maps)?,
         date_format: args.date_format.clone(),
-        ignore: Vec::new(),
+        ignore: args.ignores.clone(),
+        sheet: args.sheet.clone(),
+        header_row: args.header_row,
     };
     Ok((format, dialect, options))
 }
 
 fn format_of(args: &FileArgs) -> Result<Format, Problem> {
-    args.format
-        .map(Format::from)
-        .or_else(|| Format::guess(&args.file))
-        .ok_or_else(|| {
-            usage!(
-                "{}: cannot tell the format from the extension; give --format csv|jsonl",
-                args.file.display()
-            )
-        })
+    Format::of_file(&args.file, args.format.map(Format::from)).ok_or_else(|| {
+        usage!(
+            "{}: cannot tell the format from the extension; give --format csv|jsonl|workbook",
+            args.file.display()
+        )
+    })
 }

@@ -19,7 +19,7 @@ pub async fn validate(args: ValidateArgs) -> ExitStatus {
         Ok(rows) => rows,
         Err(e) => return fail_as(output, &e),
     };
-    if rows::count_rows(&args.file, format, &dialect) == Some(0) {
+    if rows::count_rows(&args.file, format, &dialect, &options) == Some(0) {
         return fail_as(
             output,
             &format!(

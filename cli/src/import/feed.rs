@@ -142,6 +142,10 @@ pub(crate) fn feed(
             }
         }
     }
-    lock(&shared.summary).blank = rows.blank;
+    let mut summary = lock(&shared.summary);
+    // `rows` counts every row read, blank ones too (the README's sum).
+    summary.blank = rows.blank;
+    summary.rows += rows.blank;
+    summary.sheet = rows.sheet.clone();
     Ok(())
 }

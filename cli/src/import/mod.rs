@@ -51,7 +51,7 @@ pub async fn run(
         Format::Csv => {
             crate::failures_import::original_of(&input.canonical, &options.open_rows()?.headers)?
         }
-        Format::Jsonl => None,
+        Format::Jsonl | Format::Workbook => None,
     };
     let original_lock = match &failures_of {
         Some(of) => Some(crate::lock::lock_input(&of.original)?),
@@ -64,10 +64,15 @@ pub async fn run(
     // A failures file is written in its original's dialect: the one this
     // run read (or was told, `--encoding`) is the original's too.
     let journaled_dialect = options.dialect;
-    let journaled_format = if failures_of.is_some() {
-        Format::Csv
-    } else {
-        options.format
+    let journaled_format = failures_of.as_ref().map_or(options.format, |of| of.format);
+    // A failures file of a workbook's sheet: that sheet, its header found
+    // again as the first run found it.
+    let journaled_rows = match failures_of.as_ref().and_then(|of| of.sheet.clone()) {
+        Some(sheet) => kapture_crm::rows::RowOptions {
+            sheet: Some(sheet),
+            ..options.rows.clone()
+        },
+        None => options.rows.clone(),
     };
     // The file journaled, read once without mapping: its rows' hashes (for
     // resume's check and a failures file's rows), its fingerprint, its size.
@@ -76,6 +81,7 @@ pub async fn run(
         &journaled_name.display().to_string(),
         journaled_format,
         &journaled_dialect,
+        &journaled_rows,
     )
     .map_err(Problem::Input)?;
     if let Some(of) = &failures_of {
@@ -94,6 +100,7 @@ pub async fn run(
                 input: journaled,
                 given: &journaled_name,
                 destination: &Destination::of(crm),
+                sheet: scanned.sheet.as_deref(),
                 fingerprint: &fingerprint,
                 key_check: &|salt| crm.key_check(salt),
                 temporary: options.journal.as_deref(),
@@ -114,6 +121,7 @@ pub async fn run(
     if failures_of.is_none() {
         crate::failures_import::refuse_replacing_edits(
             &input.canonical,
+            scanned.sheet.as_deref(),
             options.format,
             &options.dialect,
             options.open_rows()?,
@@ -132,9 +140,10 @@ pub async fn run(
                 options.source.as_deref().unwrap_or(&options.input),
                 options.format,
                 &options.dialect,
+                &options.rows,
             )
         }
-        None => Some(scanned.hashes.len() as u64),
+        None => Some(scanned.data_rows()),
     };
     let rows = options.open_rows()?;
     if total_rows == Some(0) {
@@ -167,6 +176,7 @@ pub async fn run(
         journal,
         failures: Mutex::new(Failures::start(
             &input.canonical,
+            rows.sheet.as_ref().map(|s| s.name.as_str()),
             match &failures_of {
                 Some(of) => of.data_headers(&rows.headers),
                 None => rows.headers.clone(),

@@ -47,8 +47,8 @@ impl Options {
     /// The input's rows, read in its dialect through the row mapper.
     pub(crate) fn open_rows(&self) -> Result<Rows, Problem> {
         let source = self.source.as_deref().unwrap_or(&self.input);
-        Rows::from_reader(
-            self.dialect.reader(source).map_err(Problem::Input)?,
+        Rows::open_as(
+            source,
             &self.input.display().to_string(),
             self.format,
             &self.dialect,

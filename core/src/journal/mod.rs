@@ -43,6 +43,9 @@ use serde_json::{Value, json};
 
 pub mod destination;
 pub mod own_files;
+pub mod paths;
+
+pub use paths::{file_part, legacy_path_for, path_for};
 
 use destination::Destination;
 
@@ -182,23 +185,6 @@ impl Past {
 /// than the rows in flight at once, and a bound on what a damaged line can
 /// make the reader allocate.
 const MAX_JUMP: usize = 1 << 20;
-
-/// The journal of the file at `base` (its path with links resolved) for
-/// one CRM: `customers.csv.acme.kapturecrm.com.kapture-journal`.
-pub fn path_for(base: &Path, destination: &Destination) -> PathBuf {
-    let mut name = base.as_os_str().to_owned();
-    name.push(".");
-    name.push(destination.file_part());
-    name.push(".kapture-journal");
-    PathBuf::from(name)
-}
-
-/// Where kapture before journals named their CRM kept one.
-pub fn legacy_path_for(base: &Path) -> PathBuf {
-    let mut name = base.as_os_str().to_owned();
-    name.push(".kapture-journal");
-    PathBuf::from(name)
-}
 
 /// Repairs and reads a journal: a torn last line is cut off the file (so
 /// the next line appended starts on a line of its own), and every line is

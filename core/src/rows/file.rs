@@ -1,5 +1,6 @@
-//! Reading an input file row by row (CSV or JSON lines) into requests,
-//! streaming: one row in memory at a time.
+//! Reading an input file row by row (CSV, JSON lines, or a workbook's
+//! sheet) into requests: CSV and JSON lines streaming, one row in memory at
+//! a time; a workbook's sheet from its cells in memory (`workbook.rs`).
 //!
 //! CSV rows go through the core's row mapper (`kapture_crm::rows`): headers
 //! are matched once, before any row, so an unknown one stops the run with
@@ -10,6 +11,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::dialect::Dialect;
+use super::workbook::{self, Sheet, SheetCell};
 use super::{Cell, RowMapper, RowOptions};
 use crate::error::{Error, FieldError};
 use crate::model::AddCustomerRequest;
@@ -18,17 +20,45 @@ use crate::model::AddCustomerRequest;
 pub enum Format {
     Csv,
     Jsonl,
+    /// `.xlsx`, `.xlsm`, `.xls`, `.ods` (one sheet of it).
+    Workbook,
 }
 
 impl Format {
     /// From the extension: `.csv` (and `.txt`/`.tsv`, as Excel saves
-    /// "Unicode text"), `.jsonl`/`.ndjson`.
+    /// "Unicode text"), `.jsonl`/`.ndjson`, `.xlsx`/`.xlsm`/`.xls`/`.ods`.
     pub fn guess(path: &Path) -> Option<Format> {
+        if workbook::has_workbook_extension(path) {
+            return Some(Format::Workbook);
+        }
         match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
             "csv" | "tsv" | "txt" => Some(Format::Csv),
             "jsonl" | "ndjson" => Some(Format::Jsonl),
             _ => None,
         }
+    }
+
+    /// The format of the file at `path`: a workbook whatever its name or
+    /// the format given (its first bytes are a ZIP's or an OLE2's: a
+    /// workbook saved under another name), else `given`, else by extension.
+    pub fn of_file(path: &Path, given: Option<Format>) -> Option<Format> {
+        let mut head = [0u8; 8];
+        let read = std::fs::File::open(path)
+            .and_then(|mut f| {
+                let mut n = 0;
+                while n < head.len() {
+                    match f.read(&mut head[n..])? {
+                        0 => break,
+                        k => n += k,
+                    }
+                }
+                Ok(n)
+            })
+            .unwrap_or(0);
+        if workbook::looks_like_workbook(&head[..read]) {
+            return Some(Format::Workbook);
+        }
+        given.or_else(|| Format::guess(path))
     }
 }
 
@@ -50,16 +80,40 @@ pub struct Rows {
     inner: Inner,
     next_number: u64,
     pub headers: Vec<String>,
-    /// Entirely empty CSV rows skipped so far.
+    /// Entirely empty rows skipped so far.
     pub blank: u64,
+    /// For a workbook: which sheet was read, and where its header is.
+    pub sheet: Option<SheetRead>,
+}
+
+/// The sheet of a workbook that was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetRead {
+    pub name: String,
+    /// 1 = the first sheet.
+    pub position: usize,
+    /// Every sheet's name, in order.
+    pub names: Vec<String>,
+    /// The header's row number in the sheet (rows above it are skipped).
+    pub header_row: u64,
+    /// `sheet "Customers" (1 of 2; ...)`.
+    pub description: String,
 }
 
 /// Any byte source: a file, or bytes in memory (tests and fuzzing).
-type Source = Box<dyn Read + Send>;
+pub(super) type Source = Box<dyn Read + Send>;
 
 enum Inner {
     Csv(csv::Reader<Source>, Box<RowMapper>),
     Jsonl(BufReader<Source>),
+    Sheet(Box<SheetRows>, Box<RowMapper>),
+}
+
+/// A sheet's data rows: the rows after the header, by their place in the
+/// sheet's used range.
+struct SheetRows {
+    sheet: Sheet,
+    next: usize,
 }
 
 /// FNV-1a, 64 bits: stable across builds and versions (unlike std's hasher).
@@ -78,7 +132,7 @@ fn invalid(message: String) -> Error {
     Error::Validation(vec![FieldError::new("", message)])
 }
 
-fn csv_reader(source: Source, dialect: &Dialect) -> csv::Reader<Source> {
+pub(super) fn csv_reader(source: Source, dialect: &Dialect) -> csv::Reader<Source> {
     // Flexible: a row with the wrong number of fields fails on its own
     // (checked below) instead of ending the file.
     csv::ReaderBuilder::new()
@@ -94,13 +148,52 @@ impl Rows {
         dialect: &Dialect,
         options: &RowOptions,
     ) -> Result<Rows, String> {
-        Self::from_reader(
-            dialect.reader(path)?,
-            &path.display().to_string(),
-            format,
-            dialect,
-            options,
-        )
+        Self::open_as(path, &path.display().to_string(), format, dialect, options)
+    }
+
+    /// [`Rows::open`] of `source` (the file itself, or a path to it that
+    /// was locked), named `name` in errors.
+    pub fn open_as(
+        source: &Path,
+        name: &str,
+        format: Format,
+        dialect: &Dialect,
+        options: &RowOptions,
+    ) -> Result<Rows, String> {
+        match format {
+            Format::Workbook => {
+                let sheet = Sheet::open_as(source, name, options.sheet.as_deref())?;
+                Self::from_sheet(sheet, name, options)
+            }
+            _ => Self::from_reader(dialect.reader(source)?, name, format, dialect, options),
+        }
+    }
+
+    /// The rows of a workbook's sheet.
+    pub fn from_sheet(sheet: Sheet, name: &str, options: &RowOptions) -> Result<Rows, String> {
+        let header_row = sheet
+            .header_row(options.header_row, options)
+            .map_err(|e| format!("{name}: {e}"))?;
+        let headers: Vec<String> = sheet
+            .row_at(header_row)
+            .map(|cells| cells.iter().map(SheetCell::text).collect())
+            .unwrap_or_default();
+        let mapper = RowMapper::new(&headers, options).map_err(|e| header_problems(&e))?;
+        let read = SheetRead {
+            name: sheet.name.clone(),
+            position: sheet.position,
+            names: sheet.names.clone(),
+            header_row,
+            description: sheet.describe(),
+        };
+        let next = sheet.index_of(header_row + 1);
+        Ok(Rows {
+            inner: Inner::Sheet(Box::new(SheetRows { sheet, next }), Box::new(mapper)),
+            next_number: header_row + 1,
+            headers,
+            blank: 0,
+            sheet: Some(read),
+        })
     }
 
     /// Rows from any source (already UTF-8); `name` is how errors refer to it.
@@ -117,7 +210,19 @@ impl Rows {
                 next_number: 1,
                 headers: vec!["json".into()],
                 blank: 0,
+                sheet: None,
             }),
+            Format::Workbook => {
+                let mut bytes = Vec::new();
+                let mut file = file;
+                file.read_to_end(&mut bytes)
+                    .map_err(|e| format!("{name}: {e}"))?;
+                Self::from_sheet(
+                    Sheet::from_bytes(bytes, name, options.sheet.as_deref())?,
+                    name,
+                    options,
+                )
+            }
             Format::Csv => {
                 let mut reader = csv_reader(file, dialect);
                 let headers: Vec<String> = reader
@@ -136,6 +241,7 @@ impl Rows {
                     next_number: 1,
                     headers,
                     blank: 0,
+                    sheet: None,
                 })
             }
         }
@@ -155,7 +261,10 @@ fn header_problems(error: &Error) -> String {
             .join("\n"),
         other => other.to_string(),
     };
-    format!("{lines}\n(rename a column with --map 'Header=field', e.g. --map 'Mobile No=phone')")
+    format!(
+        "{lines}\n(rename a column with --map 'Header=field', e.g. --map 'Mobile No=phone'; \
+         skip one with --ignore 'Header')"
+    )
 }
 
 impl Iterator for Rows {
@@ -245,10 +354,49 @@ impl Iterator for Rows {
                     cells,
                 };
             },
+            Inner::Sheet(rows, mapper) => loop {
+                let (at, cells) = rows.sheet.row(rows.next)?;
+                rows.next += 1;
+                if cells.iter().all(SheetCell::is_blank) {
+                    // A spacer or a cleared row: counted, never sent.
+                    self.blank += 1;
+                    continue;
+                }
+                number = at;
+                self.next_number = at;
+                let texts: Vec<String> = cells.iter().map(SheetCell::text).collect();
+                let hash = sheet_hash(&texts);
+                let mut problem = None;
+                let mapped: Vec<Cell> = cells
+                    .iter()
+                    .map(|cell| {
+                        cell.cell().unwrap_or_else(|e| {
+                            problem.get_or_insert(e);
+                            Cell::Json(serde_json::Value::Null)
+                        })
+                    })
+                    .collect();
+                let request = match problem {
+                    Some(problem) => Err(invalid(problem)),
+                    None => mapper.request(mapped),
+                };
+                break Row {
+                    number,
+                    hash,
+                    request,
+                    cells: texts,
+                };
+            },
         };
         self.next_number += 1;
         Some(Ok(row))
     }
+}
+
+/// A sheet row's hash: its cells' text, as a CSV row's is its cells'.
+pub(super) fn sheet_hash(texts: &[String]) -> u64 {
+    let parts: Vec<&[u8]> = texts.iter().map(String::as_bytes).collect();
+    fnv(&parts)
 }
 
 /// Issue 9, case 7: a row that is not UTF-8 fails on its own, saying where.
@@ -264,114 +412,10 @@ fn not_utf8(at: usize, column: Option<&str>) -> String {
     )
 }
 
-/// A file's rows read without mapping them: the header row and each data
-/// row's hash by row number (`None` for an entirely empty CSV row), numbered
-/// and hashed exactly as [`Rows`] does. What resume checks, the journal's
-/// fingerprint and the progress bar need, in one pass that builds no
-/// request.
-pub struct Scan {
-    pub headers: Vec<String>,
-    pub hashes: Vec<Option<u64>>,
-}
-
-impl Scan {
-    /// The first data row's hash.
-    pub fn first(&self) -> Option<u64> {
-        self.hashes.iter().flatten().next().copied()
-    }
-}
-
-/// [`Scan`] of `source`; `name` is how errors refer to it.
-pub fn scan(source: &Path, name: &str, format: Format, dialect: &Dialect) -> Result<Scan, String> {
-    let file = dialect.reader(source)?;
-    let mut hashes = Vec::new();
-    match format {
-        Format::Csv => {
-            let mut reader = csv_reader(file, dialect);
-            let headers = reader
-                .headers()
-                .map_err(|e| format!("{name}: cannot read the header row: {e}"))?
-                .iter()
-                .map(str::to_string)
-                .collect();
-            let mut record = csv::ByteRecord::new();
-            loop {
-                let number = hashes.len() + 1;
-                match reader.read_byte_record(&mut record) {
-                    Ok(false) => return Ok(Scan { headers, hashes }),
-                    Ok(true) => {}
-                    Err(e) => return Err(format!("row {number}: {e}")),
-                }
-                if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
-                    hashes.push(None);
-                } else {
-                    let parts: Vec<&[u8]> = record.iter().collect();
-                    hashes.push(Some(fnv(&parts)));
-                }
-            }
-        }
-        Format::Jsonl => {
-            let mut reader = BufReader::new(file);
-            let mut bytes = Vec::new();
-            loop {
-                bytes.clear();
-                match reader.read_until(b'\n', &mut bytes) {
-                    Ok(0) => {
-                        return Ok(Scan {
-                            headers: vec!["json".into()],
-                            hashes,
-                        });
-                    }
-                    Ok(_) => {}
-                    Err(e) => return Err(format!("line {}: {e}", hashes.len() + 1)),
-                }
-                if bytes.trim_ascii().is_empty() {
-                    continue;
-                }
-                let trimmed = bytes
-                    .strip_suffix(b"\n")
-                    .map_or(&bytes[..], |b| b.strip_suffix(b"\r").unwrap_or(b));
-                hashes.push(Some(fnv(&[trimmed])));
-            }
-        }
-    }
-}
-
-/// Data rows of a file: CSV records (a cell may hold newlines) less the
-/// header, or non-blank JSON lines. Sizes the duplicate table and the
-/// progress bar; `None` if the file cannot be read.
-pub fn count_rows(path: &Path, format: Format, dialect: &Dialect) -> Option<u64> {
-    let source = dialect.reader(path).ok()?;
-    match format {
-        Format::Csv => {
-            let mut reader = csv_reader(source, dialect);
-            let mut record = csv::ByteRecord::new();
-            let mut rows = 0;
-            loop {
-                match reader.read_byte_record(&mut record) {
-                    Ok(true) => rows += 1,
-                    Ok(false) | Err(_) => return Some(rows),
-                }
-            }
-        }
-        Format::Jsonl => {
-            let mut reader = BufReader::new(source);
-            let (mut rows, mut line) = (0, Vec::new());
-            loop {
-                line.clear();
-                match reader.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => return Some(rows),
-                    Ok(_) if line.trim_ascii().is_empty() => {}
-                    Ok(_) => rows += 1,
-                }
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rows::scan::scan;
 
     /// The scan is the rows' twin for hashes: numbered and hashed alike
     /// (blank rows, quoted newlines, bad UTF-8, wrong widths), or resume
@@ -396,7 +440,7 @@ mod tests {
             let path = dir.join(name);
             std::fs::write(&path, bytes).unwrap();
             let dialect = Dialect::default();
-            let scanned = scan(&path, name, format, &dialect).unwrap();
+            let scanned = scan(&path, name, format, &dialect, &RowOptions::default()).unwrap();
             let rows: Vec<Row> = Rows::open(&path, format, &dialect, &RowOptions::default())
                 .unwrap()
                 .map(Result::unwrap)

@@ -31,6 +31,18 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("email", "customer_info.email_id"),
     ("email address", "customer_info.email_id"),
     ("name", "customer_info.customer_name"),
+    ("full name", "customer_info.customer_name"),
+    ("customer", "customer_info.customer_name"),
+    ("client name", "customer_info.customer_name"),
+    ("whatsapp", "customer_info.phone"),
+    ("whatsapp no", "customer_info.phone"),
+    ("whatsapp number", "customer_info.phone"),
+    ("mobile phone", "customer_info.phone"),
+    ("cell phone", "customer_info.phone"),
+    ("phone", "customer_info.phone"),
+    ("email id", "customer_info.email_id"),
+    ("e mail", "customer_info.email_id"),
+    ("mail id", "customer_info.email_id"),
     ("pin", "customer_info.pincode"),
     ("zip", "customer_info.pincode"),
     ("zip code", "customer_info.pincode"),
@@ -85,6 +97,25 @@ impl Column {
         }
         out
     }
+}
+
+/// Serial-number columns (`Sr No`, `S.No`, `Sl. No.`, `Serial No`, `#`),
+/// compared as field names are: not data, skipped.
+const SERIAL_NUMBERS: [&str; 8] = [
+    "srno",
+    "sno",
+    "slno",
+    "serialno",
+    "serialnumber",
+    "srnumber",
+    "sn",
+    "no",
+];
+
+/// True for a serial-number column's header.
+pub fn is_serial_number(header: &str) -> bool {
+    let header = super::trim(header);
+    header == "#" || SERIAL_NUMBERS.contains(&normalise(header).as_str())
 }
 
 /// Lower case, with spaces, underscores, hyphens, dots and no-break spaces
@@ -142,9 +173,9 @@ pub fn columns(
             let renamed = renamed_by(header);
             let name = renamed.map_or(trimmed, |(_, to)| super::trim(to));
             if trimmed.is_empty()
-                || ignore
-                    .iter()
-                    .any(|i| i.eq_ignore_ascii_case(trimmed) && renamed.is_none())
+                || (renamed.is_none()
+                    && (is_serial_number(trimmed)
+                        || ignore.iter().any(|i| i.eq_ignore_ascii_case(trimmed))))
             {
                 return None;
             }
@@ -294,24 +325,34 @@ fn hint(name: &str) -> String {
         candidates.push((normalise(alias), shown.to_string()));
     }
     let wanted = normalise(name);
+    // A name inside the header ("Customer Full Name" holds "full name")
+    // ranks first; then by edit distance.
     let mut scored: Vec<(usize, String)> = candidates
         .into_iter()
-        .map(|(compared, shown)| (distance(&wanted, &compared), shown))
+        .map(|(compared, shown)| {
+            let inside =
+                compared.len() >= 4 && (wanted.contains(&compared) || compared.contains(&wanted));
+            let d = if inside {
+                0
+            } else {
+                distance(&wanted, &compared)
+            };
+            (d, shown)
+        })
         .collect();
     scored.sort();
-    let limit = (wanted.chars().count() / 3).max(2);
     let mut close: Vec<String> = Vec::new();
-    for (d, shown) in scored {
+    for (_, shown) in scored {
         let shown = format!("`{shown}`");
-        if d <= limit && !close.contains(&shown) && close.len() < 3 {
+        if !close.contains(&shown) && close.len() < 3 {
             close.push(shown);
         }
     }
-    if close.is_empty() {
-        "; custom fields go in customer_info.additional_fields.<name>".into()
-    } else {
-        format!("; closest: {}", close.join(", "))
-    }
+    format!(
+        "; closest: {} (custom fields go in customer_info.additional_fields.<name>; a \
+         column that is not data can be skipped)",
+        close.join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ pub mod dates;
 pub mod dialect;
 pub mod file;
 pub mod headers;
+pub mod options;
+pub mod scan;
+pub mod workbook;
 
 use serde_json::{Map, Value};
 
@@ -26,21 +29,9 @@ use crate::text::quote;
 
 pub use dates::{DateFormat, DateTime};
 pub use headers::{ALIASES, Column, Segment};
+pub use options::RowOptions;
 
 use crate::fields::SECTIONS;
-
-/// How rows are read: the same options in every front end.
-#[derive(Debug, Clone, Default)]
-pub struct RowOptions {
-    /// Header -> field renames (`"Mobile No" -> "phone"`); the field is
-    /// matched like a header, so `dob` finds `contact_info.0.dob`.
-    pub columns: Vec<(String, String)>,
-    /// `strftime`-style layout of the date cells (`%d/%m/%Y`).
-    pub date_format: Option<String>,
-    /// Headers that are not data (the CLI's failures file adds `row` and
-    /// `error`); compared ignoring case.
-    pub ignore: Vec<String>,
-}
 
 /// One cell: JSON (`null` = empty; a string is trimmed) or a calendar date
 /// a binding recognised (a Python `datetime`, a pandas `Timestamp`).
