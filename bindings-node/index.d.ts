@@ -266,11 +266,11 @@ export interface AddCustomersOptions {
 }
 
 /** A flat record: spreadsheet columns and their cells. */
-export type Row = Record<string, string | number | boolean | null | undefined>
+export type Row = Record<string, string | number | boolean | null | undefined | CellError>
 
 export interface RowOptions {
-  /** Header -> field renames, e.g. `{ Cell: 'phone', Born: 'dob' }`. */
-  columns?: Record<string, string>
+  /** Header -> field renames, e.g. `{ Cell: 'phone', Born: 'dob' }`; `null` skips a column. */
+  columns?: Record<string, string | null>
   /** Layout of the dob and next_follow_up_date cells, e.g. `'%d/%m/%Y'`. */
   dateFormat?: string
 }
@@ -369,4 +369,30 @@ export function toWire(request: AddCustomerRequest): Required<AddCustomerRequest
 export function validate(request: AddCustomerRequest): void
 /** One flat row (spreadsheet columns) into a validated request, as it would be sent; throws ValidationError. */
 export function fromRow(row: Row, options?: RowOptions): Required<AddCustomerRequest>
+/** The rows of a workbook, CSV or JSON-lines file; see `readRows`. */
+export interface ReadRowsOptions {
+  /** A workbook's sheet: its name, or its position from 1 (default: the first). */
+  sheet?: string | number
+  /** A workbook's header row, as the sheet numbers it (default: found). */
+  headerRow?: number
+}
+
+/** A cell that holds an error (`#N/A`): its row fails alone when mapped. */
+export class CellError {
+  readonly value: string
+  readonly cell: string | null
+  readonly message: string
+}
+
+/** A row read from a file: header -> value, and where it came from (not keys). */
+export type ReadRow = Record<string, string | number | boolean | null | CellError> & {
+  readonly $sheet: string | null
+  readonly $row: number
+}
+
+/**
+ * The rows of a file, in order (workbooks, CSV, JSON lines). Dates come as
+ * the vendor's text (`1990-02-28`, `2026-12-10 09:30:00`).
+ */
+export function readRows(path: string, options?: ReadRowsOptions): AsyncIterable<ReadRow>
 export const version: string

@@ -8,6 +8,7 @@ const { encode } = require('./lib/encode.js')
 const { Sandbox } = require('./lib/sandbox.js')
 const { BulkRun } = require('./lib/bulk.js')
 const { fromRow } = require('./lib/rows.js')
+const { readRows, CellError } = require('./lib/read.js')
 
 /** The request exactly as it would be sent; throws ValidationError. */
 function toWire(request) {
@@ -36,6 +37,8 @@ module.exports = {
   toWire,
   validate,
   fromRow,
+  readRows,
+  CellError,
   version: native.version(),
   KaptureError: errors.KaptureError,
   ValidationError: errors.ValidationError,

@@ -8,6 +8,8 @@ export const {
   toWire,
   validate,
   fromRow,
+  readRows,
+  CellError,
   version,
   KaptureError,
   ValidationError,

@@ -96,6 +96,19 @@ export declare class NativeClient {
   bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, onReady: () => void): NativeBulk
 }
 
+export declare class NativeFileRows {
+  /** Opens `path`; `options_json` holds `sheet` and `header_row`. */
+  constructor(path: string, optionsJson?: string | undefined | null)
+  get headers(): Array<string>
+  get sheet(): string | null
+  get headerRow(): number | null
+  /**
+   * Up to `count` rows as JSON text: `[[number, values], ...]`, values
+   * one per named column (or a JSON line's object); `[]` at the end.
+   */
+  nextBatch(count: number): string
+}
+
 export declare class NativeHub {
   /**
    * `on_done(batch)` runs on the JavaScript thread with the outcomes

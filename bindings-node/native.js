@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.NativeBulk = nativeBinding.NativeBulk
 module.exports.NativeCancel = nativeBinding.NativeCancel
 module.exports.NativeClient = nativeBinding.NativeClient
+module.exports.NativeFileRows = nativeBinding.NativeFileRows
 module.exports.NativeHub = nativeBinding.NativeHub
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
 module.exports.abortedPayload = nativeBinding.abortedPayload

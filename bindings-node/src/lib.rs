@@ -13,6 +13,7 @@ mod convert;
 mod error;
 mod hub;
 mod log;
+mod read;
 mod rows;
 mod sandbox;
 #[cfg(feature = "testing")]

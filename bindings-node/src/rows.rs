@@ -19,7 +19,9 @@ pub fn options(json: Option<&str>) -> Result<RowOptions, Error> {
 }
 
 fn cells(row: serde_json::Map<String, Value>) -> Vec<(String, Cell)> {
-    row.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect()
+    row.into_iter()
+        .map(|(k, v)| (k, Cell::from_json(v)))
+        .collect()
 }
 
 /// The error of a value given where a row was expected (`got`: what

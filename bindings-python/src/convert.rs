@@ -354,9 +354,13 @@ fn row_cells_unguarded(row: &Bound<'_, PyAny>) -> Result<RowCells, Error> {
                 }
             },
         };
-        let cell = match date(&value) {
-            Some(date) => Cell::Date(date),
-            None => Cell::Json(convert(&value, &At::Root(&header), 0, &mut problems)),
+        let cell = if let Ok(error) = value.cast::<crate::read::CellError>() {
+            Cell::Error(error.get().message().to_string())
+        } else {
+            match date(&value) {
+                Some(date) => Cell::Date(date),
+                None => Cell::Json(convert(&value, &At::Root(&header), 0, &mut problems)),
+            }
         };
         cells.push((header, cell));
     }

@@ -9,6 +9,7 @@ mod convert;
 mod error;
 mod interrupt;
 mod log;
+mod read;
 mod reply;
 mod rows;
 mod sandbox;
@@ -54,6 +55,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(to_wire, m)?)?;
     m.add_function(wrap_pyfunction!(rows::from_row, m)?)?;
+    m.add_function(wrap_pyfunction!(read::read_rows, m)?)?;
+    m.add_class::<read::FileRows>()?;
+    m.add_class::<read::CellError>()?;
     m.add_function(wrap_pyfunction!(log::_log_level_from_env, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ERROR_CODES", kapture_crm::ERROR_CODES.to_vec())?;

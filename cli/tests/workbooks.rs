@@ -72,7 +72,7 @@ fn the_example_workbook_is_imported_with_no_flag_and_resumed_per_sheet() {
     let failed = lines.next().unwrap();
     assert!(failed.starts_with("9,Unknown Phone,#N/A,"), "{failed}");
     assert!(
-        failed.contains(",13,cell C13 holds the error #N/A"),
+        failed.contains(",13,\"customer_info.phone: cell C13 holds the error #N/A"),
         "{failed}"
     );
 

@@ -32,6 +32,7 @@ from ._errors import (
     UnexpectedResponseError,
     ValidationError,
 )
+from ._read import CellError, Row, read_rows
 from ._rows import from_row
 from ._sandbox import Sandbox
 from .types import AddCustomerRequest, AddCustomerResponse, Customer
@@ -74,6 +75,9 @@ __all__ = [
     "validate",
     "to_wire",
     "from_row",
+    "read_rows",
+    "Row",
+    "CellError",
     "KaptureError",
     "ValidationError",
     "ConfigError",

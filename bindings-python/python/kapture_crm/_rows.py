@@ -7,7 +7,7 @@ from typing import Any, AsyncIterable, Iterable, Iterator, Mapping, Optional, Un
 from . import _native
 from .types import AddCustomerRequest
 
-Columns = Optional[Mapping[str, str]]
+Columns = Optional[Mapping[str, Optional[str]]]
 
 
 def from_row(row: Mapping[str, Any], *, columns: Columns = None, date_format: Optional[str] = None) -> AddCustomerRequest:

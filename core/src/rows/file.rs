@@ -366,20 +366,7 @@ impl Iterator for Rows {
                 self.next_number = at;
                 let texts: Vec<String> = cells.iter().map(SheetCell::text).collect();
                 let hash = sheet_hash(&texts);
-                let mut problem = None;
-                let mapped: Vec<Cell> = cells
-                    .iter()
-                    .map(|cell| {
-                        cell.cell().unwrap_or_else(|e| {
-                            problem.get_or_insert(e);
-                            Cell::Json(serde_json::Value::Null)
-                        })
-                    })
-                    .collect();
-                let request = match problem {
-                    Some(problem) => Err(invalid(problem)),
-                    None => mapper.request(mapped),
-                };
+                let request = mapper.request(cells.iter().map(SheetCell::cell).collect());
                 break Row {
                     number,
                     hash,
@@ -400,7 +387,7 @@ pub(super) fn sheet_hash(texts: &[String]) -> u64 {
 }
 
 /// Issue 9, case 7: a row that is not UTF-8 fails on its own, saying where.
-fn not_utf8(at: usize, column: Option<&str>) -> String {
+pub(super) fn not_utf8(at: usize, column: Option<&str>) -> String {
     let place = match column {
         Some(column) => format!(" of column {column:?}"),
         None => String::new(),

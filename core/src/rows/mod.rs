@@ -16,6 +16,7 @@ pub mod dialect;
 pub mod file;
 pub mod headers;
 pub mod options;
+pub mod reader;
 pub mod scan;
 pub mod workbook;
 
@@ -39,6 +40,27 @@ use crate::fields::SECTIONS;
 pub enum Cell {
     Json(Value),
     Date(DateTime),
+    /// A cell that cannot be read (a workbook's `#N/A`): the row fails
+    /// with this message, at the cell's column.
+    Error(String),
+}
+
+/// The key of the JSON object that stands for an error cell where rows
+/// travel as JSON (Node's `CellError`): `{"$kaptureCellError": message,
+/// "value": "#N/A", "cell": "C7"}`; the message is why its row fails.
+pub const CELL_ERROR_KEY: &str = "$kaptureCellError";
+
+impl Cell {
+    /// A JSON value as a cell: the error-cell object above as
+    /// [`Cell::Error`], anything else as it is.
+    pub fn from_json(value: Value) -> Cell {
+        if let Value::Object(map) = &value
+            && let Some(Value::String(message)) = map.get(CELL_ERROR_KEY)
+        {
+            return Cell::Error(message.clone());
+        }
+        Cell::Json(value)
+    }
 }
 
 impl From<Value> for Cell {
@@ -193,6 +215,7 @@ impl RowMapper {
                 return Ok(Some(Value::String(date.vendor_text(with_time))));
             }
             Cell::Json(value) => value,
+            Cell::Error(message) => return Err(message),
         };
         let text = match value {
             Value::Null => return Ok(None),
@@ -361,7 +384,9 @@ impl Records {
     pub fn json(&self, value: Value) -> Result<AddCustomerRequest, Error> {
         match value {
             Value::Object(map) if is_flat_row(map.keys()) => self.row(
-                map.into_iter().map(|(k, v)| (k, Cell::Json(v))).collect(),
+                map.into_iter()
+                    .map(|(k, v)| (k, Cell::from_json(v)))
+                    .collect(),
                 Vec::new(),
             ),
             other => AddCustomerRequest::from_json(&other),

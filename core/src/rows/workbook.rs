@@ -244,6 +244,12 @@ pub enum SheetCell {
         value: String,
         cell: String,
     },
+    /// A cell that cannot be read as it is (a CSV cell that is not UTF-8):
+    /// its text as far as it goes, and why its row fails.
+    Invalid {
+        text: String,
+        message: String,
+    },
 }
 
 impl SheetCell {
@@ -287,6 +293,7 @@ impl SheetCell {
         match self {
             SheetCell::Empty => String::new(),
             SheetCell::Text(text) | SheetCell::Time(text) => text.clone(),
+            SheetCell::Invalid { text, .. } => text.clone(),
             SheetCell::Integer(n) => n.to_string(),
             SheetCell::Number(f) => f.to_string(),
             SheetCell::Bool(true) => "TRUE".into(),
@@ -305,9 +312,9 @@ impl SheetCell {
         }
     }
 
-    /// The cell for the row mapper; an error cell is the row's problem.
-    pub fn cell(&self) -> Result<Cell, String> {
-        Ok(match self {
+    /// The cell for the row mapper (an error cell fails its row there).
+    pub fn cell(&self) -> Cell {
+        match self {
             SheetCell::Empty => Cell::Json(Value::Null),
             SheetCell::Text(text) | SheetCell::Time(text) => {
                 Cell::Json(Value::String(text.clone()))
@@ -318,13 +325,15 @@ impl SheetCell {
             }
             SheetCell::Bool(b) => Cell::Json(Value::Bool(*b)),
             SheetCell::Date(date) => Cell::Date(*date),
-            SheetCell::Error { value, cell } => {
-                return Err(format!(
-                    "cell {cell} holds the error {value}: fix it in the workbook (or clear it)"
-                ));
-            }
-        })
+            SheetCell::Error { value, cell } => Cell::Error(cell_error_message(value, cell)),
+            SheetCell::Invalid { message, .. } => Cell::Error(message.clone()),
+        }
     }
+}
+
+/// What an error cell of a row says when the row is mapped.
+pub fn cell_error_message(value: &str, cell: &str) -> String {
+    format!("cell {cell} holds the error {value}: fix it in the workbook (or clear it)")
 }
 
 /// A float that is a whole number an `i64` holds exactly (up to 2^53).
@@ -451,7 +460,9 @@ mod tests {
     fn an_error_cell_fails_its_row_naming_the_cell() {
         let cell = SheetCell::of(&Data::Error(calamine::CellErrorType::NA), 7, 2);
         assert_eq!(cell.text(), "#N/A");
-        let error = cell.cell().unwrap_err();
+        let Cell::Error(error) = cell.cell() else {
+            panic!("an error cell maps to an error")
+        };
         assert!(error.starts_with("cell C7 holds the error #N/A"), "{error}");
     }
 

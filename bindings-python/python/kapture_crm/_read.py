@@ -1,0 +1,67 @@
+"""``read_rows``: the rows of a workbook, CSV or JSON-lines file, read by the
+same code as ``kapture import`` (the Rust core's reader)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterator, Optional, Union
+
+from . import _native
+
+CellError = _native.CellError
+
+
+class Row(Dict[str, Any]):
+    """One row of a file: header -> value, plus where it came from.
+
+    ``sheet`` is the workbook's sheet (``None`` for CSV and JSON lines) and
+    ``row`` its number there: a workbook's rows as the sheet numbers them, a
+    CSV's data rows from 1. Both are attributes, never keys, so a column
+    named "row" stays a column. ``from_row``, ``Client.add_customers`` and
+    ``AsyncClient.add_customers`` take a Row as any flat row."""
+
+    __slots__ = ("sheet", "row")
+
+    sheet: Optional[str]
+    row: int
+
+    def __repr__(self) -> str:
+        where = f"{self.sheet!r}, " if self.sheet is not None else ""
+        return f"Row({where}row={self.row}, {dict.__repr__(self)})"
+
+
+def read_rows(
+    path: Union[str, "os.PathLike[str]"],
+    *,
+    sheet: Union[str, int, None] = None,
+    header_row: Optional[int] = None,
+) -> Iterator[Row]:
+    """The rows of ``path``, one ``Row`` at a time, in order.
+
+    Workbooks (.xlsx, .xlsm, .xls, .ods): the first sheet, or ``sheet`` (a
+    name, or a position from 1); the header is the first row naming at least
+    two documented fields or aliases (title rows above it are skipped), or
+    ``header_row`` (the sheet's row number). Cells come as their type: text
+    as ``str``, a whole number as ``int`` (a phone stored as a number gives
+    its digits), another number as ``float``, dates as ``datetime.date`` or
+    ``datetime.datetime``, TRUE/FALSE as ``bool``, empty as ``None``, an
+    error cell (``#N/A``) as a ``CellError`` that fails its row alone when
+    mapped. CSV (any dialect ``kapture import`` reads) gives text, ``None``
+    for an empty cell; JSON lines give each line's object. Blank rows are
+    rows too (every value ``None``): ``add_customers`` gives them an outcome
+    of their own. Raises ``FileNotFoundError`` (or another ``OSError``)
+    when the file cannot be opened and ``ValidationError`` when it cannot be
+    read as rows (an unknown format, a sheet that does not exist, two
+    columns under one header), before any row."""
+    rows = _native.read_rows(os.fspath(path), sheet, header_row)
+    headers = rows.headers
+    name = rows.sheet
+
+    def each() -> Iterator[Row]:
+        for number, values in rows:
+            row = Row(values) if isinstance(values, dict) else Row(zip(headers, values))
+            row.sheet = name
+            row.row = number
+            yield row
+
+    return each()
