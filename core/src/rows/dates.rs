@@ -221,6 +221,31 @@ fn digits(rest: &mut &str, min: usize, max: usize) -> Option<u32> {
     Some(value)
 }
 
+/// `YYYY-MM-DD HH:MM:SS` (or `T` between them), as pandas, openpyxl and
+/// ISO 8601 write a date-time; `None` for anything else.
+pub fn iso_date_time(text: &str) -> Option<DateTime> {
+    let (date, time) = text.split_once([' ', 'T'])?;
+    let mut d = date.splitn(3, '-');
+    let (year, month, day) = (d.next()?, d.next()?, d.next()?);
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return None;
+    }
+    let mut t = time.splitn(3, ':');
+    let (h, m, sec) = (t.next()?, t.next()?, t.next().unwrap_or("00"));
+    let sec = sec.split_once('.').map_or(sec, |(whole, _)| whole);
+    let number = |s: &str| {
+        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    DateTime::new(
+        year.parse().ok()?,
+        number(month)?,
+        number(day)?,
+        Some((number(h)?, number(m)?, number(sec)?)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

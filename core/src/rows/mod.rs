@@ -18,6 +18,7 @@ pub mod headers;
 pub mod options;
 pub mod reader;
 pub mod scan;
+mod tree;
 pub mod workbook;
 
 use serde_json::{Map, Value};
@@ -31,6 +32,7 @@ use crate::text::quote;
 pub use dates::{DateFormat, DateTime};
 pub use headers::{ALIASES, Column, Segment};
 pub use options::RowOptions;
+use tree::{fill_contacts, insert};
 
 use crate::fields::SECTIONS;
 
@@ -210,9 +212,11 @@ impl RowMapper {
         let date_field = DATE_FIELDS.iter().find(|(f, _)| *f == field);
         let value = match cell {
             Cell::Date(date) => {
-                let with_time = date_field.is_some_and(|(_, t)| *t)
-                    && date.time.is_some_and(|t| t != (0, 0, 0));
-                return Ok(Some(Value::String(date.vendor_text(with_time))));
+                return match date_field {
+                    Some((_, with_time)) => date_for(date, *with_time, column).map(Some),
+                    // Another field takes the date as text, its time too.
+                    None => Ok(Some(Value::String(date.vendor_text(true)))),
+                };
             }
             Cell::Json(value) => value,
             Cell::Error(message) => return Err(message),
@@ -234,6 +238,13 @@ impl RowMapper {
         if text.is_empty() {
             return Ok(None);
         }
+        if PHONE_FIELDS.contains(&field) && saved_as_a_number(text) {
+            return Err(format!(
+                "column {:?} holds {text}: the phone was saved as a number (the spreadsheet \
+                 added \".0\" and may have lost digits); save the column as text",
+                column.header
+            ));
+        }
         if is_bool_field(section, field) {
             return Ok(Some(match text.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "y" | "1" => Value::Bool(true),
@@ -247,11 +258,15 @@ impl RowMapper {
                 serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into())),
             ));
         }
+        if let (Some((_, with_time)), None) = (date_field, &self.date_format)
+            && let Some(date) = dates::iso_date_time(text)
+        {
+            // `1990-02-28 00:00:00`, as pandas and openpyxl write a date.
+            return date_for(date, *with_time, column).map(Some);
+        }
         if let (Some((_, with_time)), Some(format)) = (date_field, &self.date_format) {
             return match format.read(text) {
-                Some(date) => Ok(Some(Value::String(
-                    date.vendor_text(*with_time && format.has_time()),
-                ))),
+                Some(date) => date_for(date, *with_time, column).map(Some),
                 None => Err(format!(
                     "{} in column {:?} is not a date of the format {}",
                     quote(text),
@@ -413,62 +428,32 @@ impl Records {
     }
 }
 
-/// A contact the row filled (a `contact_info.0.dob` column, say) with
-/// neither phone nor email gets the customer's: the vendor requires one of
-/// them in each contact, and its own example repeats the customer's phone.
-fn fill_contacts(root: &mut Value) {
-    let Some(top) = root.as_object_mut() else {
-        return;
-    };
-    let customer = top.get("customer_info").and_then(Value::as_object);
-    let phone = customer.and_then(|c| c.get("phone")).cloned();
-    let email = customer.and_then(|c| c.get("email_id")).cloned();
-    let Some(Value::Array(contacts)) = top.get_mut("contact_info") else {
-        return;
-    };
-    for contact in contacts.iter_mut().filter_map(Value::as_object_mut) {
-        let has = |key: &str| contact.get(key).is_some_and(|v| !v.is_null());
-        if contact.is_empty() || has("contact_person_phone") || has("contact_person_email") {
-            continue;
-        }
-        if let Some(phone) = &phone {
-            contact.insert("contact_person_phone".into(), phone.clone());
-        }
-        if let Some(email) = &email {
-            contact.insert("contact_person_email".into(), email.clone());
-        }
+/// A date for a date field: a date-time field keeps its time; a date-only
+/// one takes a date-time at midnight as its date and refuses another time,
+/// which it would lose.
+fn date_for(date: DateTime, with_time: bool, column: &Column) -> Result<Value, String> {
+    match date.time {
+        Some(time) if !with_time && time != (0, 0, 0) => Err(format!(
+            "column {:?} holds {}, a date and time; {} takes a date only (the time would be \
+             lost)",
+            column.header,
+            date.vendor_text(true),
+            column.field
+        )),
+        _ => Ok(Value::String(date.vendor_text(with_time))),
     }
 }
 
-fn insert(root: &mut Value, path: &[Segment], value: Value) {
-    let mut node = root;
-    for (i, segment) in path.iter().enumerate() {
-        let last = i + 1 == path.len();
-        node = match segment {
-            Segment::Key(key) => {
-                let Value::Object(map) = node else { return };
-                if last {
-                    map.insert(key.clone(), value);
-                    return;
-                }
-                let next_is_index = matches!(path.get(i + 1), Some(Segment::Index(_)));
-                map.entry(key.clone()).or_insert_with(|| {
-                    if next_is_index {
-                        Value::Array(Vec::new())
-                    } else {
-                        Value::Object(Map::new())
-                    }
-                })
-            }
-            Segment::Index(index) => {
-                let Value::Array(items) = node else { return };
-                // Contacts by index: a gap (only contact_info.2 filled) is
-                // an empty contact the validation then names.
-                while items.len() <= *index {
-                    items.push(Value::Object(Map::new()));
-                }
-                &mut items[*index]
-            }
-        };
+/// `9845012345.0`: digits, then `.` and zeros, as a spreadsheet saves a
+/// number.
+fn saved_as_a_number(text: &str) -> bool {
+    match text.split_once('.') {
+        Some((digits, zeros)) => {
+            digits.len() >= 5
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !zeros.is_empty()
+                && zeros.bytes().all(|b| b == b'0')
+        }
+        None => false,
     }
 }
