@@ -24,7 +24,8 @@ SHIPPED_TEXT = (".js", ".mjs", ".cjs", ".ts", ".py", ".pyi")
 
 
 def shipped(name: str, data: bytes) -> bool:
-    return data[:4] == b"\x7fELF" or name.endswith(SHIPPED_TEXT)
+    # An sdist carries the tests too (they are sources, not what runs).
+    return data[:4] == b"\x7fELF" or (name.endswith(SHIPPED_TEXT) and "/tests/" not in name)
 
 
 def members(path: Path) -> Iterator[Tuple[str, bytes]]:
