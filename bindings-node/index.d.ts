@@ -239,12 +239,16 @@ export class InternalError extends KaptureError {}
 
 export type BulkResult =
   | { ok: true; response: AddCustomerResponse }
-  | { ok: false; error: KaptureError }
+  | { ok: false; error: KaptureError; blank?: undefined }
+  /** A blank row (every cell empty: a spacer, a cleared row): nothing was sent. */
+  | { ok: false; blank: true; error?: undefined }
 
 export interface BulkProgress {
   completed: number
   succeeded: number
   failed: number
+  /** Blank rows (nothing sent); completed = succeeded + failed + blank. */
+  blank: number
 }
 
 export interface AddCustomersOptions {
@@ -254,8 +258,8 @@ export interface AddCustomersOptions {
   rate?: number
   /** Called after each result. */
   onProgress?: (progress: BulkProgress) => void
-  /** Header -> field renames for flat records, e.g. `{ Cell: 'phone' }`. */
-  columns?: Record<string, string>
+  /** Header -> field renames for flat records, e.g. `{ Cell: 'phone' }`; `null` skips a column. */
+  columns?: Record<string, string | null>
   /** Layout of date cells in flat records, e.g. `'%d/%m/%Y'`. */
   dateFormat?: string
   /** Per attempt of each record, in milliseconds. */

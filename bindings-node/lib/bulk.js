@@ -23,7 +23,7 @@ class BulkRun {
   #started = false
   #stopped = false
   #feeding = null
-  #counts = { completed: 0, succeeded: 0, failed: 0 }
+  #counts = { completed: 0, succeeded: 0, failed: 0, blank: 0 }
   #signal
   #aborted = false
   #fed = 0
@@ -189,7 +189,9 @@ class BulkRun {
         items[i] = undefined
         const result = item.ok
           ? { ok: true, response: item.response }
-          : { ok: false, error: fromPayload(item.error) }
+          : item.blank
+            ? { ok: false, blank: true }
+            : { ok: false, error: fromPayload(item.error) }
         yield this.#count(result)
       }
       sinceTurn += count
@@ -204,6 +206,7 @@ class BulkRun {
     const counts = this.#counts
     counts.completed += 1
     if (result.ok) counts.succeeded += 1
+    else if (result.blank) counts.blank += 1
     else counts.failed += 1
     if (this.#onProgress) this.#onProgress({ ...counts })
     return result

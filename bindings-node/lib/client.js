@@ -180,7 +180,8 @@ class Client {
    * pace also drops by itself on 429/503 and recovers). Returns a run that is both an
    * async iterable (`for await`, bounded memory) and a promise of the array
    * of results; either way one result per input, in input order:
-   * `{ ok: true, response }` or `{ ok: false, error }`. Records may be
+   * `{ ok: true, response }`, `{ ok: false, error }`, or `{ ok: false, blank: true }`
+   * for a blank row (every cell empty: nothing sent). Records may be
    * requests in the vendor's shape or flat rows (`{ 'Customer Name': ... }`),
    * mapped with `columns` and `dateFormat` as `fromRow` maps them. Should the engine
    * fail, each record still owed gets an InternalError result and the run

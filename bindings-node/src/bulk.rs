@@ -5,8 +5,8 @@
 use std::io::Write as _;
 use std::sync::Arc;
 
-use kapture_crm::Client;
 use kapture_crm::bulk::{BulkOptions, Notify, Run};
+use kapture_crm::{Client, Error};
 use napi::Env;
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -143,13 +143,25 @@ impl NativeBulk {
                 out.push(b',');
             }
             let ok = outcome.result.is_ok();
-            let key = if ok { "response" } else { "error" };
             // Writing into a Vec cannot fail.
-            let _ = write!(out, r#"{{"index":{},"ok":{ok},"{key}":"#, outcome.index);
             match &outcome.result {
-                Ok(reply) => out.extend_from_slice(reply.json_text().as_bytes()),
-                Err(error) => serde_json::to_writer(&mut out, &payload(error))
-                    .map_err(|e| crate::error::internal(&e.to_string()))?,
+                Ok(reply) => {
+                    let _ = write!(out, r#"{{"index":{},"ok":true,"response":"#, outcome.index);
+                    out.extend_from_slice(reply.json_text().as_bytes());
+                }
+                // A blank row: an outcome of its own, not an error.
+                Err(Error::BlankRow) => {
+                    let _ = write!(
+                        out,
+                        r#"{{"index":{},"ok":false,"blank":true"#,
+                        outcome.index
+                    );
+                }
+                Err(error) => {
+                    let _ = write!(out, r#"{{"index":{},"ok":{ok},"error":"#, outcome.index);
+                    serde_json::to_writer(&mut out, &payload(error))
+                        .map_err(|e| crate::error::internal(&e.to_string()))?;
+                }
             }
             out.push(b'}');
         }

@@ -27,7 +27,7 @@ test('addCustomers: one result per input, in order, through faults and bad recor
     })
     assert.equal(byId.size, 198)
     assert.ok([...byId.values()].every((c) => c.writes === 1))
-    assert.deepEqual(progress, { completed: 200, succeeded: 200 - 2 - unknown.length, failed: 2 + unknown.length })
+    assert.deepEqual(progress, { completed: 200, succeeded: 200 - 2 - unknown.length, failed: 2 + unknown.length, blank: 0 })
   } finally {
     await sandbox.stop()
   }

@@ -46,9 +46,13 @@ test('a read row maps as any flat row, and an error cell fails it alone', async 
 test('addCustomers takes readRows as they come, one result per row', async () => {
   const sandbox = await Sandbox.start()
   try {
-    const results = await sandbox.client().addCustomers(readRows(workbook))
+    let progress
+    const results = await sandbox.client().addCustomers(readRows(workbook), { onProgress: (p) => { progress = p } })
     assert.equal(results.length, 10)
     assert.equal(results.filter((r) => r.ok).length, 8)
+    // The spacer row: an outcome of its own, in its place, never an error.
+    assert.deepEqual(results[4], { ok: false, blank: true })
+    assert.deepEqual(progress, { completed: 10, succeeded: 8, failed: 1, blank: 1 })
     assert.equal(sandbox.customers().length, 8)
     assert.match(results.at(-1).error.message, /cell C13/)
   } finally {
@@ -79,4 +83,18 @@ test('a CSV is read in its dialect; columns: { X: null } skips a column; one hea
   const twice = path.join(dir, 'twice.csv')
   writeFileSync(twice, 'Name,Phone,Phone\nAsha,9822012345,9845012346\n')
   assert.throws(() => readRows(twice), (e) => e instanceof ValidationError && /both headed "Phone"/.test(e.message))
+})
+
+test('a blank record of any source is { ok: false, blank: true } in its place', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const results = await sandbox.client().addCustomers([
+      { Name: 'Asha', Phone: '9845012345' }, { Name: null, Phone: '  ' }, { Name: 'Ravi', Phone: '9845012346' },
+    ])
+    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.blank ? 'blank' : 'error')), ['ok', 'blank', 'ok'])
+    assert.equal(sandbox.customers().length, 2)
+    assert.throws(() => fromRow({ Name: null, Phone: '' }), ValidationError)
+  } finally {
+    await sandbox.stop()
+  }
 })

@@ -39,10 +39,37 @@ impl BulkRun {
     }
 }
 
-/// `(index, value, ok)`: the reply dict, or the exception for that record.
+/// The outcome of a blank row in a bulk run (every cell empty: nothing was
+/// sent): `kapture_crm.BLANK`, the one instance. Falsy, and neither a reply
+/// nor an exception.
+#[pyclass(frozen, module = "kapture_crm")]
+pub struct BlankRow;
+
+#[pymethods]
+impl BlankRow {
+    fn __repr__(&self) -> &'static str {
+        "kapture_crm.BLANK"
+    }
+
+    fn __bool__(&self) -> bool {
+        false
+    }
+}
+
+/// The one [`BlankRow`].
+pub fn blank(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    static BLANK: pyo3::sync::PyOnceLock<Py<BlankRow>> = pyo3::sync::PyOnceLock::new();
+    BLANK
+        .get_or_try_init(py, || Py::new(py, BlankRow))
+        .map(|b| b.bind(py).clone().into_any())
+}
+
+/// `(index, value, ok)`: the reply dict, `BLANK` for a blank row, or the
+/// exception for that record.
 fn outcome_tuple<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyTuple>> {
     let (value, ok) = match outcome.result {
         Ok(reply) => (crate::reply::to_python(py, &reply)?, true),
+        Err(Error::BlankRow) => (blank(py)?, false),
         Err(error) => (exception(py, &error), false),
     };
     PyTuple::new(

@@ -58,6 +58,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read::read_rows, m)?)?;
     m.add_class::<read::FileRows>()?;
     m.add_class::<read::CellError>()?;
+    m.add_class::<bulk::BlankRow>()?;
+    m.add("BLANK", bulk::blank(m.py())?)?;
     m.add_function(wrap_pyfunction!(log::_log_level_from_env, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ERROR_CODES", kapture_crm::ERROR_CODES.to_vec())?;

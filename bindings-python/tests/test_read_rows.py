@@ -54,6 +54,8 @@ def test_add_customers_takes_read_rows_as_they_come(sandbox: kapture_crm.Sandbox
     assert len(outcomes) == 10  # one per row read, in order
     added = [o for o in outcomes if isinstance(o, dict)]
     assert len(added) == 8
+    # The spacer row (the sheet's row 8): an outcome of its own, in its place.
+    assert outcomes[4] is kapture_crm.BLANK and not outcomes[4]
     phones = sorted(c["request"]["customer_info"]["phone"] for c in sandbox.customers())
     assert phones[0] == "9000012345" and len(phones) == 8
     assert "cell C13" in str(outcomes[-1])
@@ -110,3 +112,25 @@ def test_the_readmes_read_rows_example_runs(monkeypatch: pytest.MonkeyPatch, cap
     printed = capsys.readouterr().out
     assert "Customers row 13: " in printed and "cell C13 holds the error #N/A" in printed, printed
     assert printed.strip().endswith("8 customers added"), printed
+
+
+def test_a_blank_record_is_the_blank_outcome_in_its_place_never_a_validation_error(sandbox: kapture_crm.Sandbox) -> None:
+    """From any source: dicts, a DataFrame's NaN row, cells of spaces. Only
+    a bulk run says BLANK; from_row of a blank row still refuses it."""
+    pd = pytest.importorskip("pandas")
+    records = [
+        {"Name": "Asha", "Phone": "9845012345"},
+        {"Name": None, "Phone": "  "},
+        {"Name": "Ravi", "Phone": "9845012346"},
+    ]
+    frame = pd.DataFrame([{"Name": "Meena", "Phone": "9845012347"}, {"Name": float("nan"), "Phone": None}])
+    with sandbox.client() as client:
+        outcomes = list(client.add_customers(records))
+        framed = list(client.add_customers(frame))
+    assert [o is kapture_crm.BLANK for o in outcomes] == [False, True, False]
+    assert isinstance(outcomes[0], dict) and isinstance(outcomes[2], dict)
+    assert framed[1] is kapture_crm.BLANK
+    assert repr(kapture_crm.BLANK) == "kapture_crm.BLANK"
+    assert len(sandbox.customers()) == 3
+    with pytest.raises(kapture_crm.ValidationError):
+        kapture_crm.from_row({"Name": None, "Phone": ""})

@@ -20,7 +20,7 @@ def typed_calls(client: kapture_crm.Client) -> Optional[int]:
     reply: AddCustomerResponse = client.add_customer(request)
     status: str = reply["status"]
     assert status
-    outcomes: List[Union[AddCustomerResponse, kapture_crm.KaptureError]] = list(
+    outcomes: List[Union[AddCustomerResponse, kapture_crm.KaptureError, kapture_crm.BlankRow]] = list(
         client.add_customers([request, {"customer_info": {"customer_name": "B", "email_id": "b@x.in"}}], concurrency=4)
     )
     for outcome in outcomes:

@@ -131,13 +131,24 @@ pub enum Error {
         message: String,
         outcome_unknown: bool,
     },
+
+    /// A bulk run's record that is a blank row (every cell empty: a spacer,
+    /// a cleared row): nothing is sent. Never raised: each front end gives
+    /// it as an outcome of its own (Python's `BLANK`, Node's `{ ok: false,
+    /// blank: true }`), so it is not in [`ERROR_CLASSES`].
+    #[error("a blank row (every cell empty): nothing to send")]
+    BlankRow,
 }
+
+/// [`Error::BlankRow`]'s code and class.
+pub const BLANK_ROW_CODE: &str = "blank_row";
 
 /// The class of every error whose outcome is unknown, in every binding
 /// (see [`Error::class`]).
 pub const OUTCOME_UNKNOWN_CLASS: &str = "outcome_unknown";
 
-/// Every value of [`Error::class`]: the bindings test that each has a class.
+/// Every value of [`Error::class`] (but [`BLANK_ROW_CODE`], an outcome no
+/// front end raises): the bindings test that each has a class.
 pub const ERROR_CLASSES: &[&str] = &[
     "validation",
     "config",
@@ -252,7 +263,7 @@ impl Error {
             | Error::Aborted { message, .. }
             | Error::Internal { message, .. }
             | Error::Config(message) => Some(message),
-            Error::Validation(_) | Error::Closed => None,
+            Error::Validation(_) | Error::Closed | Error::BlankRow => None,
         }
     }
 
@@ -272,6 +283,7 @@ impl Error {
             Error::Aborted { .. } => "aborted",
             Error::Closed => "closed",
             Error::Internal { .. } => "internal",
+            Error::BlankRow => BLANK_ROW_CODE,
         }
     }
 

@@ -41,7 +41,10 @@ pub use validate::CheckedRequest;
 pub use client::Client;
 pub use client_settings::ClientSettings;
 pub use config::ClientBuilder;
-pub use error::{ERROR_CLASSES, ERROR_CODES, Error, FieldError, OUTCOME_UNKNOWN_CLASS, panic_text};
+pub use error::{
+    BLANK_ROW_CODE, ERROR_CLASSES, ERROR_CODES, Error, FieldError, OUTCOME_UNKNOWN_CLASS,
+    panic_text,
+};
 pub use error_report::{ErrorReport, ExistingIds};
 pub use lookup::{Customer, CustomerContact, CustomerLookup};
 pub use model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo, JsonObject};

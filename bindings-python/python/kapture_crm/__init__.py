@@ -37,6 +37,10 @@ from ._rows import from_row
 from ._sandbox import Sandbox
 from .types import AddCustomerRequest, AddCustomerResponse, Customer
 
+# A bulk run's outcome for a blank row (every cell empty): nothing was sent.
+BLANK = _native.BLANK
+BlankRow = _native.BlankRow
+
 __version__: str = _native.__version__
 
 # A library prints nothing unless asked: records of the loggers under
@@ -78,6 +82,8 @@ __all__ = [
     "read_rows",
     "Row",
     "CellError",
+    "BLANK",
+    "BlankRow",
     "KaptureError",
     "ValidationError",
     "ConfigError",

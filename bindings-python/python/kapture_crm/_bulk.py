@@ -35,9 +35,11 @@ from typing import (
 )
 
 from ._errors import KaptureError
+from ._native import BlankRow
 from .types import AddCustomerResponse
 
-Outcome = Union[AddCustomerResponse, KaptureError]
+# A record's reply, its exception, or BLANK for a blank row (nothing sent).
+Outcome = Union[AddCustomerResponse, KaptureError, BlankRow]
 Record = Mapping[str, Any]
 
 # Outcomes an async run takes in one await, at most.

@@ -139,7 +139,8 @@ class Client(_Base):
         """Adds many customers, ``concurrency`` at a time (and at most ``rate``
         per second; the pace also drops by itself when Kapture answers 429 or
         503). ``concurrency`` defaults to 8. Yields, in input order, each
-        record's reply or its exception: exactly one per record. Should the
+        record's reply or its exception (``BLANK`` for a blank row, every
+        cell empty: nothing sent): exactly one per record. Should the
         engine fail, each record still owed gets an error (an
         ``OutcomeUnknownError`` if its request had left) and the loop then
         raises one.

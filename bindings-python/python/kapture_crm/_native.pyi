@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Tuple,
 
 from typing_extensions import Self
 
-__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_log_level_from_env", "from_row", "read_rows", "FileRows", "CellError", "__version__", "ERROR_CODES", "ERROR_CLASSES"]
+__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_log_level_from_env", "from_row", "read_rows", "FileRows", "CellError", "BlankRow", "BLANK", "__version__", "ERROR_CODES", "ERROR_CLASSES"]
 
 __version__: str
 
@@ -125,6 +125,12 @@ class FileRows:
     def header_row(self) -> Optional[int]: ...
     def __iter__(self) -> FileRows: ...
     def __next__(self) -> Tuple[int, Any]: ...
+
+@final
+class BlankRow:
+    def __bool__(self) -> bool: ...
+
+BLANK: BlankRow
 
 @final
 class CellError:

@@ -83,6 +83,16 @@ pub fn trim(text: &str) -> &str {
     text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{feff}'))
 }
 
+/// True when every cell of a row is empty (`null`, or text of only spaces):
+/// a spacer or cleared row, which has nothing to send.
+pub fn is_blank_row(row: &[(String, Cell)]) -> bool {
+    row.iter().all(|(_, cell)| match cell {
+        Cell::Json(Value::Null) => true,
+        Cell::Json(Value::String(text)) => trim(text).is_empty(),
+        _ => false,
+    })
+}
+
 /// True when a record is already in the vendor's shape (a key is a section
 /// name): it is used as it is, not mapped as a flat row.
 pub fn is_sectioned<'a>(mut keys: impl Iterator<Item = &'a str>) -> bool {
@@ -417,12 +427,16 @@ impl Records {
             .unwrap_or_else(|| self.json(crate::parse::json_text(text)?))
     }
 
-    /// A flat record, with the problems its binding met converting it.
+    /// A flat record, with the problems its binding met converting it; a
+    /// blank one (every cell empty) is [`Error::BlankRow`], never sent.
     pub fn row(
         &self,
         row: Vec<(String, Cell)>,
         earlier: Vec<FieldError>,
     ) -> Result<AddCustomerRequest, Error> {
+        if earlier.is_empty() && is_blank_row(&row) {
+            return Err(Error::BlankRow);
+        }
         let mut reader = crate::sync::lock(&self.reader);
         reader.request_reporting(row, earlier)
     }
@@ -455,5 +469,33 @@ fn saved_as_a_number(text: &str) -> bool {
                 && zeros.bytes().all(|b| b == b'0')
         }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_record_of_a_bulk_run_is_a_blank_row_and_from_row_still_refuses_it() {
+        let records = Records::new(RowOptions::default()).unwrap();
+        let blank = serde_json::json!({"Name": null, "Phone": "  \u{a0}"});
+        assert!(matches!(records.json(blank.clone()), Err(Error::BlankRow)));
+        assert!(matches!(
+            records.json_text(&blank.to_string()),
+            Err(Error::BlankRow)
+        ));
+        // A cell with a value, or a problem met converting one, is not blank.
+        let filled = serde_json::json!({"Name": "Asha", "Phone": ""});
+        assert!(matches!(records.json(filled), Err(Error::Validation(_))));
+        let problem = vec![FieldError::new("Phone", "not text")];
+        let row = vec![("Phone".to_string(), Cell::Json(Value::Null))];
+        assert!(matches!(
+            records.row(row, problem),
+            Err(Error::Validation(_))
+        ));
+        let mut reader = RowReader::new(RowOptions::default()).unwrap();
+        let cells = vec![("Name".to_string(), Cell::Json(Value::Null))];
+        assert!(matches!(reader.request(cells), Err(Error::Validation(_))));
     }
 }
