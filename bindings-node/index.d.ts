@@ -398,5 +398,10 @@ export type ReadRow = Record<string, string | number | boolean | null | CellErro
  * The rows of a file, in order (workbooks, CSV, JSON lines). Dates come as
  * the vendor's text (`1990-02-28`, `2026-12-10 09:30:00`).
  */
-export function readRows(path: string, options?: ReadRowsOptions): AsyncIterable<ReadRow>
+export function readRows(path: string, options?: ReadRowsOptions): AsyncIterable<ReadRow> & {
+  /** The header row every row shares (addCustomers checks it once). */
+  readonly headers: string[]
+  /** The workbook's sheet read, or null. */
+  readonly sheet: string | null
+}
 export const version: string

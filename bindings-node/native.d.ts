@@ -152,6 +152,13 @@ export declare class NativeSandbox {
 export declare function abortedPayload(record: boolean): string
 
 /**
+ * The header every record of a run shares (`readRows`' header row, JSON
+ * text of its names), checked before the run starts
+ * (`kapture_crm::rows::check_header`).
+ */
+export declare function checkHeader(headersJson: string, optionsJson?: string | undefined | null): void
+
+/**
  * Refuses an option name `what` does not know, naming the closest one
  * (plain JavaScript passes any key; `lib/client.js` lists the known ones).
  */

@@ -842,6 +842,7 @@ module.exports.NativeFileRows = nativeBinding.NativeFileRows
 module.exports.NativeHub = nativeBinding.NativeHub
 module.exports.NativeSandbox = nativeBinding.NativeSandbox
 module.exports.abortedPayload = nativeBinding.abortedPayload
+module.exports.checkHeader = nativeBinding.checkHeader
 module.exports.checkOptions = nativeBinding.checkOptions
 module.exports.customerIdKindPayload = nativeBinding.customerIdKindPayload
 module.exports.errorClasses = nativeBinding.errorClasses

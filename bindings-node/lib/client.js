@@ -193,6 +193,15 @@ class Client {
   addCustomers(records, options) {
     const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal } =
       checkOptions('addCustomers()', options, BULK_OPTIONS)
+    // Records that share a header (readRows'): a header problem is one
+    // error, thrown before anything is sent, not one per row.
+    if (Array.isArray(records?.headers) && records.headers.length > 0) {
+      try {
+        native.checkHeader(JSON.stringify(records.headers), rowOptions({ columns, dateFormat }))
+      } catch (error) {
+        throw translate(error)
+      }
+    }
     // Defaults and checks are the core's (concurrency 8). Flat records
     // (spreadsheet rows) are mapped by the core as `fromRow` maps them.
     const start = (onReady) => {

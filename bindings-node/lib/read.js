@@ -67,7 +67,7 @@ function readRows(path, options = {}) {
   const rows = opened(path, { sheet, headerRow })
   const headers = rows.headers
   const name = rows.sheet ?? null
-  return (async function* each() {
+  const each = (async function* each() {
     for (;;) {
       let batch
       try {
@@ -92,6 +92,9 @@ function readRows(path, options = {}) {
       await new Promise((resolve) => setImmediate(resolve))
     }
   })()
+  // The header row every row shares: addCustomers checks it once, before
+  // anything is sent.
+  return Object.assign(each, { headers, sheet: name })
 }
 
 module.exports = { readRows, CellError }

@@ -45,3 +45,17 @@ pub fn from_row(row_json: String, options_json: Option<String>) -> napi::Result<
     .map_err(|e| to_napi(&e))?;
     serde_json::to_string(&request).map_err(|e| internal(&e.to_string()))
 }
+
+/// The header every record of a run shares (`readRows`' header row, JSON
+/// text of its names), checked before the run starts
+/// (`kapture_crm::rows::check_header`).
+#[napi(catch_unwind)]
+pub fn check_header(headers_json: String, options_json: Option<String>) -> napi::Result<()> {
+    (|| {
+        let options = options(options_json.as_deref())?;
+        let headers: Vec<String> = serde_json::from_str(&headers_json)
+            .map_err(|e| kapture_crm::Error::Config(format!("headers: {e}")))?;
+        kapture_crm::rows::check_header(&headers, &options)
+    })()
+    .map_err(|e| to_napi(&e))
+}

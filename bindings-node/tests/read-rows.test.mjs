@@ -98,3 +98,20 @@ test('a blank record of any source is { ok: false, blank: true } in its place', 
     await sandbox.stop()
   }
 })
+
+test('a header problem of readRows is thrown once by addCustomers, before anything is sent', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kapture-header-'))
+  const csv = path.join(dir, 'region.csv')
+  writeFileSync(csv, 'Name,Phone,Region\n' + Array.from({ length: 20 }, (_, i) => `C${i},98450123${String(i).padStart(2, '0')},South`).join('\n') + '\n')
+  const sandbox = await Sandbox.start()
+  try {
+    const client = sandbox.client()
+    assert.throws(() => client.addCustomers(readRows(csv)),
+      (e) => e instanceof ValidationError && e.errors.length === 1 && e.errors[0].path === 'Region')
+    assert.equal(sandbox.stats().add_update_requests, 0)
+    const results = await client.addCustomers(readRows(csv), { columns: { Region: null } })
+    assert.equal(results.filter((r) => r.ok).length, 20)
+  } finally {
+    await sandbox.stop()
+  }
+})

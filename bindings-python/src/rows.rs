@@ -119,3 +119,16 @@ pub fn from_row<'py>(
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     convert::to_python(py, &value)
 }
+
+/// The header every row of a run shares, checked before the run starts
+/// (`kapture_crm::rows::check_header`): raises ValidationError once.
+#[pyfunction]
+#[pyo3(signature = (headers, columns=None, date_format=None))]
+pub fn check_header(
+    headers: Vec<String>,
+    columns: Option<&Bound<'_, PyAny>>,
+    date_format: Option<String>,
+) -> PyResult<()> {
+    let options = options(columns, date_format).into_py_result()?;
+    kapture_crm::rows::check_header(&headers, &options).into_py_result()
+}

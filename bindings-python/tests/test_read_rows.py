@@ -134,3 +134,21 @@ def test_a_blank_record_is_the_blank_outcome_in_its_place_never_a_validation_err
     assert len(sandbox.customers()) == 3
     with pytest.raises(kapture_crm.ValidationError):
         kapture_crm.from_row({"Name": None, "Phone": ""})
+
+
+def test_a_header_problem_of_a_dataframe_or_read_rows_is_raised_once_before_anything_is_sent(
+    sandbox: kapture_crm.Sandbox, tmp_path: Path
+) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame([{"Name": f"C{i}", "Phone": f"98450123{i:02d}", "Region": "South"} for i in range(20)])
+    csv = tmp_path / "region.csv"
+    frame.to_csv(csv, index=False)
+    with sandbox.client() as client:
+        for source in (frame, kapture_crm.read_rows(csv)):
+            with pytest.raises(kapture_crm.ValidationError) as raised:
+                client.add_customers(source)
+            assert [p["path"] for p in raised.value.errors] == ["Region"]
+            assert "closest:" in raised.value.errors[0]["message"]
+        assert sandbox.stats()["add_update_requests"] == 0
+        outcomes = list(client.add_customers(kapture_crm.read_rows(csv), columns={"Region": None}))
+    assert all(isinstance(o, dict) for o in outcomes) and len(outcomes) == 20

@@ -32,7 +32,7 @@ from ._errors import (
     UnexpectedResponseError,
     ValidationError,
 )
-from ._read import CellError, Row, read_rows
+from ._read import CellError, ReadRows, Row, read_rows
 from ._rows import from_row
 from ._sandbox import Sandbox
 from .types import AddCustomerRequest, AddCustomerResponse, Customer
@@ -81,6 +81,7 @@ __all__ = [
     "from_row",
     "read_rows",
     "Row",
+    "ReadRows",
     "CellError",
     "BLANK",
     "BlankRow",

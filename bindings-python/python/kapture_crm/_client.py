@@ -9,7 +9,7 @@ from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, TypeVa
 
 from . import _native
 from ._bulk import AsyncBulkResults, BulkResults, Record
-from ._rows import Columns, records_of
+from ._rows import Columns, check_header, records_of
 from .types import AddCustomerRequest, AddCustomerResponse, Customer
 
 Request = Union[AddCustomerRequest, Mapping[str, Any]]
@@ -152,6 +152,7 @@ class Client(_Base):
         ``records`` may be requests in the vendor's shape, flat rows
         (``df.to_dict("records")``, mapped as ``from_row`` maps them, with
         ``columns`` and ``date_format``), or a pandas DataFrame itself."""
+        check_header(records, columns, date_format)
         run = self._native.bulk(concurrency, True, rate, columns, date_format)
         return BulkResults(run, records_of(records))  # type: ignore[arg-type]
 
@@ -241,6 +242,7 @@ class AsyncClient(_Base):
         """``async for outcome in client.add_customers(records)``: replies or
         exceptions in input order; takes plain and async iterables, flat rows
         and DataFrames as ``Client.add_customers`` does."""
+        check_header(records, columns, date_format)
         run = self._native.bulk(concurrency, True, rate, columns, date_format)
         return AsyncBulkResults(run, records_of(records))
 

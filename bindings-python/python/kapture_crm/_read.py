@@ -4,7 +4,7 @@ same code as ``kapture import`` (the Rust core's reader)."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, Optional, Union
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 from . import _native
 
@@ -35,7 +35,7 @@ def read_rows(
     *,
     sheet: Union[str, int, None] = None,
     header_row: Optional[int] = None,
-) -> Iterator[Row]:
+) -> "ReadRows":
     """The rows of ``path``, one ``Row`` at a time, in order.
 
     Workbooks (.xlsx, .xlsm, .xls, .ods): the first sheet, or ``sheet`` (a
@@ -53,15 +53,25 @@ def read_rows(
     when the file cannot be opened and ``ValidationError`` when it cannot be
     read as rows (an unknown format, a sheet that does not exist, two
     columns under one header), before any row."""
-    rows = _native.read_rows(os.fspath(path), sheet, header_row)
-    headers = rows.headers
-    name = rows.sheet
+    return ReadRows(_native.read_rows(os.fspath(path), sheet, header_row))
 
-    def each() -> Iterator[Row]:
-        for number, values in rows:
-            row = Row(values) if isinstance(values, dict) else Row(zip(headers, values))
-            row.sheet = name
-            row.row = number
-            yield row
 
-    return each()
+class ReadRows(Iterator[Row]):
+    """The rows ``read_rows`` gives, one at a time. ``headers`` is the header
+    row every row shares (``add_customers`` checks it once, before anything
+    is sent); ``sheet`` the workbook's sheet read."""
+
+    def __init__(self, rows: Any) -> None:
+        self._rows = rows
+        self.headers: List[str] = list(rows.headers)
+        self.sheet: Optional[str] = rows.sheet
+
+    def __iter__(self) -> "ReadRows":
+        return self
+
+    def __next__(self) -> Row:
+        number, values = next(self._rows)
+        row = Row(values) if isinstance(values, dict) else Row(zip(self.headers, values))
+        row.sheet = self.sheet
+        row.row = number
+        return row

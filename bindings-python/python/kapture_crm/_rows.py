@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterable, Iterable, Iterator, Mapping, Optional, Union
+from typing import Any, AsyncIterable, Iterable, Iterator, List, Mapping, Optional, Union
 
 from . import _native
 from .types import AddCustomerRequest
@@ -28,6 +28,25 @@ def _frame_rows(frame: Any) -> Iterator[dict[str, Any]]:
     labels = [str(label) for label in frame.columns]
     for values in frame.itertuples(index=False, name=None):
         yield dict(zip(labels, values))
+
+
+def header_of(records: Any) -> Optional[List[str]]:
+    """The header every record shares, when the source says it (a pandas
+    DataFrame's columns, ``read_rows``' header row); ``None`` otherwise."""
+    if hasattr(records, "itertuples") and hasattr(records, "columns"):
+        return [str(label) for label in records.columns]
+    headers = getattr(records, "headers", None)
+    if isinstance(headers, list) and all(isinstance(h, str) for h in headers):
+        return [h for h in headers]
+    return None
+
+
+def check_header(records: Any, columns: Columns, date_format: Optional[str]) -> None:
+    """Raises ValidationError once, before anything is sent, when the header
+    the records share is refused (an unknown column, two filling one field)."""
+    headers = header_of(records)
+    if headers:
+        _native.check_header(headers, columns, date_format)
 
 
 def records_of(records: Union[Iterable[Any], AsyncIterable[Any]]) -> Union[Iterable[Any], AsyncIterable[Any]]:

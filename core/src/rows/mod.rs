@@ -311,6 +311,13 @@ impl RowMapper {
     }
 }
 
+/// Checks the header every row of a run shares (a DataFrame's columns, a
+/// file read by `read_rows`), before any row is read or sent: a header
+/// problem is then one error for the run, not one per row.
+pub fn check_header(headers: &[String], options: &RowOptions) -> Result<(), Error> {
+    RowMapper::new(headers, options).map(drop)
+}
+
 /// A flat row as (header, cell) pairs: `from_row` of the bindings.
 pub fn from_row(
     row: Vec<(String, Cell)>,
