@@ -260,8 +260,8 @@ export interface AddCustomersOptions {
   onProgress?: (progress: BulkProgress) => void
   /** Header -> field renames for flat records, e.g. `{ Cell: 'phone' }`; `null` skips a column. */
   columns?: Record<string, string | null>
-  /** Layout of date cells in flat records, e.g. `'%d/%m/%Y'`. */
-  dateFormat?: string
+  /** Layout(s) of date cells in flat records, e.g. `'%d/%m/%Y'` (see RowOptions). */
+  dateFormat?: string | string[]
   /** Per attempt of each record, in milliseconds. */
   timeoutMs?: number
   maxRetries?: number
@@ -275,8 +275,12 @@ export type Row = Record<string, string | number | boolean | null | undefined | 
 export interface RowOptions {
   /** Header -> field renames, e.g. `{ Cell: 'phone', Born: 'dob' }`; `null` skips a column. */
   columns?: Record<string, string | null>
-  /** Layout of the dob and next_follow_up_date cells, e.g. `'%d/%m/%Y'`. */
-  dateFormat?: string
+  /**
+   * Layout of the dob and next_follow_up_date cells, e.g. `'%d/%m/%Y'`; a date-time
+   * cell may add `HH:MM[:SS]`. Several: each column keeps the first that reads it;
+   * `'dob=%d/%m/%Y'` is for one field.
+   */
+  dateFormat?: string | string[]
 }
 
 /**

@@ -411,7 +411,7 @@ impl NativeClient {
         ordered: bool,
         rate: Option<f64>,
         columns: Option<&Bound<'_, PyAny>>,
-        date_format: Option<String>,
+        date_format: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<BulkRun> {
         #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate).into_py_result()?;

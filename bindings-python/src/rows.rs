@@ -14,14 +14,14 @@ use crate::error::IntoPyResult;
 /// `columns` (a dict of header -> field) and `date_format` as core options.
 pub fn options(
     columns: Option<&Bound<'_, PyAny>>,
-    date_format: Option<String>,
+    date_format: Option<&Bound<'_, PyAny>>,
 ) -> Result<RowOptions, Error> {
     convert::guarded(|| options_unguarded(columns, date_format))
 }
 
 fn options_unguarded(
     columns: Option<&Bound<'_, PyAny>>,
-    date_format: Option<String>,
+    date_format: Option<&Bound<'_, PyAny>>,
 ) -> Result<RowOptions, Error> {
     let mut object = serde_json::Map::new();
     if let Some(columns) = columns.filter(|c| !c.is_none()) {
@@ -45,8 +45,14 @@ fn options_unguarded(
         }
         object.insert("columns".into(), Value::Object(map));
     }
-    if let Some(format) = date_format {
-        object.insert("date_format".into(), Value::String(format));
+    if let Some(formats) = date_format.filter(|f| !f.is_none()) {
+        // A str, or a list of them: the core's rule checks which.
+        let mut problems = Vec::new();
+        let formats = convert::to_json(formats, "date_format", &mut problems);
+        if !problems.is_empty() {
+            return Err(Error::Validation(problems));
+        }
+        object.insert("date_format".into(), formats);
     }
     RowOptions::from_json(&Value::Object(object))
 }
@@ -108,7 +114,7 @@ pub fn from_row<'py>(
     py: Python<'py>,
     row: &Bound<'py, PyAny>,
     columns: Option<&Bound<'py, PyAny>>,
-    date_format: Option<String>,
+    date_format: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let options = options(columns, date_format).into_py_result()?;
     let (cells, problems) = convert::row_cells(row).into_py_result()?;
@@ -127,7 +133,7 @@ pub fn from_row<'py>(
 pub fn check_header(
     headers: Vec<String>,
     columns: Option<&Bound<'_, PyAny>>,
-    date_format: Option<String>,
+    date_format: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
     let options = options(columns, date_format).into_py_result()?;
     kapture_crm::rows::check_header(&headers, &options).into_py_result()

@@ -162,3 +162,16 @@ def test_the_readme_pandas_example_runs(monkeypatch: pytest.MonkeyPatch, capsys:
     exec(compile(block, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     assert printed.strip().endswith("9 customers added"), printed
+
+
+def test_a_column_keeps_the_first_date_format_that_reads_it_across_a_runs_rows(sandbox: kapture_crm.Sandbox) -> None:
+    records = [
+        {"Name": "A", "Phone": "9845012345", "DOB": "03/04/1990"},
+        {"Name": "B", "Phone": "9845012346", "DOB": "25/12/1990"},
+    ]
+    with sandbox.client() as client:
+        outcomes = list(client.add_customers(records, date_format=["%m/%d/%Y", "%d/%m/%Y"]))
+    assert isinstance(outcomes[0], dict)
+    assert isinstance(outcomes[1], kapture_crm.ValidationError)
+    assert "reads only as %d/%m/%Y, but the column's dates read as %m/%d/%Y" in str(outcomes[1])
+    assert [c["request"]["contact_info"][0]["dob"] for c in sandbox.customers()] == ["1990-03-04"]

@@ -193,9 +193,12 @@ pub struct FileArgs {
     #[arg(long = "map", value_name = "HEADER=FIELD")]
     pub maps: Vec<String>,
     /// Layout of the dob and next_follow_up_date cells, e.g. %d/%m/%Y
-    /// (default: the vendor's YYYY-MM-DD, sent as it is).
-    #[arg(long, value_name = "FORMAT")]
-    pub date_format: Option<String>,
+    /// (default: the vendor's YYYY-MM-DD, sent as it is); a date-time
+    /// cell may add HH:MM[:SS] (24 h or AM/PM). Repeatable: each column
+    /// keeps the first format that reads it; `dob=%d/%m/%Y` gives one
+    /// field its own.
+    #[arg(long = "date-format", value_name = "[FIELD=]FORMAT")]
+    pub date_formats: Vec<String>,
     /// CSV delimiter: , ; | or tab (default: told from the header row).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,

@@ -318,8 +318,16 @@ fn the_shared_row_table_maps_as_in_every_language() {
         let file = dir.join(format!("case{i}.csv"));
         std::fs::write(&file, writer.into_inner().unwrap()).unwrap();
         let mut extra: Vec<String> = Vec::new();
-        if let Some(format) = case["options"]["date_format"].as_str() {
-            extra.extend(["--date-format".into(), format.into()]);
+        let formats = match &case["options"]["date_format"] {
+            Value::String(format) => vec![format.clone()],
+            Value::Array(formats) => formats
+                .iter()
+                .filter_map(|f| f.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for format in formats {
+            extra.extend(["--date-format".into(), format]);
         }
         if let Some(columns) = case["options"]["columns"].as_object() {
             for (from, to) in columns {
@@ -351,6 +359,12 @@ fn the_shared_row_table_maps_as_in_every_language() {
                     wanted["path"].as_str().unwrap(),
                     wanted["contains"].as_str().unwrap(),
                 );
+                // The CLI names the option by its flag.
+                let path = if path == "date_format" {
+                    "--date-format"
+                } else {
+                    path
+                };
                 assert!(
                     said.contains(path) && said.contains(piece),
                     "{name}: {said}"

@@ -14,19 +14,8 @@ fn table() -> Vec<Value> {
 }
 
 fn options(case: &Value) -> RowOptions {
-    let options = &case["options"];
-    RowOptions {
-        columns: options["columns"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        date_format: options["date_format"].as_str().map(str::to_string),
-        ..RowOptions::default()
-    }
+    // The bindings' one options rule reads the table's options too.
+    RowOptions::from_json(&case["options"]).unwrap()
 }
 
 #[test]

@@ -9,7 +9,7 @@ from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, TypeVa
 
 from . import _native
 from ._bulk import AsyncBulkResults, BulkResults, Record
-from ._rows import Columns, check_header, records_of
+from ._rows import Columns, DateFormats, check_header, records_of
 from .types import AddCustomerRequest, AddCustomerResponse, Customer
 
 Request = Union[AddCustomerRequest, Mapping[str, Any]]
@@ -134,7 +134,7 @@ class Client(_Base):
         concurrency: Optional[int] = None,
         rate: Optional[float] = None,
         columns: Columns = None,
-        date_format: Optional[str] = None,
+        date_format: DateFormats = None,
     ) -> BulkResults:
         """Adds many customers, ``concurrency`` at a time (and at most ``rate``
         per second; the pace also drops by itself when Kapture answers 429 or
@@ -237,7 +237,7 @@ class AsyncClient(_Base):
         concurrency: Optional[int] = None,
         rate: Optional[float] = None,
         columns: Columns = None,
-        date_format: Optional[str] = None,
+        date_format: DateFormats = None,
     ) -> AsyncBulkResults:
         """``async for outcome in client.add_customers(records)``: replies or
         exceptions in input order; takes plain and async iterables, flat rows

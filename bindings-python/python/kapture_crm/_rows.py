@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterable, Iterable, Iterator, List, Mapping, Optional, Union
+from typing import Any, AsyncIterable, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
 
 from . import _native
 from .types import AddCustomerRequest
 
 Columns = Optional[Mapping[str, Optional[str]]]
+# One format, or several: tried in order, each column keeping the first that
+# reads it; "dob=%d/%m/%Y" gives one field its own.
+DateFormats = Union[str, Sequence[str], None]
 
 
-def from_row(row: Mapping[str, Any], *, columns: Columns = None, date_format: Optional[str] = None) -> AddCustomerRequest:
+def from_row(row: Mapping[str, Any], *, columns: Columns = None, date_format: DateFormats = None) -> AddCustomerRequest:
     """One flat row into a validated request, as it would be sent.
 
     Headers match documented fields ignoring case, spaces, underscores and
@@ -18,7 +21,9 @@ def from_row(row: Mapping[str, Any], *, columns: Columns = None, date_format: Op
     ("Mobile No" is ``phone``, "Date of Birth" is ``contact_info.0.dob``) and
     dotted paths (``contact_info.1.first_name``); ``columns`` renames headers
     first (``{"Cell": "phone"}``). ``date_format`` (``"%d/%m/%Y"``) reads the
-    dates of ``dob`` and ``next_follow_up_date``. Values are trimmed; empty
+    dates of ``dob`` and ``next_follow_up_date`` (a list of formats: each
+    column keeps the first that reads it; ``"dob=%d/%m/%Y"`` is for one
+    field; a date-time cell may add ``HH:MM[:SS]``). Values are trimmed; empty
     cells, ``None``, NaN and ``pd.NA`` are left out. Raises ValidationError
     naming each column in trouble."""
     return _native.from_row(row, columns, date_format)  # type: ignore[no-any-return]
@@ -41,7 +46,7 @@ def header_of(records: Any) -> Optional[List[str]]:
     return None
 
 
-def check_header(records: Any, columns: Columns, date_format: Optional[str]) -> None:
+def check_header(records: Any, columns: Columns, date_format: DateFormats) -> None:
     """Raises ValidationError once, before anything is sent, when the header
     the records share is refused (an unknown column, two filling one field)."""
     headers = header_of(records)

@@ -65,7 +65,7 @@ pub fn input(args: &FileArgs) -> Result<(Format, Dialect, RowOptions), Problem> 
     };
     let options = RowOptions {
         columns: renames(&args.maps)?,
-        date_format: args.date_format.clone(),
+        date_formats: args.date_formats.clone(),
         ignore: args.ignores.clone(),
         sheet: args.sheet.clone(),
         header_row: args.header_row,

@@ -140,6 +140,30 @@ impl DateFormat {
 
     /// The date `text` holds, if it fits the format exactly.
     pub fn read(&self, text: &str) -> Option<DateTime> {
+        match self.read_prefix(text)? {
+            (date, "") => Some(date),
+            _ => None,
+        }
+    }
+
+    /// The date `text` holds: the format, then (when the format reads no
+    /// time) an optional time of day, `HH:MM[:SS]` in 24 hours or with
+    /// AM/PM, as a date-time field's cells carry it.
+    pub fn read_with_time(&self, text: &str) -> Option<DateTime> {
+        let (date, rest) = self.read_prefix(text)?;
+        let rest = rest.trim();
+        if rest.is_empty() {
+            return Some(date);
+        }
+        if self.has_time || rest.len() == text.len() {
+            return None;
+        }
+        let time = time_of_day(rest)?;
+        DateTime::new(date.year, date.month, date.day, Some(time))
+    }
+
+    /// The date at the start of `text` and what follows it.
+    fn read_prefix<'t>(&self, text: &'t str) -> Option<(DateTime, &'t str)> {
         let mut rest = text;
         let (mut year, mut month, mut day) = (None, None, None);
         let (mut hour, mut minute, mut second, mut pm) = (None, 0, 0, None);
@@ -189,15 +213,13 @@ impl DateFormat {
                 Part::Second => second = digits(&mut rest, 1, 2)?,
             }
         }
-        if !rest.is_empty() {
-            return None;
-        }
         let hour = match (hour, pm) {
             (Some(h), Some(pm)) if (1..=12).contains(&h) => Some(h % 12 + if pm { 12 } else { 0 }),
             (_, Some(_)) => return None,
             (h, None) => h,
         };
-        DateTime::new(year?, month?, day?, hour.map(|h| (h, minute, second)))
+        let date = DateTime::new(year?, month?, day?, hour.map(|h| (h, minute, second)))?;
+        Some((date, rest))
     }
 
     /// True when the format reads a time of day too.
@@ -219,6 +241,107 @@ fn digits(rest: &mut &str, min: usize, max: usize) -> Option<u32> {
     let value = rest[..count].parse().ok()?;
     *rest = &rest[count..];
     Some(value)
+}
+
+/// `HH:MM[:SS]`, 24 hours, or 1-12 with `AM`/`PM` after it.
+fn time_of_day(text: &str) -> Option<(u32, u32, u32)> {
+    let lower = text.to_ascii_lowercase();
+    let (clock, pm) = match lower
+        .strip_suffix("am")
+        .or_else(|| lower.strip_suffix("pm"))
+    {
+        Some(clock) => (clock.trim_end(), Some(lower.ends_with("pm"))),
+        None => (lower.as_str(), None),
+    };
+    let mut parts = clock.split(':');
+    let hour: u32 = parts
+        .next()
+        .filter(|h| (1..=2).contains(&h.len()))?
+        .parse()
+        .ok()?;
+    let minute: u32 = parts.next().filter(|m| m.len() == 2)?.parse().ok()?;
+    let second: u32 = match parts.next() {
+        Some(s) if s.len() == 2 => s.parse().ok()?,
+        Some(_) => return None,
+        None => 0,
+    };
+    if parts.next().is_some() || minute > 59 || second > 59 {
+        return None;
+    }
+    let hour = match pm {
+        Some(pm) if (1..=12).contains(&hour) => hour % 12 + if pm { 12 } else { 0 },
+        Some(_) => return None,
+        None if hour < 24 => hour,
+        None => return None,
+    };
+    Some((hour, minute, second))
+}
+
+/// The date formats of a run (`date_format`, given once or more): the
+/// ones every date field tries, in order, and those given for one field
+/// (`dob=%d/%m/%Y`), which that field tries instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DateFormats {
+    general: Vec<DateFormat>,
+    per_field: Vec<(&'static str, DateFormat)>,
+}
+
+impl DateFormats {
+    /// Each spec a format, or `field=format` for one of `fields` (compared
+    /// as headers are); every problem at once, at `date_format`.
+    pub fn parse(specs: &[String], fields: &[&'static str]) -> Result<DateFormats, Vec<String>> {
+        let mut formats = DateFormats::default();
+        let mut problems = Vec::new();
+        for spec in specs {
+            let (field, format) = match spec.split_once('=') {
+                Some((field, format)) if !field.contains('%') => {
+                    (Some(field.trim()), format.trim())
+                }
+                _ => (None, spec.trim()),
+            };
+            let parsed = match DateFormat::parse(format) {
+                Ok(parsed) => parsed,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            };
+            match field {
+                None => formats.general.push(parsed),
+                Some(name) => match fields
+                    .iter()
+                    .find(|f| super::headers::normalise(f) == super::headers::normalise(name))
+                {
+                    Some(field) => formats.per_field.push((field, parsed)),
+                    None => problems.push(format!(
+                        "{spec:?}: {name:?} is not a date field; a format applies to {}",
+                        fields.join(" or ")
+                    )),
+                },
+            }
+        }
+        if problems.is_empty() {
+            Ok(formats)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The formats `field` tries, in order (none: its cells are taken as
+    /// the vendor's layout).
+    pub fn for_field(&self, field: &str) -> Vec<&DateFormat> {
+        let own: Vec<&DateFormat> = self
+            .per_field
+            .iter()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, format)| format)
+            .collect();
+        if own.is_empty() {
+            self.general.iter().collect()
+        } else {
+            own
+        }
+    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS` (or `T` between them), as pandas, openpyxl and

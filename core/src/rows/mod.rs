@@ -15,24 +15,23 @@ pub mod dates;
 pub mod dialect;
 pub mod file;
 pub mod headers;
+mod mapper;
 pub mod options;
 pub mod reader;
 pub mod scan;
 mod tree;
 pub mod workbook;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::{Error, FieldError};
-use crate::fields::{is_bool_field, is_object_field};
 use crate::model::AddCustomerRequest;
-use crate::parse::request_from_json_reporting;
-use crate::text::quote;
 
-pub use dates::{DateFormat, DateTime};
+pub use dates::{DateFormat, DateFormats, DateTime};
 pub use headers::{ALIASES, Column, Segment};
+pub use mapper::RowMapper;
+use mapper::date_formats;
 pub use options::RowOptions;
-use tree::{fill_contacts, insert};
 
 use crate::fields::SECTIONS;
 
@@ -123,194 +122,6 @@ pub fn not_a_row(got: &str) -> Error {
     )])
 }
 
-/// Fields whose text is a phone number: a decimal number there has lost
-/// its digits (or may have).
-const PHONE_FIELDS: [&str; 3] = ["phone", "contact_person_phone", "additional_contact_phone"];
-/// Fields `date_format` applies to, and whether they carry a time.
-const DATE_FIELDS: [(&str, bool); 2] = [("dob", false), ("next_follow_up_date", true)];
-
-/// The columns of one header row, ready to map any number of rows.
-#[derive(Debug, Clone)]
-pub struct RowMapper {
-    headers: Vec<String>,
-    columns: Vec<Option<Column>>,
-    date_format: Option<DateFormat>,
-}
-
-impl RowMapper {
-    /// `Err` is [`Error::Validation`]: one problem per header that matches
-    /// nothing (its path is the header) or fills a field another one fills,
-    /// and a `date_format` that is not understood.
-    pub fn new(headers: &[String], options: &RowOptions) -> Result<RowMapper, Error> {
-        let mut problems = Vec::new();
-        let date_format = match options.date_format.as_deref().map(DateFormat::parse) {
-            Some(Ok(format)) => Some(format),
-            Some(Err(problem)) => {
-                problems.push(FieldError::new("date_format", problem));
-                None
-            }
-            None => None,
-        };
-        let columns = match headers::columns(headers, &options.columns, &options.ignore) {
-            Ok(columns) => columns,
-            Err(more) => {
-                problems.extend(more);
-                Vec::new()
-            }
-        };
-        if problems.is_empty() {
-            Ok(RowMapper {
-                headers: headers.to_vec(),
-                columns,
-                date_format,
-            })
-        } else {
-            Err(Error::Validation(problems))
-        }
-    }
-
-    /// The header row it was built from.
-    pub fn headers(&self) -> &[String] {
-        &self.headers
-    }
-
-    /// Where each header goes (`None`: not data).
-    pub fn columns(&self) -> &[Option<Column>] {
-        &self.columns
-    }
-
-    /// The request of one row, cells in header order: every problem of the
-    /// row at once, each naming its column.
-    pub fn request(&self, cells: Vec<Cell>) -> Result<AddCustomerRequest, Error> {
-        let (value, problems) = self.to_json(cells);
-        request_from_json_reporting(&value, problems).map_err(|error| match error {
-            Error::Validation(problems) => Error::Validation(self.name_columns(problems)),
-            other => other,
-        })
-    }
-
-    /// The vendor-shaped JSON of one row and the problems met building it
-    /// (their fields are left out of the JSON).
-    pub fn to_json(&self, cells: Vec<Cell>) -> (Value, Vec<FieldError>) {
-        let mut problems = Vec::new();
-        if cells.len() != self.columns.len() {
-            problems.push(FieldError::new(
-                "",
-                format!(
-                    "the row has {} fields, the header has {}",
-                    cells.len(),
-                    self.columns.len()
-                ),
-            ));
-        }
-        let mut root = Value::Object(Map::new());
-        for (column, cell) in self.columns.iter().zip(cells) {
-            let Some(column) = column else { continue };
-            match self.cell(column, cell) {
-                Ok(Some(value)) => insert(&mut root, &column.path, value),
-                Ok(None) => {}
-                Err(problem) => problems.push(FieldError::new(column.error_path(), problem)),
-            }
-        }
-        fill_contacts(&mut root);
-        (root, problems)
-    }
-
-    /// One cell for its column: `Ok(None)` leaves the field out.
-    fn cell(&self, column: &Column, cell: Cell) -> Result<Option<Value>, String> {
-        let (section, field) = (column.section, column.field.as_str());
-        let date_field = DATE_FIELDS.iter().find(|(f, _)| *f == field);
-        let value = match cell {
-            Cell::Date(date) => {
-                return match date_field {
-                    Some((_, with_time)) => date_for(date, *with_time, column).map(Some),
-                    // Another field takes the date as text, its time too.
-                    None => Ok(Some(Value::String(date.vendor_text(true)))),
-                };
-            }
-            Cell::Json(value) => value,
-            Cell::Error(message) => return Err(message),
-        };
-        let text = match value {
-            Value::Null => return Ok(None),
-            Value::String(text) => text,
-            Value::Number(n) if !(n.is_i64() || n.is_u64()) && PHONE_FIELDS.contains(&field) => {
-                return Err(format!(
-                    "column {:?} holds the decimal number {n}: the phone was read as a number \
-                     and may have lost digits; read the column as text (pandas: \
-                     dtype={{{:?}: str}})",
-                    column.header, column.header
-                ));
-            }
-            other => return Ok(Some(other)),
-        };
-        let text = trim(&text);
-        if text.is_empty() {
-            return Ok(None);
-        }
-        if PHONE_FIELDS.contains(&field) && saved_as_a_number(text) {
-            return Err(format!(
-                "column {:?} holds {text}: the phone was saved as a number (the spreadsheet \
-                 added \".0\" and may have lost digits); save the column as text",
-                column.header
-            ));
-        }
-        if is_bool_field(section, field) {
-            return Ok(Some(match text.to_ascii_lowercase().as_str() {
-                "true" | "yes" | "y" | "1" => Value::Bool(true),
-                "false" | "no" | "n" | "0" => Value::Bool(false),
-                _ => Value::String(text.into()),
-            }));
-        }
-        if is_object_field(section, field) && column.path.len() == 2 {
-            // The whole `additional_fields` object as JSON text.
-            return Ok(Some(
-                serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into())),
-            ));
-        }
-        if let (Some((_, with_time)), None) = (date_field, &self.date_format)
-            && let Some(date) = dates::iso_date_time(text)
-        {
-            // `1990-02-28 00:00:00`, as pandas and openpyxl write a date.
-            return date_for(date, *with_time, column).map(Some);
-        }
-        if let (Some((_, with_time)), Some(format)) = (date_field, &self.date_format) {
-            return match format.read(text) {
-                Some(date) => date_for(date, *with_time, column).map(Some),
-                None => Err(format!(
-                    "{} in column {:?} is not a date of the format {}",
-                    quote(text),
-                    column.header,
-                    format.spec()
-                )),
-            };
-        }
-        Ok(Some(Value::String(text.into())))
-    }
-
-    /// Adds `(column "Mobile No")` to problems at a column's field that do
-    /// not name it already.
-    fn name_columns(&self, problems: Vec<FieldError>) -> Vec<FieldError> {
-        problems
-            .into_iter()
-            .map(|mut problem| {
-                let column = self
-                    .columns
-                    .iter()
-                    .flatten()
-                    .find(|c| c.error_path() == problem.path);
-                if let Some(column) = column {
-                    let named = format!("column {:?}", column.header);
-                    if !problem.message.contains(&named) {
-                        problem.message = format!("{} ({named})", problem.message);
-                    }
-                }
-                problem
-            })
-            .collect()
-    }
-}
-
 /// Checks the header every row of a run shares (a DataFrame's columns, a
 /// file read by `read_rows`), before any row is read or sent: a header
 /// problem is then one error for the run, not one per row.
@@ -339,12 +150,7 @@ impl RowReader {
     /// `Err` when the options themselves are wrong (a bad `date_format`),
     /// before any row.
     pub fn new(options: RowOptions) -> Result<RowReader, Error> {
-        if let Some(Err(problem)) = options.date_format.as_deref().map(DateFormat::parse) {
-            return Err(Error::Validation(vec![FieldError::new(
-                "date_format",
-                problem,
-            )]));
-        }
+        date_formats(&options).map_err(Error::Validation)?;
         Ok(RowReader {
             options,
             mapper: None,
@@ -449,39 +255,39 @@ impl Records {
     }
 }
 
-/// A date for a date field: a date-time field keeps its time; a date-only
-/// one takes a date-time at midnight as its date and refuses another time,
-/// which it would lose.
-fn date_for(date: DateTime, with_time: bool, column: &Column) -> Result<Value, String> {
-    match date.time {
-        Some(time) if !with_time && time != (0, 0, 0) => Err(format!(
-            "column {:?} holds {}, a date and time; {} takes a date only (the time would be \
-             lost)",
-            column.header,
-            date.vendor_text(true),
-            column.field
-        )),
-        _ => Ok(Value::String(date.vendor_text(with_time))),
-    }
-}
-
-/// `9845012345.0`: digits, then `.` and zeros, as a spreadsheet saves a
-/// number.
-fn saved_as_a_number(text: &str) -> bool {
-    match text.split_once('.') {
-        Some((digits, zeros)) => {
-            digits.len() >= 5
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && !zeros.is_empty()
-                && zeros.bytes().all(|b| b == b'0')
-        }
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_keeps_the_first_date_format_that_reads_it_and_refuses_a_cell_only_another_reads() {
+        let options = RowOptions {
+            date_formats: vec!["%m/%d/%Y".into(), "%d/%m/%Y".into()],
+            ..RowOptions::default()
+        };
+        let headers = ["Name".to_string(), "Phone".to_string(), "DOB".to_string()];
+        let mapper = RowMapper::new(&headers, &options).unwrap();
+        let row = |dob: &str| -> Vec<Cell> { vec!["Asha".into(), "9845012345".into(), dob.into()] };
+        // 03/04 reads both ways: the first format (month first) wins.
+        let first = mapper.request(row("03/04/1990")).unwrap();
+        assert_eq!(first.contact_info[0].dob, "1990-03-04");
+        // 25/12 only day first reads: not in a month-first column.
+        let err = mapper.request(row("25/12/1990")).unwrap_err().to_string();
+        assert!(
+            err.contains("\"25/12/1990\" in column \"DOB\" reads only as %d/%m/%Y, but the column's dates read as %m/%d/%Y"),
+            "{err}"
+        );
+        assert_eq!(
+            mapper.request(row("12/25/1990")).unwrap().contact_info[0].dob,
+            "1990-12-25"
+        );
+        // Another mapper (another run) starts afresh.
+        let fresh = RowMapper::new(&headers, &options).unwrap();
+        assert_eq!(
+            fresh.request(row("25/12/1990")).unwrap().contact_info[0].dob,
+            "1990-12-25"
+        );
+    }
 
     #[test]
     fn a_blank_record_of_a_bulk_run_is_a_blank_row_and_from_row_still_refuses_it() {

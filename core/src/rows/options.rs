@@ -11,8 +11,10 @@ pub struct RowOptions {
     /// Header -> field renames (`"Mobile No" -> "phone"`); the field is
     /// matched like a header, so `dob` finds `contact_info.0.dob`.
     pub columns: Vec<(String, String)>,
-    /// `strftime`-style layout of the date cells (`%d/%m/%Y`).
-    pub date_format: Option<String>,
+    /// `strftime`-style layouts of the date cells (`%d/%m/%Y`), tried in
+    /// order, each column keeping the first that reads it; `dob=%d/%m/%Y`
+    /// gives one field its own.
+    pub date_formats: Vec<String>,
     /// Headers that are not data (the CLI's failures file adds `row` and
     /// `error`); compared ignoring case.
     pub ignore: Vec<String>,
@@ -55,15 +57,20 @@ impl RowOptions {
                 ));
             }
         }
+        let formats_expected = "expected a format such as \"%d/%m/%Y\" (or \"dob=%d/%m/%Y\"), \
+                                or a list of them";
         match value.get("date_format").unwrap_or(&Value::Null) {
             Value::Null => {}
-            Value::String(format) => options.date_format = Some(format.clone()),
-            _ => {
-                return Err(invalid(
-                    "date_format",
-                    "expected a string such as \"%d/%m/%Y\"",
-                ));
+            Value::String(format) => options.date_formats.push(format.clone()),
+            Value::Array(formats) => {
+                for format in formats {
+                    match format {
+                        Value::String(format) => options.date_formats.push(format.clone()),
+                        _ => return Err(invalid("date_format", formats_expected)),
+                    }
+                }
             }
+            _ => return Err(invalid("date_format", formats_expected)),
         }
         match value.get("sheet").unwrap_or(&Value::Null) {
             Value::Null => {}
