@@ -112,7 +112,9 @@ impl RowMapper {
     pub fn request(&self, cells: Vec<Cell>) -> Result<AddCustomerRequest, Error> {
         let (value, problems) = self.to_json(cells);
         request_from_json_reporting(&value, problems).map_err(|error| match error {
-            Error::Validation(problems) => Error::Validation(self.name_columns(problems)),
+            Error::Validation(problems) => {
+                Error::Validation(self.name_columns(once_per_value(problems, &value)))
+            }
             other => other,
         })
     }
@@ -324,4 +326,32 @@ fn saved_as_a_number(text: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// Problems less those at a contact's phone or email that holds the
+/// customer's own (the copy `fill_contacts` made, or the same text typed
+/// twice): a refused phone is reported once, at the customer.
+fn once_per_value(problems: Vec<FieldError>, value: &Value) -> Vec<FieldError> {
+    let said = |path: &str| problems.iter().any(|p| p.path == path);
+    let copies: Vec<String> = [
+        ("phone", "contact_person_phone"),
+        ("email_id", "contact_person_email"),
+    ]
+    .iter()
+    .filter(|(own, _)| said(&format!("customer_info.{own}")))
+    .flat_map(|(own, contact_key)| {
+        let customer = value["customer_info"].get(*own);
+        value["contact_info"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter(move |(_, contact)| customer.is_some() && contact.get(*contact_key) == customer)
+            .map(move |(i, _)| format!("contact_info[{i}].{contact_key}"))
+    })
+    .collect();
+    problems
+        .into_iter()
+        .filter(|p| !copies.contains(&p.path))
+        .collect()
 }

@@ -260,6 +260,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_customer_phone_is_reported_once_not_again_at_its_contact_copy() {
+        let row = vec![
+            ("Name".to_string(), Cell::from("Asha")),
+            ("Phone".to_string(), Cell::from("12345")),
+            ("DOB".to_string(), Cell::from("1990-02-28")),
+        ];
+        let Err(Error::Validation(problems)) = from_row(row, &RowOptions::default()) else {
+            panic!("a 5-digit phone is refused")
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["customer_info.phone"], "{problems:?}");
+        // A contact phone of its own, refused, is still reported.
+        let row = vec![
+            ("Name".to_string(), Cell::from("Asha")),
+            ("Phone".to_string(), Cell::from("9845012345")),
+            (
+                "contact_info.0.contact_person_phone".to_string(),
+                Cell::from("123"),
+            ),
+        ];
+        let Err(Error::Validation(problems)) = from_row(row, &RowOptions::default()) else {
+            panic!("a 3-digit contact phone is refused")
+        };
+        assert_eq!(
+            problems[0].path, "contact_info[0].contact_person_phone",
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn a_column_keeps_the_first_date_format_that_reads_it_and_refuses_a_cell_only_another_reads() {
         let options = RowOptions {
             date_formats: vec!["%m/%d/%Y".into(), "%d/%m/%Y".into()],
