@@ -105,3 +105,92 @@ fn a_record_as_text_reads_as_its_parsed_value() {
         );
     }
 }
+
+#[path = "../../examples/rust/table_workbook.rs"]
+mod table_workbook;
+
+const TABLE_XLSX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/rows/table.xlsx");
+
+fn workbook_cases() -> Vec<Value> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/rows/table.json");
+    let table: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    table["workbook_cases"]
+        .as_array()
+        .expect("workbook_cases")
+        .clone()
+}
+
+/// Each sheet's cells as text: what the committed workbook and a fresh one
+/// must agree on.
+fn sheet_texts(path: &std::path::Path, sheet: &str) -> Vec<Vec<String>> {
+    let sheet = kapture_crm::rows::workbook::Sheet::open(path, Some(sheet)).unwrap();
+    sheet
+        .rows()
+        .map(|(_, cells)| cells.iter().map(|c| c.text()).collect())
+        .collect()
+}
+
+#[test]
+fn the_committed_table_workbook_is_the_one_its_cases_make() {
+    let cases = workbook_cases();
+    let fresh = std::env::temp_dir().join(format!("kapture-table-{}.xlsx", std::process::id()));
+    std::fs::write(&fresh, table_workbook::table(&cases).unwrap()).unwrap();
+    for case in &cases {
+        let sheet = case["sheet"].as_str().unwrap();
+        assert_eq!(
+            sheet_texts(std::path::Path::new(TABLE_XLSX), sheet),
+            sheet_texts(&fresh, sheet),
+            "tests/rows/table.xlsx is stale: cargo run -p kapture-crm --example make_workbook -- --table"
+        );
+    }
+    let _ = std::fs::remove_file(fresh);
+}
+
+#[test]
+fn every_workbook_case_reads_and_maps_as_expected() {
+    use kapture_crm::rows::dialect::Dialect;
+    use kapture_crm::rows::file::{Format, Rows};
+    let cases = workbook_cases();
+    assert!(cases.len() >= 5);
+    for case in cases {
+        let name = case["name"].as_str().unwrap_or_default();
+        let options = RowOptions {
+            sheet: case["sheet"].as_str().map(str::to_string),
+            header_row: Some(1),
+            ..options(&case)
+        };
+        let mut rows = Rows::open(
+            std::path::Path::new(TABLE_XLSX),
+            Format::Workbook,
+            &Dialect::default(),
+            &options,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let row = rows.next().expect("one row").expect("read");
+        assert_eq!(row.number, 2, "{name}");
+        match case.get("request") {
+            Some(expected) => {
+                let request = row.request.unwrap_or_else(|e| panic!("{name}: {e}"));
+                let actual = without_defaults(&serde_json::to_value(request).unwrap());
+                assert_eq!(actual.as_ref(), Some(expected), "{name}");
+            }
+            None => {
+                let Err(Error::Validation(problems)) = row.request else {
+                    panic!("{name}: expected a validation error")
+                };
+                for wanted in case["errors"].as_array().expect("errors") {
+                    let (path, piece) = (
+                        wanted["path"].as_str().unwrap(),
+                        wanted["contains"].as_str().unwrap(),
+                    );
+                    assert!(
+                        problems
+                            .iter()
+                            .any(|p| p.path == path && p.message.contains(piece)),
+                        "{name}: no problem at {path:?} containing {piece:?} in {problems:?}"
+                    );
+                }
+            }
+        }
+    }
+}
