@@ -12,6 +12,14 @@ mod workbook_content;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--big") {
+        // The benchmark's workbook: the example's columns, ROWS rows.
+        let rows: u32 = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+        let out = args.get(2).cloned().unwrap_or_else(|| "big.xlsx".into());
+        std::fs::write(&out, workbook_content::big(rows)?)?;
+        println!("wrote {out}");
+        return Ok(());
+    }
     if args.first().map(String::as_str) == Some("--table") {
         let out = args
             .get(1)

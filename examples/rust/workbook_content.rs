@@ -167,3 +167,40 @@ pub fn data_row_numbers() -> Vec<u32> {
     numbers.push(first + CUSTOMERS.len() as u32 + 1);
     numbers
 }
+
+/// A workbook of `rows` customers under the example's header (the
+/// benchmark's: `bash bench/run --workbook`).
+pub fn big(rows: u32) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let date_time = Format::new().set_num_format("dd/mm/yyyy hh:mm");
+    let sheet = book.add_worksheet().set_name("Customers")?;
+    for (col, name) in [
+        "Sr No",
+        "Full Name",
+        "Mobile Number",
+        "Email ID",
+        "Pincode",
+        "Date of Birth",
+        "Next Follow Up Date",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *name)?;
+    }
+    for i in 0..rows {
+        let row = i + 1;
+        let (name, phone, email, pincode, (y, m, d), (fy, fm, fd, fh, fmin)) =
+            CUSTOMERS[i as usize % CUSTOMERS.len()];
+        sheet.write_number(row, 0, f64::from(row))?;
+        sheet.write_string(row, 1, format!("{name} {i}"))?;
+        sheet.write_number(row, 2, (phone + u64::from(i)) as f64)?;
+        sheet.write_string(row, 3, format!("{i}.{email}"))?;
+        sheet.write_number(row, 4, f64::from(pincode))?;
+        sheet.write_datetime_with_format(row, 5, ExcelDateTime::from_ymd(y, m, d)?, &date)?;
+        let follow_up = ExcelDateTime::from_ymd(fy, fm, fd)?.and_hms(u16::from(fh), fmin, 0)?;
+        sheet.write_datetime_with_format(row, 6, follow_up, &date_time)?;
+    }
+    book.save_to_buffer()
+}

@@ -119,23 +119,26 @@ impl Sheet {
     /// The sheet's rows from the workbook's row 1, each with its number
     /// there; rows above the used range are blank.
     pub fn rows(&self) -> impl Iterator<Item = (u64, Vec<SheetCell>)> + '_ {
-        let (top, left) = self.range.start().unwrap_or((0, 0));
-        self.range.rows().enumerate().map(move |(i, row)| {
-            let number = u64::from(top) + i as u64 + 1;
-            let cells = std::iter::repeat_n(SheetCell::Empty, left as usize)
-                .chain(
-                    row.iter()
-                        .enumerate()
-                        .map(|(j, data)| SheetCell::of(data, number, u64::from(left) + j as u64)),
-                )
-                .collect();
-            (number, cells)
-        })
+        (0..self.range.height()).filter_map(|index| self.row(index))
     }
 
-    /// The row at `index` of the used range, with its number in the sheet.
+    /// The row at `index` of the used range, with its number in the sheet
+    /// (each cell looked up where it is: reading row after row stays
+    /// linear).
     pub fn row(&self, index: usize) -> Option<(u64, Vec<SheetCell>)> {
-        self.rows().nth(index)
+        if index >= self.range.height() {
+            return None;
+        }
+        let (top, left) = self.range.start().unwrap_or((0, 0));
+        let number = u64::from(top) + index as u64 + 1;
+        let cells = std::iter::repeat_n(SheetCell::Empty, left as usize)
+            .chain((0..self.range.width()).map(|j| {
+                self.range.get((index, j)).map_or(SheetCell::Empty, |data| {
+                    SheetCell::of(data, number, u64::from(left) + j as u64)
+                })
+            }))
+            .collect();
+        Some((number, cells))
     }
 
     /// The index in the used range of the row numbered `number`.
