@@ -5,6 +5,7 @@
 //! workbook's own row numbers.
 
 #[path = "../../examples/rust/workbook_content.rs"]
+#[allow(dead_code)] // `big` is the benchmark's
 mod workbook_content;
 
 use kapture_crm::rows::RowOptions;
