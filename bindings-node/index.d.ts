@@ -407,5 +407,7 @@ export function readRows(path: string, options?: ReadRowsOptions): AsyncIterable
   readonly headers: string[]
   /** The workbook's sheet read, or null. */
   readonly sheet: string | null
+  /** Where a workbook's header was found (the sheet's row number; rows above were skipped), or null. */
+  readonly headerRow: number | null
 }
 export const version: string

@@ -20,6 +20,20 @@ const BULK_OPTIONS = [
   'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal',
 ]
 
+/** The header every record shares, when the source says it or an array shows it. */
+function sharedHeader(records) {
+  if (Array.isArray(records?.headers) && records.headers.length > 0) return records.headers
+  if (!Array.isArray(records) || records.length === 0) return null
+  const plain = (r) => r !== null && typeof r === 'object' && !Array.isArray(r)
+  if (!records.every(plain)) return null
+  const first = Object.keys(records[0])
+  const same = records.every((r) => {
+    const keys = Object.keys(r)
+    return keys.length === first.length && keys.every((k) => Object.hasOwn(records[0], k))
+  })
+  return same && first.length > 0 ? first : null
+}
+
 function checkOptions(what, options, known) {
   if (options === undefined || options === null) return {}
   if (typeof options !== 'object') {
@@ -193,11 +207,13 @@ class Client {
   addCustomers(records, options) {
     const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal } =
       checkOptions('addCustomers()', options, BULK_OPTIONS)
-    // Records that share a header (readRows'): a header problem is one
-    // error, thrown before anything is sent, not one per row.
-    if (Array.isArray(records?.headers) && records.headers.length > 0) {
+    // Records that share a header (readRows', or an array of records with
+    // the same keys): a header problem is one error, thrown before
+    // anything is sent, not one per row.
+    const headers = sharedHeader(records)
+    if (headers) {
       try {
-        native.checkHeader(JSON.stringify(records.headers), rowOptions({ columns, dateFormat }))
+        native.checkHeader(JSON.stringify(headers), rowOptions({ columns, dateFormat }))
       } catch (error) {
         throw translate(error)
       }

@@ -94,7 +94,7 @@ function readRows(path, options = {}) {
   })()
   // The header row every row shares: addCustomers checks it once, before
   // anything is sent.
-  return Object.assign(each, { headers, sheet: name })
+  return Object.assign(each, { headers, sheet: name, headerRow: rows.headerRow ?? null })
 }
 
 module.exports = { readRows, CellError }

@@ -149,3 +149,18 @@ for (const c of table.workbook_cases) {
     }
   })
 }
+
+test('an array of records with the same keys has its header problem thrown once; readRows says where its header was', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const records = Array.from({ length: 5 }, (_, i) => ({ Name: `C${i}`, Phone: `98450123${String(i).padStart(2, '0')}`, Region: 'South' }))
+    assert.throws(() => sandbox.client().addCustomers(records), (e) => e instanceof ValidationError && e.errors[0].path === 'Region')
+    assert.equal(sandbox.stats().add_update_requests, 0)
+    const mixed = await sandbox.client().addCustomers([records[0], { Name: 'D', Phone: '9845012399' }])
+    assert.deepEqual(mixed.map((r) => r.ok), [false, true])
+    const rows = readRows(workbook)
+    assert.deepEqual([rows.sheet, rows.headerRow, rows.headers[1]], ['Customers', 3, 'Full Name'])
+  } finally {
+    await sandbox.stop()
+  }
+})

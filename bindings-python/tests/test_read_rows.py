@@ -186,3 +186,22 @@ def test_the_shared_row_tables_workbook_cases(case: Dict[str, Any]) -> None:
             assert any(
                 e["path"] == wanted["path"] and wanted["contains"] in e["message"] for e in caught.value.errors
             ), caught.value.errors
+
+
+def test_a_list_of_records_with_the_same_keys_has_its_header_problem_raised_once(sandbox: kapture_crm.Sandbox) -> None:
+    records = [{"Name": f"C{i}", "Phone": f"98450123{i:02d}", "Region": "South"} for i in range(5)]
+    with sandbox.client() as client:
+        with pytest.raises(kapture_crm.ValidationError, match="Region"):
+            client.add_customers(records)
+        assert sandbox.stats()["add_update_requests"] == 0
+        # Records of different keys, or in the vendor's shape, keep one outcome each.
+        mixed: List[Any] = [records[0], {"Name": "D", "Phone": "9845012399"}]
+        outcomes = list(client.add_customers(mixed))
+        assert isinstance(outcomes[0], kapture_crm.ValidationError) and isinstance(outcomes[1], dict)
+        vendor = [{"customer_info": {"customer_name": "E", "phone": "9845012398"}}]
+        assert isinstance(next(iter(client.add_customers(vendor))), dict)
+
+
+def test_read_rows_says_where_the_header_was_found() -> None:
+    rows = kapture_crm.read_rows(WORKBOOK)
+    assert (rows.sheet, rows.header_row, rows.headers[1]) == ("Customers", 3, "Full Name")

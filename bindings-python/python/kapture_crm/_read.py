@@ -59,12 +59,16 @@ def read_rows(
 class ReadRows(Iterator[Row]):
     """The rows ``read_rows`` gives, one at a time. ``headers`` is the header
     row every row shares (``add_customers`` checks it once, before anything
-    is sent); ``sheet`` the workbook's sheet read."""
+    is sent); ``sheet`` the workbook's sheet read and ``header_row`` where
+    its header was found."""
 
     def __init__(self, rows: Any) -> None:
         self._rows = rows
         self.headers: List[str] = list(rows.headers)
         self.sheet: Optional[str] = rows.sheet
+        # A workbook's header row as the sheet numbers it (rows above it,
+        # a title, were skipped); None for CSV and JSON lines.
+        self.header_row: Optional[int] = rows.header_row
 
     def __iter__(self) -> "ReadRows":
         return self

@@ -43,6 +43,12 @@ def header_of(records: Any) -> Optional[List[str]]:
     headers = getattr(records, "headers", None)
     if isinstance(headers, list) and all(isinstance(h, str) for h in headers):
         return [h for h in headers]
+    if isinstance(records, (list, tuple)) and records and all(isinstance(r, Mapping) for r in records):
+        # A list of records that all have the same keys shares one header.
+        first = list(records[0].keys())
+        keys = set(first)
+        if all(isinstance(k, str) for k in first) and all(set(r.keys()) == keys for r in records):
+            return [str(k) for k in first]
     return None
 
 
