@@ -206,3 +206,43 @@ fn a_column_given_to_ignore_is_skipped() {
         stdout(&ignored)
     );
 }
+
+#[test]
+fn the_json_summary_counts_every_row_read_as_the_readme_sums_them() {
+    let dir = workdir("workbook-json");
+    let book = dir.join("customers.xlsx");
+    std::fs::copy(EXAMPLE, &book).unwrap();
+    let sandbox = sandbox(Faults::default());
+    let output = import_plain(&sandbox, &book, &["--output", "json"]);
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let n = |key: &str| {
+        summary[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key} in {summary}"))
+    };
+    let parts = [
+        "blank",
+        "would_send",
+        "added",
+        "skipped",
+        "failed",
+        "duplicate",
+        "unknown",
+        "not_sent",
+    ];
+    assert_eq!(
+        n("rows"),
+        parts.iter().map(|k| n(k)).sum::<u64>(),
+        "{summary}"
+    );
+    assert_eq!(
+        (n("rows"), n("blank"), n("added"), n("failed")),
+        (10, 1, 8, 1)
+    );
+    assert_eq!(summary["sheet"]["name"], "Customers");
+    assert_eq!(summary["sheet"]["header_row"], 3);
+    assert_eq!(
+        summary["sheet"]["sheets"],
+        serde_json::json!(["Customers", "Notes"])
+    );
+}
