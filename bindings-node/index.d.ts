@@ -157,7 +157,8 @@ export interface Customer {
 export interface CustomerLookupOptions {
   /** Kapture's customer id. */
   customerId?: number | string
-  phone?: string
+  /** As the add takes it: text, or a whole number (a phone read from a spreadsheet). */
+  phone?: string | number
   email?: string
 }
 

@@ -2,7 +2,7 @@
 //! `JSON.stringify` there) into the typed core request.
 
 use kapture_crm::parse::json_text;
-use kapture_crm::{CheckedRequest, Error, FieldError};
+use kapture_crm::{CheckedRequest, Error};
 
 /// The request JSON into the typed core request, checked once, every
 /// problem reported (the core reads a clean request straight from the text).
@@ -10,26 +10,11 @@ pub fn request(json: &str) -> Result<CheckedRequest, Error> {
     kapture_crm::parse::checked_from_json_text(json)
 }
 
-/// `findCustomer`'s options (JSON text: `customer_id`, `phone`, `email`,
-/// each a string or null) as a core lookup, validated by the core.
+/// `findCustomer`'s options (JSON text: `customer_id`, `phone`, `email`)
+/// as a core lookup: each takes what the add takes (the core's rule),
+/// validated by the core's `find_customer` before any I/O.
 pub fn lookup(json: &str) -> Result<kapture_crm::CustomerLookup, Error> {
-    let value = json_text(json)?;
-    let field = |key: &str| -> Result<Option<String>, Error> {
-        match &value[key] {
-            serde_json::Value::Null => Ok(None),
-            serde_json::Value::String(text) => Ok(Some(text.clone())),
-            other => Err(Error::Validation(vec![FieldError::new(
-                key,
-                format!("expected a string, got {other}"),
-            )])),
-        }
-    };
-    // Validated by the core's `find_customer`, before any I/O.
-    Ok(kapture_crm::CustomerLookup {
-        customer_id: field("customer_id")?,
-        phone: field("phone")?,
-        email: field("email")?,
-    })
+    kapture_crm::CustomerLookup::from_json(&json_text(json)?)
 }
 
 /// An update's request (JSON text) with Kapture's customer id set,

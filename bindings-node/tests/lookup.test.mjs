@@ -80,3 +80,17 @@ test('updateCustomer by id; a sandbox without merge shows a double send', async 
     await plain.stop()
   }
 })
+
+test('the lookup takes the phone in every form the add takes (a whole number from a spreadsheet)', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const client = sandbox.client()
+    await client.addCustomer({ customer_info: { customer_name: 'Asha', phone: 9380491387 } })
+    const found = await client.findCustomer({ phone: 9380491387 })
+    assert.ok(found)
+    assert.deepEqual(found, await client.findCustomer({ phone: '9380491387' }))
+    await assert.rejects(client.findCustomer({ phone: 9380491387.5 }), (e) => e instanceof ValidationError && /decimal number/.test(e.message))
+  } finally {
+    await sandbox.stop()
+  }
+})

@@ -166,8 +166,8 @@ impl Call {
 
     fn find(
         customer_id: Option<&Bound<'_, PyAny>>,
-        phone: Option<String>,
-        email: Option<String>,
+        phone: Option<&Bound<'_, PyAny>>,
+        email: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Call> {
         // Validated by the core's `find_customer`, before any I/O.
         Ok(Call::Find(
@@ -377,8 +377,8 @@ impl NativeClient {
         &self,
         py: Python<'py>,
         customer_id: Option<&Bound<'py, PyAny>>,
-        phone: Option<String>,
-        email: Option<String>,
+        phone: Option<&Bound<'_, PyAny>>,
+        email: Option<&Bound<'_, PyAny>>,
         timeout: Option<f64>,
         max_retries: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -392,8 +392,8 @@ impl NativeClient {
         &self,
         py: Python<'py>,
         customer_id: Option<&Bound<'py, PyAny>>,
-        phone: Option<String>,
-        email: Option<String>,
+        phone: Option<&Bound<'_, PyAny>>,
+        email: Option<&Bound<'_, PyAny>>,
         timeout: Option<f64>,
         max_retries: Option<f64>,
     ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {

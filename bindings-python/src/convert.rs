@@ -289,23 +289,29 @@ pub fn customer_id(id: &Bound<'_, PyAny>) -> Result<String, Error> {
     }
 }
 
-/// `find_customer`'s arguments as a core lookup;
-/// the customer id may be an int or a string of digits.
+/// `find_customer`'s arguments as a core lookup: the customer id an int or
+/// a string of digits, the phone and email whatever the add takes (a phone
+/// as an int too: the core's rule, `CustomerLookup::from_json`).
 pub fn lookup(
     customer_id: Option<&Bound<'_, PyAny>>,
-    phone: Option<String>,
-    email: Option<String>,
+    phone: Option<&Bound<'_, PyAny>>,
+    email: Option<&Bound<'_, PyAny>>,
 ) -> Result<kapture_crm::CustomerLookup, Error> {
-    let customer_id = match customer_id.filter(|id| !id.is_none()) {
-        None => None,
-        Some(id) => Some(self::customer_id(id)?),
-    };
+    let mut object = serde_json::Map::new();
+    if let Some(id) = customer_id.filter(|id| !id.is_none()) {
+        object.insert("customer_id".into(), Value::String(self::customer_id(id)?));
+    }
+    let mut problems = Vec::new();
+    for (key, given) in [("phone", phone), ("email", email)] {
+        if let Some(given) = given.filter(|v| !v.is_none()) {
+            object.insert(key.into(), to_json(given, key, &mut problems));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Validation(problems));
+    }
     // Validated by the core's `find_customer`, before any I/O.
-    Ok(kapture_crm::CustomerLookup {
-        customer_id,
-        phone,
-        email,
-    })
+    kapture_crm::CustomerLookup::from_json(&Value::Object(object))
 }
 
 /// A row's (header, cell) pairs, and the problems met converting them.

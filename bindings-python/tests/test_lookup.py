@@ -106,3 +106,14 @@ def test_update_customer_by_id_and_a_sandbox_without_merge() -> None:
         client.add_customer(request)
         client.add_customer(request)
         assert len(sandbox.customers()) == 2
+
+
+def test_the_lookup_takes_the_phone_in_every_form_the_add_takes(sandbox: kapture_crm.Sandbox) -> None:
+    """A phone read from a spreadsheet is an int: the add takes it, and so
+    must the lookup that settles an unknown outcome (the README's recovery)."""
+    with sandbox.client() as client:
+        client.add_customer({"customer_info": {"customer_name": "Asha", "phone": 9380491387}})
+        found = client.find_customer(phone=9380491387)
+        assert found is not None and found == client.find_customer(phone="9380491387")
+        with pytest.raises(kapture_crm.ValidationError, match="decimal number"):
+            client.find_customer(phone=9380491387.5)

@@ -34,9 +34,11 @@ impl CustomerLookup {
         }
     }
 
-    pub fn by_phone(phone: impl Into<String>) -> Self {
+    /// A phone as text or as a whole number (`9380491387u64`), as the add
+    /// takes it.
+    pub fn by_phone(phone: impl ToString) -> Self {
         Self {
-            phone: Some(phone.into()),
+            phone: Some(phone.to_string()),
             ..Self::default()
         }
     }
@@ -45,6 +47,42 @@ impl CustomerLookup {
         Self {
             email: Some(email.into()),
             ..Self::default()
+        }
+    }
+
+    /// A lookup from the bindings' JSON (`customer_id`, `phone`, `email`,
+    /// each may be null or missing): each takes what the add takes (a
+    /// phone or id as a whole number too); every problem at once. Its
+    /// values are checked by [`CustomerLookup::validate`].
+    pub fn from_json(value: &serde_json::Value) -> Result<CustomerLookup, Error> {
+        let mut problems = Vec::new();
+        let mut field = |key: &str| {
+            let value = value.get(key).unwrap_or(&serde_json::Value::Null);
+            let read = match (key, value) {
+                ("customer_id", serde_json::Value::Number(n)) if !(n.is_u64() || n.is_i64()) => {
+                    match crate::validate::customer_id_kind_error(key, &n.to_string()) {
+                        Error::Validation(mut kind) if !kind.is_empty() => {
+                            Err(kind.remove(0).message)
+                        }
+                        other => Err(other.to_string()),
+                    }
+                }
+                _ => crate::parse::text_field(value),
+            };
+            read.unwrap_or_else(|message| {
+                problems.push(crate::error::FieldError::new(key, message));
+                None
+            })
+        };
+        let lookup = CustomerLookup {
+            customer_id: field("customer_id"),
+            phone: field("phone"),
+            email: field("email"),
+        };
+        if problems.is_empty() {
+            Ok(lookup)
+        } else {
+            Err(Error::Validation(problems))
         }
     }
 
@@ -421,5 +459,35 @@ mod tests {
             interpret_lookup(&reply(200, other), &Secrets::new().with("t")),
             Err(Error::Api { message, .. }) if message == "Something else went wrong"
         ));
+    }
+}
+
+#[cfg(test)]
+mod from_json_tests {
+    use super::*;
+
+    #[test]
+    fn a_lookup_takes_the_phone_in_every_form_the_add_takes() {
+        let json = serde_json::json!({"phone": 9380491387u64, "email": null});
+        let lookup = CustomerLookup::from_json(&json).unwrap();
+        assert_eq!(lookup, CustomerLookup::by_phone(9380491387u64));
+        assert_eq!(lookup, CustomerLookup::by_phone("9380491387"));
+        let Err(Error::Validation(problems)) = CustomerLookup::from_json(
+            &serde_json::json!({"phone": 9380491387.5, "customer_id": 1.5}),
+        ) else {
+            panic!("decimal numbers are refused")
+        };
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["customer_id", "phone"], "{problems:?}");
+        assert!(
+            problems[1].message.contains("decimal number"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0]
+                .message
+                .starts_with("expected Kapture's customer id"),
+            "{problems:?}"
+        );
     }
 }

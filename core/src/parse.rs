@@ -258,6 +258,16 @@ fn section(value: &Value, path: &str, schema: &Schema, errors: &mut Vec<FieldErr
     Value::Object(clean)
 }
 
+/// A text field's value as the add takes it: a string, or a whole number
+/// as its digits (a phone from a spreadsheet); `None` for null. The
+/// lookup's phone and email take the same.
+pub fn text_field(value: &Value) -> Result<Option<String>, String> {
+    match convert(value, Kind::Text)? {
+        Some(Value::String(text)) => Ok(Some(text)),
+        _ => Ok(None),
+    }
+}
+
 /// `Ok(None)` leaves the field at its default.
 fn convert(value: &Value, kind: Kind) -> Result<Option<Value>, String> {
     match (kind, value) {

@@ -43,7 +43,7 @@ class Client:
     def find_customer(
         self,
         customer_id: Any = None,
-        phone: Optional[str] = None,
+        phone: Union[str, int, None] = None,
         email: Optional[str] = None,
         *,
         timeout: Optional[float] = None,
@@ -52,7 +52,7 @@ class Client:
     def find_customer_async(
         self,
         customer_id: Any = None,
-        phone: Optional[str] = None,
+        phone: Union[str, int, None] = None,
         email: Optional[str] = None,
         *,
         timeout: Optional[float] = None,
