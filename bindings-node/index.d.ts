@@ -358,11 +358,17 @@ export interface SandboxStats {
   customers: number
 }
 
-/** A Kapture-compatible server on 127.0.0.1, in this process. */
+/**
+ * A Kapture-compatible server on 127.0.0.1, in this process. It does not hold
+ * the process open: a script that only serves one keeps itself alive with
+ * `setInterval(() => {}, 1 << 30)` (or runs `npx -p kapture-crm kapture-sandbox`).
+ */
 export class Sandbox {
   static start(options?: SandboxStartOptions): Promise<Sandbox>
   readonly url: string
   readonly token: string
+  /** `export KAPTURE_BASE_URL=... KAPTURE_TOKEN=...`, as `kapture sandbox` prints it. */
+  readonly exportLine: string
   client(options?: Omit<ClientOptions, 'token' | 'baseUrl' | 'subdomain'>): Client
   customers(): StoredCustomer[]
   stats(): SandboxStats

@@ -133,6 +133,11 @@ export declare class NativeSandbox {
   constructor(options?: SandboxOptions | undefined | null)
   get url(): string
   get token(): string
+  /**
+   * `export KAPTURE_BASE_URL=... KAPTURE_TOKEN=...`, as `kapture sandbox`
+   * prints it first.
+   */
+  get exportLine(): string
   /** Stored customers as JSON text. */
   customers(): string
   stats(): string

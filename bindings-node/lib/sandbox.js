@@ -37,6 +37,15 @@ class Sandbox {
     return this.#native.token
   }
 
+  /** `export KAPTURE_BASE_URL=... KAPTURE_TOKEN=...`, as `kapture sandbox` prints it. */
+  get exportLine() {
+    try {
+      return this.#native.exportLine
+    } catch (error) {
+      throw translate(error)
+    }
+  }
+
   /** A Client pointed at this sandbox. */
   client(options = {}) {
     return new Client({ ...options, token: this.token, baseUrl: this.url })

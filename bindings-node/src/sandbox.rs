@@ -82,6 +82,13 @@ impl NativeSandbox {
         self.token.clone()
     }
 
+    /// `export KAPTURE_BASE_URL=... KAPTURE_TOKEN=...`, as `kapture sandbox`
+    /// prints it first.
+    #[napi(getter)]
+    pub fn export_line(&self) -> napi::Result<String> {
+        self.with(Sandbox::export_line)
+    }
+
     /// Stored customers as JSON text.
     #[napi(catch_unwind)]
     pub fn customers(&self) -> napi::Result<String> {

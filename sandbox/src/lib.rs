@@ -231,6 +231,18 @@ impl Sandbox {
         &self.token
     }
 
+    /// The line a foreground sandbox prints first (`kapture sandbox`, the
+    /// npm package's `kapture-sandbox`): `export KAPTURE_BASE_URL=...
+    /// KAPTURE_TOKEN=...`. `export`: `eval "$(kapture sandbox | head -1)"`
+    /// hands the variables to the programs the shell starts, not only to
+    /// the shell.
+    pub fn export_line(&self) -> String {
+        format!(
+            "export KAPTURE_BASE_URL={} KAPTURE_TOKEN={}",
+            self.url, self.token
+        )
+    }
+
     pub fn port(&self) -> u16 {
         self.address.port()
     }

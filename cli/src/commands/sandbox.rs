@@ -22,13 +22,7 @@ pub async fn sandbox(args: SandboxArgs) -> ExitStatus {
         Ok(sandbox) => sandbox,
         Err(e) => return fail(&format!("cannot start the sandbox: {e}")),
     };
-    // `export`: `eval "$(kapture sandbox | head -1)"` hands the variables
-    // to the programs the shell starts, not only to the shell.
-    println!(
-        "export KAPTURE_BASE_URL={} KAPTURE_TOKEN={}",
-        sandbox.url(),
-        sandbox.token()
-    );
+    println!("{}", sandbox.export_line());
     let _ = tokio::signal::ctrl_c().await;
     ExitStatus::Done
 }
