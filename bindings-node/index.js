@@ -1,7 +1,7 @@
 'use strict'
 // kapture-crm: push customers into Kapture CRM from Node.js. The work happens
 // in a Rust core (validation, pooled HTTPS, safe retries) on its own threads.
-const native = require('./native.js')
+const native = require('./lib/native.js')
 const errors = require('./lib/errors.js')
 const { Client } = require('./lib/client.js')
 const { encode } = require('./lib/encode.js')

@@ -1,5 +1,5 @@
 'use strict'
-const native = require('../native.js')
+const native = require('./native.js')
 const { translate, fromPayload, ValidationError } = require('./errors.js')
 
 // Outcomes handed out without a turn of the event loop, at most: a run

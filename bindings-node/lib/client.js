@@ -1,6 +1,6 @@
 'use strict'
 const util = require('node:util')
-const native = require('../native.js')
+const native = require('./native.js')
 const { translate, fromPayload, ConfigError } = require('./errors.js')
 const { BulkRun } = require('./bulk.js')
 const { rowOptions } = require('./rows.js')

@@ -3,7 +3,7 @@
 // native side. What JSON cannot hold is the caller's: a ValidationError
 // naming the path, never an internal error. A BigInt (database drivers give
 // them) is its digits.
-const native = require('../native.js')
+const native = require('./native.js')
 const { ValidationError } = require('./errors.js')
 
 // The core's nesting limit, to name the path of a value nested past it (a

@@ -5,7 +5,7 @@
 // pending, as a pending request would, and is closed once the program has
 // gone a turn of the event loop without a call (nothing stays open for
 // `jest --detectOpenHandles` to report); a sequential `await` loop keeps it.
-const native = require('../native.js')
+const native = require('./native.js')
 const { fromPayload, translate, OutcomeUnknownError } = require('./errors.js')
 const { WhileBusy } = require('./idle.js')
 

@@ -1,7 +1,7 @@
 'use strict'
 // readRows: the rows of a workbook, CSV or JSON-lines file, read by the same
 // code as `kapture import` (the Rust core's reader), in batches.
-const native = require('../native.js')
+const native = require('./native.js')
 const { translate } = require('./errors.js')
 const { rowOptions } = require('./rows.js')
 

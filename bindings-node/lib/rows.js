@@ -1,7 +1,7 @@
 'use strict'
 // Flat rows (spreadsheet records as plain objects) for the core's row
 // mapper: the options as the native side reads them, and `fromRow`.
-const native = require('../native.js')
+const native = require('./native.js')
 const { translate, fromPayload } = require('./errors.js')
 const { encode } = require('./encode.js')
 

@@ -1,6 +1,6 @@
 'use strict'
 const util = require('node:util')
-const native = require('../native.js')
+const native = require('./native.js')
 const { translate } = require('./errors.js')
 const { Client } = require('./client.js')
 
