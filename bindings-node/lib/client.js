@@ -24,7 +24,12 @@ const BULK_OPTIONS = [
 function sharedHeader(records) {
   if (Array.isArray(records?.headers) && records.headers.length > 0) return records.headers
   if (!Array.isArray(records) || records.length === 0) return null
-  const plain = (r) => r !== null && typeof r === 'object' && !Array.isArray(r)
+  // Plain objects only: anything else is a record that fails on its own.
+  const plain = (r) => {
+    if (r === null || typeof r !== 'object') return false
+    const proto = Object.getPrototypeOf(r)
+    return proto === Object.prototype || proto === null
+  }
   if (!records.every(plain)) return null
   const first = Object.keys(records[0])
   const same = records.every((r) => {

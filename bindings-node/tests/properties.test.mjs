@@ -96,9 +96,20 @@ test('addCustomer and addCustomers: a reply or a ValidationError, one outcome pe
     )
     await fc.assert(
       fc.asyncProperty(fc.array(request, { maxLength: 10 }), async (records) => {
-        const results = await client.addCustomers(records, { concurrency: 4 })
+        let results
+        try {
+          results = await client.addCustomers(records, { concurrency: 4 })
+        } catch (error) {
+          // Plain records that all share one refused header: one
+          // ValidationError for the run, before anything is sent.
+          assert.ok(error instanceof ValidationError, String(error))
+          const keys = (r) => JSON.stringify(Object.keys(r).sort())
+          assert.ok(records.length > 0 && records.every((r) => keys(r) === keys(records[0])), error.message)
+          return
+        }
         assert.equal(results.length, records.length)
-        for (const r of results) if (!r.ok) endsWell(r.error)
+        // A blank record (every value empty) is an outcome of its own.
+        for (const r of results) if (!r.ok && !r.blank) endsWell(r.error)
       }),
       { numRuns: 30 },
     )
