@@ -3,7 +3,7 @@
 // fromRow and addCustomers as any flat row.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -115,40 +115,6 @@ test('a header problem of readRows is thrown once by addCustomers, before anythi
     await sandbox.stop()
   }
 })
-
-const rowsDir = path.join(examples, '..', 'tests', 'rows')
-const table = JSON.parse(readFileSync(path.join(rowsDir, 'table.json'), 'utf8'))
-
-/** The request without the fields left at the vendor's defaults. */
-function sparse(value) {
-  if (Array.isArray(value)) return value.length ? value.map((v) => sparse(v) ?? {}) : undefined
-  if (value !== null && typeof value === 'object') {
-    const kept = Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, sparse(v)]).filter(([, v]) => v !== undefined),
-    )
-    return Object.keys(kept).length ? kept : undefined
-  }
-  return value === '' || value === false || value === null ? undefined : value
-}
-
-for (const c of table.workbook_cases) {
-  test(`shared row table, workbook case: ${c.name}`, async () => {
-    const [row] = await all(readRows(path.join(rowsDir, 'table.xlsx'), { sheet: c.sheet, headerRow: 1 }))
-    assert.equal(row.$row, 2)
-    const options = { columns: c.options?.columns, dateFormat: c.options?.date_format }
-    if (c.request) {
-      assert.deepEqual(sparse(fromRow(row, options)), c.request)
-    } else {
-      assert.throws(() => fromRow(row, options), (error) => {
-        assert.ok(error instanceof ValidationError)
-        for (const wanted of c.errors) {
-          assert.ok(error.errors.some((e) => e.path === wanted.path && e.message.includes(wanted.contains)), JSON.stringify(error.errors))
-        }
-        return true
-      })
-    }
-  })
-}
 
 test('an array of records with the same keys has its header problem thrown once; readRows says where its header was', async () => {
   const sandbox = await Sandbox.start()

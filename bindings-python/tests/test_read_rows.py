@@ -154,40 +154,6 @@ def test_a_header_problem_of_a_dataframe_or_read_rows_is_raised_once_before_anyt
     assert all(isinstance(o, dict) for o in outcomes) and len(outcomes) == 20
 
 
-TABLE = EXAMPLES.parent / "tests" / "rows"
-WORKBOOK_CASES: List[Dict[str, Any]] = json.loads((TABLE / "table.json").read_text())["workbook_cases"]
-
-
-def sparse(value: Any) -> Any:
-    """The request without the fields left at the vendor's defaults."""
-    if isinstance(value, dict):
-        kept = {k: s for k, v in value.items() if (s := sparse(v)) is not None}
-        return kept or None
-    if isinstance(value, list):
-        return [sparse(v) or {} for v in value] if value else None
-    if value in ("", False, None):
-        return None
-    return value
-
-
-@pytest.mark.parametrize("case", WORKBOOK_CASES, ids=[c["name"] for c in WORKBOOK_CASES])
-def test_the_shared_row_tables_workbook_cases(case: Dict[str, Any]) -> None:
-    """The same sheet of tests/rows/table.xlsx the core and Node read."""
-    row = next(kapture_crm.read_rows(TABLE / "table.xlsx", sheet=case["sheet"], header_row=1))
-    assert row.row == 2
-    options = case.get("options", {})
-    kwargs = {"columns": options.get("columns"), "date_format": options.get("date_format")}
-    if "request" in case:
-        assert sparse(kapture_crm.from_row(row, **kwargs)) == case["request"]
-    else:
-        with pytest.raises(kapture_crm.ValidationError) as caught:
-            kapture_crm.from_row(row, **kwargs)
-        for wanted in case["errors"]:
-            assert any(
-                e["path"] == wanted["path"] and wanted["contains"] in e["message"] for e in caught.value.errors
-            ), caught.value.errors
-
-
 def test_a_list_of_records_with_the_same_keys_has_its_header_problem_raised_once(sandbox: kapture_crm.Sandbox) -> None:
     records = [{"Name": f"C{i}", "Phone": f"98450123{i:02d}", "Region": "South"} for i in range(5)]
     with sandbox.client() as client:

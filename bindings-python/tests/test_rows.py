@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import numpy as np
 import pandas as pd
@@ -31,11 +31,16 @@ def sparse(value: Any) -> Any:
 
 
 CASES: List[Dict[str, Any]] = json.loads(TABLE.read_text())["cases"]
+WORKBOOK_CASES: List[Dict[str, Any]] = json.loads(TABLE.read_text())["workbook_cases"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_the_shared_row_table(case: Dict[str, Any]) -> None:
-    row = {header: value for header, value in case["row"]}
+    maps_as_the_case_says(case, {header: value for header, value in case["row"]})
+
+
+def maps_as_the_case_says(case: Dict[str, Any], row: Mapping[str, Any]) -> None:
+    """The case's request (less the vendor's defaults), or each of its errors."""
     options = case.get("options", {})
     kwargs = {"columns": options.get("columns"), "date_format": options.get("date_format")}
     if "request" in case:
@@ -175,3 +180,11 @@ def test_a_column_keeps_the_first_date_format_that_reads_it_across_a_runs_rows(s
     assert isinstance(outcomes[1], kapture_crm.ValidationError)
     assert "reads only as %d/%m/%Y, but the column's dates read as %m/%d/%Y" in str(outcomes[1])
     assert [c["request"]["contact_info"][0]["dob"] for c in sandbox.customers()] == ["1990-03-04"]
+
+
+@pytest.mark.parametrize("case", WORKBOOK_CASES, ids=[c["name"] for c in WORKBOOK_CASES])
+def test_the_shared_row_tables_workbook_cases(case: Dict[str, Any]) -> None:
+    """The same sheet of tests/rows/table.xlsx the core and Node read."""
+    row = next(kapture_crm.read_rows(TABLE.parent / "table.xlsx", sheet=case["sheet"], header_row=1))
+    assert row.row == 2
+    maps_as_the_case_says(case, row)

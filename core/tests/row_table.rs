@@ -18,12 +18,38 @@ fn options(case: &Value) -> RowOptions {
     RowOptions::from_json(&case["options"]).unwrap()
 }
 
+/// A case's `request` (less the vendor's defaults), or each of its
+/// `errors` (a path and a piece of its message).
+fn expect(case: &Value, result: Result<kapture_crm::AddCustomerRequest, Error>) {
+    let name = case["name"].as_str().unwrap_or_default();
+    if let Some(expected) = case.get("request") {
+        let request = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let actual = without_defaults(&serde_json::to_value(request).expect("serializes"));
+        assert_eq!(actual.as_ref(), Some(expected), "{name}");
+        return;
+    }
+    let Err(Error::Validation(problems)) = result else {
+        panic!("{name}: expected a validation error, got {result:?}");
+    };
+    for wanted in case["errors"].as_array().expect("errors") {
+        let (path, piece) = (
+            wanted["path"].as_str().unwrap(),
+            wanted["contains"].as_str().unwrap(),
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == path && p.message.contains(piece)),
+            "{name}: no problem at {path:?} containing {piece:?} in {problems:?}"
+        );
+    }
+}
+
 #[test]
 fn every_row_of_the_shared_table_maps_as_expected() {
     let cases = table();
     assert!(cases.len() >= 10);
     for case in cases {
-        let name = case["name"].as_str().unwrap_or_default();
         let row: Vec<(String, Cell)> = case["row"]
             .as_array()
             .expect("row")
@@ -35,28 +61,7 @@ fn every_row_of_the_shared_table_maps_as_expected() {
                 )
             })
             .collect();
-        let result = from_row(row, &options(&case));
-        if let Some(expected) = case.get("request") {
-            let request = result.unwrap_or_else(|e| panic!("{name}: {e}"));
-            let actual = without_defaults(&serde_json::to_value(request).expect("serializes"));
-            assert_eq!(actual.as_ref(), Some(expected), "{name}");
-        } else {
-            let Err(Error::Validation(problems)) = result else {
-                panic!("{name}: expected a validation error, got {result:?}");
-            };
-            for wanted in case["errors"].as_array().expect("errors") {
-                let (path, piece) = (
-                    wanted["path"].as_str().unwrap(),
-                    wanted["contains"].as_str().unwrap(),
-                );
-                assert!(
-                    problems
-                        .iter()
-                        .any(|p| p.path == path && p.message.contains(piece)),
-                    "{name}: no problem at {path:?} containing {piece:?} in {problems:?}"
-                );
-            }
-        }
+        expect(&case, from_row(row, &options(&case)));
     }
 }
 
@@ -168,29 +173,6 @@ fn every_workbook_case_reads_and_maps_as_expected() {
         .unwrap_or_else(|e| panic!("{name}: {e}"));
         let row = rows.next().expect("one row").expect("read");
         assert_eq!(row.number, 2, "{name}");
-        match case.get("request") {
-            Some(expected) => {
-                let request = row.request.unwrap_or_else(|e| panic!("{name}: {e}"));
-                let actual = without_defaults(&serde_json::to_value(request).unwrap());
-                assert_eq!(actual.as_ref(), Some(expected), "{name}");
-            }
-            None => {
-                let Err(Error::Validation(problems)) = row.request else {
-                    panic!("{name}: expected a validation error")
-                };
-                for wanted in case["errors"].as_array().expect("errors") {
-                    let (path, piece) = (
-                        wanted["path"].as_str().unwrap(),
-                        wanted["contains"].as_str().unwrap(),
-                    );
-                    assert!(
-                        problems
-                            .iter()
-                            .any(|p| p.path == path && p.message.contains(piece)),
-                        "{name}: no problem at {path:?} containing {piece:?} in {problems:?}"
-                    );
-                }
-            }
-        }
+        expect(&case, row.request);
     }
 }

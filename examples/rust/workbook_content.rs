@@ -5,7 +5,9 @@
 //! end (formatted, empty) and a second sheet of notes. Built by
 //! `examples/rust/make_workbook.rs`; the core's and the CLI's tests read it.
 
-use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Formula, Workbook, XlsxError};
+use rust_xlsxwriter::{
+    ExcelDateTime, Format, FormatAlign, Formula, Workbook, Worksheet, XlsxError,
+};
 
 /// The sheet's data rows: name, phone (a number), email, pincode (a number),
 /// date of birth, next follow-up (date and time).
@@ -91,6 +93,24 @@ pub const CUSTOMERS: [Customer; 8] = [
 /// blank row.
 pub const HEADER_ROW: u32 = 3;
 
+/// The header's names, as an operations team writes them.
+const HEADERS: [&str; 7] = [
+    "Sr No",
+    "Full Name",
+    "Mobile Number",
+    "Email ID",
+    "Pincode",
+    "Date of Birth",
+    "Next Follow Up Date",
+];
+
+fn write_header(sheet: &mut Worksheet, row: u32, format: &Format) -> Result<(), XlsxError> {
+    for (col, name) in HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(row, col as u16, *name, format)?;
+    }
+    Ok(())
+}
+
 /// The workbook's bytes.
 pub fn customers() -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
@@ -101,20 +121,7 @@ pub fn customers() -> Result<Vec<u8>, XlsxError> {
     let sheet = book.add_worksheet().set_name("Customers")?;
     sheet.merge_range(0, 0, 0, 6, "Customers to call back, December 2026", &title)?;
     let header_row = HEADER_ROW - 1; // 0-based below
-    for (col, name) in [
-        "Sr No",
-        "Full Name",
-        "Mobile Number",
-        "Email ID",
-        "Pincode",
-        "Date of Birth",
-        "Next Follow Up Date",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(header_row, col as u16, *name, &bold)?;
-    }
+    write_header(sheet, header_row, &bold)?;
     let mut row = header_row + 1;
     for (i, (name, phone, email, pincode, (y, m, d), (fy, fm, fd, fh, fmin))) in
         CUSTOMERS.iter().enumerate()
@@ -175,20 +182,7 @@ pub fn big(rows: u32) -> Result<Vec<u8>, XlsxError> {
     let date = Format::new().set_num_format("dd/mm/yyyy");
     let date_time = Format::new().set_num_format("dd/mm/yyyy hh:mm");
     let sheet = book.add_worksheet().set_name("Customers")?;
-    for (col, name) in [
-        "Sr No",
-        "Full Name",
-        "Mobile Number",
-        "Email ID",
-        "Pincode",
-        "Date of Birth",
-        "Next Follow Up Date",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string(0, col as u16, *name)?;
-    }
+    write_header(sheet, 0, &Format::new())?;
     for i in 0..rows {
         let row = i + 1;
         let (name, phone, email, pincode, (y, m, d), (fy, fm, fd, fh, fmin)) =

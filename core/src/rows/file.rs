@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::dialect::Dialect;
+pub use super::workbook::SheetRead;
 use super::workbook::{self, Sheet, SheetCell};
 use super::{Cell, RowMapper, RowOptions};
 use crate::error::{Error, FieldError};
@@ -86,20 +87,6 @@ pub struct Rows {
     pub sheet: Option<SheetRead>,
 }
 
-/// The sheet of a workbook that was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SheetRead {
-    pub name: String,
-    /// 1 = the first sheet.
-    pub position: usize,
-    /// Every sheet's name, in order.
-    pub names: Vec<String>,
-    /// The header's row number in the sheet (rows above it are skipped).
-    pub header_row: u64,
-    /// `sheet "Customers" (1 of 2; ...)`.
-    pub description: String,
-}
-
 /// Any byte source: a file, or bytes in memory (tests and fuzzing).
 pub(super) type Source = Box<dyn Read + Send>;
 
@@ -171,21 +158,11 @@ impl Rows {
 
     /// The rows of a workbook's sheet.
     pub fn from_sheet(sheet: Sheet, name: &str, options: &RowOptions) -> Result<Rows, String> {
-        let header_row = sheet
-            .header_row(options.header_row, options)
+        let (headers, read) = sheet
+            .header(options.header_row, options)
             .map_err(|e| format!("{name}: {e}"))?;
-        let headers: Vec<String> = sheet
-            .row_at(header_row)
-            .map(|cells| cells.iter().map(SheetCell::text).collect())
-            .unwrap_or_default();
         let mapper = RowMapper::new(&headers, options).map_err(|e| header_problems(&e))?;
-        let read = SheetRead {
-            name: sheet.name.clone(),
-            position: sheet.position,
-            names: sheet.names.clone(),
-            header_row,
-            description: sheet.describe(),
-        };
+        let header_row = read.header_row;
         let next = sheet.index_of(header_row + 1);
         Ok(Rows {
             inner: Inner::Sheet(Box::new(SheetRows { sheet, next }), Box::new(mapper)),

@@ -115,22 +115,11 @@ pub fn read(path: &Path, options: &RowOptions) -> Result<RawRows, ReadError> {
         Format::Workbook => {
             let sheet =
                 Sheet::open(path, options.sheet.as_deref()).map_err(|e| invalid("sheet", e))?;
-            let header_row = sheet
-                .header_row(options.header_row, options)
+            let (headers, read) = sheet
+                .header(options.header_row, options)
                 .map_err(|e| invalid("header_row", format!("{name}: {e}")))?;
-            let headers: Vec<String> = sheet
-                .row_at(header_row)
-                .map(|cells| cells.iter().map(SheetCell::text).collect())
-                .unwrap_or_default();
             check_headers(&headers, &name)?;
-            let read = SheetRead {
-                name: sheet.name.clone(),
-                position: sheet.position,
-                names: sheet.names.clone(),
-                header_row,
-                description: sheet.describe(),
-            };
-            let next = sheet.index_of(header_row + 1);
+            let next = sheet.index_of(read.header_row + 1);
             Ok(RawRows {
                 headers,
                 sheet: Some(read),

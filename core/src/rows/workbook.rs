@@ -43,6 +43,20 @@ pub fn has_workbook_extension(path: &Path) -> bool {
     })
 }
 
+/// The sheet of a workbook that was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetRead {
+    pub name: String,
+    /// 1 = the first sheet.
+    pub position: usize,
+    /// Every sheet's name, in order.
+    pub names: Vec<String>,
+    /// The header's row number in the sheet (rows above it are skipped).
+    pub header_row: u64,
+    /// `sheet "Customers" (1 of 2; ...)`.
+    pub description: String,
+}
+
 /// One sheet of a workbook, read.
 pub struct Sheet {
     /// The sheet's name as the workbook has it.
@@ -150,6 +164,28 @@ impl Sheet {
     /// The cells of the row numbered `number`.
     pub fn row_at(&self, number: u64) -> Option<Vec<SheetCell>> {
         self.row(self.index_of(number)).map(|(_, cells)| cells)
+    }
+
+    /// The header row's cells as text, and what was read (the sheet, where
+    /// its header is): [`Sheet::header_row`] and its cells.
+    pub fn header(
+        &self,
+        header_row: Option<u64>,
+        options: &RowOptions,
+    ) -> Result<(Vec<String>, SheetRead), String> {
+        let header_row = self.header_row(header_row, options)?;
+        let headers = self
+            .row_at(header_row)
+            .map(|cells| cells.iter().map(SheetCell::text).collect())
+            .unwrap_or_default();
+        let read = SheetRead {
+            name: self.name.clone(),
+            position: self.position,
+            names: self.names.clone(),
+            header_row,
+            description: self.describe(),
+        };
+        Ok((headers, read))
     }
 
     /// The number of the header row: `header_row` if given (checked to be
