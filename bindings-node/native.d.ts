@@ -170,6 +170,13 @@ export declare function checkHeader(headersJson: string, optionsJson?: string | 
 export declare function checkOptions(what: string, given: Array<string>, known: Array<string>): void
 
 /**
+ * The keys of records given one by one (JSON text of an array of key
+ * arrays), checked as one header when every record has the same
+ * (`kapture_crm::rows::check_records_header`).
+ */
+export declare function checkRecordsHeader(keysJson: string, optionsJson?: string | undefined | null): void
+
+/**
  * Options of `new Client(...)`; every field optional, missing ones come
  * from `KAPTURE_TOKEN`, `KAPTURE_SUBDOMAIN`, `KAPTURE_BASE_URL` or defaults.
  */

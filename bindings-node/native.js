@@ -844,6 +844,7 @@ module.exports.NativeSandbox = nativeBinding.NativeSandbox
 module.exports.abortedPayload = nativeBinding.abortedPayload
 module.exports.checkHeader = nativeBinding.checkHeader
 module.exports.checkOptions = nativeBinding.checkOptions
+module.exports.checkRecordsHeader = nativeBinding.checkRecordsHeader
 module.exports.customerIdKindPayload = nativeBinding.customerIdKindPayload
 module.exports.errorClasses = nativeBinding.errorClasses
 module.exports.fromRow = nativeBinding.fromRow

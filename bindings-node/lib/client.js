@@ -20,23 +20,11 @@ const BULK_OPTIONS = [
   'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal',
 ]
 
-/** The header every record shares, when the source says it or an array shows it. */
-function sharedHeader(records) {
-  if (Array.isArray(records?.headers) && records.headers.length > 0) return records.headers
-  if (!Array.isArray(records) || records.length === 0) return null
-  // Plain objects only: anything else is a record that fails on its own.
-  const plain = (r) => {
-    if (r === null || typeof r !== 'object') return false
-    const proto = Object.getPrototypeOf(r)
-    return proto === Object.prototype || proto === null
-  }
-  if (!records.every(plain)) return null
-  const first = Object.keys(records[0])
-  const same = records.every((r) => {
-    const keys = Object.keys(r)
-    return keys.length === first.length && keys.every((k) => Object.hasOwn(records[0], k))
-  })
-  return same && first.length > 0 ? first : null
+/** A plain object: a record of its own keys (anything else fails on its own). */
+function isPlainObject(value) {
+  if (value === null || typeof value !== 'object') return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
 }
 
 function checkOptions(what, options, known) {
@@ -215,13 +203,15 @@ class Client {
     // Records that share a header (readRows', or an array of records with
     // the same keys): a header problem is one error, thrown before
     // anything is sent, not one per row.
-    const headers = sharedHeader(records)
-    if (headers) {
-      try {
-        native.checkHeader(JSON.stringify(headers), rowOptions({ columns, dateFormat }))
-      } catch (error) {
-        throw translate(error)
+    try {
+      if (Array.isArray(records?.headers) && records.headers.length > 0) {
+        native.checkHeader(JSON.stringify(records.headers), rowOptions({ columns, dateFormat }))
+      } else if (Array.isArray(records) && records.length > 0 && records.every(isPlainObject)) {
+        // Records given one by one: the core says whether they share a header.
+        native.checkRecordsHeader(JSON.stringify(records.map(Object.keys)), rowOptions({ columns, dateFormat }))
       }
+    } catch (error) {
+      throw translate(error)
     }
     // Defaults and checks are the core's (concurrency 8). Flat records
     // (spreadsheet rows) are mapped by the core as `fromRow` maps them.

@@ -21,7 +21,7 @@ mod testing;
 
 use napi_derive::napi;
 
-pub use rows::{check_header, from_row, not_a_row_payload};
+pub use rows::{check_header, check_records_header, from_row, not_a_row_payload};
 #[cfg(feature = "testing")]
 pub use testing::testing_panic_next_run_after;
 

@@ -59,3 +59,17 @@ pub fn check_header(headers_json: String, options_json: Option<String>) -> napi:
     })()
     .map_err(|e| to_napi(&e))
 }
+
+/// The keys of records given one by one (JSON text of an array of key
+/// arrays), checked as one header when every record has the same
+/// (`kapture_crm::rows::check_records_header`).
+#[napi(catch_unwind)]
+pub fn check_records_header(keys_json: String, options_json: Option<String>) -> napi::Result<()> {
+    (|| {
+        let options = options(options_json.as_deref())?;
+        let keys: Vec<Vec<String>> = serde_json::from_str(&keys_json)
+            .map_err(|e| kapture_crm::Error::Config(format!("keys: {e}")))?;
+        kapture_crm::rows::check_records_header(&keys, &options)
+    })()
+    .map_err(|e| to_napi(&e))
+}

@@ -56,6 +56,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(to_wire, m)?)?;
     m.add_function(wrap_pyfunction!(rows::from_row, m)?)?;
     m.add_function(wrap_pyfunction!(rows::check_header, m)?)?;
+    m.add_function(wrap_pyfunction!(rows::check_records_header, m)?)?;
     m.add_function(wrap_pyfunction!(read::read_rows, m)?)?;
     m.add_class::<read::FileRows>()?;
     m.add_class::<read::CellError>()?;

@@ -39,7 +39,11 @@ fn options_unguarded(
             let to = match to.cast::<PyString>() {
                 Ok(to) => Value::String(to.to_string_lossy().into_owned()),
                 Err(_) if to.is_none() => Value::Null,
-                Err(_) => Value::Bool(false), // refused by the core's rule
+                // Anything else is refused by the core's rule, as it is.
+                Err(_) => {
+                    let mut problems = Vec::new();
+                    convert::to_json(&to, "columns", &mut problems)
+                }
             };
             map.insert(from.to_string_lossy().into_owned(), to);
         }
@@ -137,4 +141,17 @@ pub fn check_header(
 ) -> PyResult<()> {
     let options = options(columns, date_format).into_py_result()?;
     kapture_crm::rows::check_header(&headers, &options).into_py_result()
+}
+
+/// The keys of records given one by one (a list of dicts), checked as one
+/// header when every record has the same (`check_records_header`).
+#[pyfunction]
+#[pyo3(signature = (keys, columns=None, date_format=None))]
+pub fn check_records_header(
+    keys: Vec<Vec<String>>,
+    columns: Option<&Bound<'_, PyAny>>,
+    date_format: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let options = options(columns, date_format).into_py_result()?;
+    kapture_crm::rows::check_records_header(&keys, &options).into_py_result()
 }

@@ -6,7 +6,7 @@ from typing import Any, Callable, Dict, List, Literal, Mapping, Optional, Sequen
 
 from typing_extensions import Self
 
-__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_log_level_from_env", "from_row", "check_header", "read_rows", "FileRows", "CellError", "BlankRow", "BLANK", "__version__", "ERROR_CODES", "ERROR_CLASSES"]
+__all__ = ["Client", "BulkRun", "Sandbox", "validate", "to_wire", "_log_level_from_env", "from_row", "check_header", "check_records_header", "read_rows", "FileRows", "CellError", "BlankRow", "BLANK", "__version__", "ERROR_CODES", "ERROR_CLASSES"]
 
 __version__: str
 
@@ -112,6 +112,7 @@ def to_wire(request: Any) -> Any: ...
 # Tests only: to_wire through the untyped path (test_typed_fast_path.py).
 def from_row(row: Any, columns: Optional[Mapping[str, Optional[str]]] = None, date_format: Union[str, Sequence[str], None] = None) -> Any: ...
 def check_header(headers: List[str], columns: Optional[Mapping[str, Optional[str]]] = None, date_format: Union[str, Sequence[str], None] = None) -> None: ...
+def check_records_header(keys: List[List[str]], columns: Optional[Mapping[str, Optional[str]]] = None, date_format: Union[str, Sequence[str], None] = None) -> None: ...
 def read_rows(path: str, sheet: Any = None, header_row: Any = None) -> FileRows: ...
 
 @final

@@ -43,12 +43,6 @@ def header_of(records: Any) -> Optional[List[str]]:
     headers = getattr(records, "headers", None)
     if isinstance(headers, list) and all(isinstance(h, str) for h in headers):
         return [h for h in headers]
-    if isinstance(records, (list, tuple)) and records and all(isinstance(r, Mapping) for r in records):
-        # A list of records that all have the same keys shares one header.
-        first = list(records[0].keys())
-        keys = set(first)
-        if all(isinstance(k, str) for k in first) and all(set(r.keys()) == keys for r in records):
-            return [str(k) for k in first]
     return None
 
 
@@ -58,6 +52,9 @@ def check_header(records: Any, columns: Columns, date_format: DateFormats) -> No
     headers = header_of(records)
     if headers:
         _native.check_header(headers, columns, date_format)
+    elif isinstance(records, (list, tuple)) and records and all(isinstance(r, Mapping) for r in records):
+        # Records given one by one: the core says whether they share a header.
+        _native.check_records_header([[str(k) for k in r.keys()] for r in records], columns, date_format)
 
 
 def records_of(records: Union[Iterable[Any], AsyncIterable[Any]]) -> Union[Iterable[Any], AsyncIterable[Any]]:

@@ -134,6 +134,29 @@ pub fn check_header(headers: &[String], options: &RowOptions) -> Result<(), Erro
     RowMapper::new(headers, options).map(drop)
 }
 
+/// [`check_header`] for records given one by one (a list of dicts, an array
+/// of objects), by their keys: when every record has the same keys, they
+/// share that header. Records whose keys differ keep one outcome each.
+pub fn check_records_header(keys: &[Vec<String>], options: &RowOptions) -> Result<(), Error> {
+    let Some(first) = keys.first().filter(|k| !k.is_empty()) else {
+        return Ok(());
+    };
+    let sorted = |k: &[String]| {
+        let mut k = k.to_vec();
+        k.sort_unstable();
+        k
+    };
+    let wanted = sorted(first);
+    if keys
+        .iter()
+        .all(|k| k.len() == first.len() && sorted(k) == wanted)
+    {
+        check_header(first, options)
+    } else {
+        Ok(())
+    }
+}
+
 /// A flat row as (header, cell) pairs: `from_row` of the bindings.
 pub fn from_row(
     row: Vec<(String, Cell)>,
@@ -263,6 +286,26 @@ impl Records {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_share_a_header_only_when_every_one_has_the_same_keys() {
+        let keys = |rows: &[&[&str]]| -> Vec<Vec<String>> {
+            rows.iter()
+                .map(|r| r.iter().map(|k| k.to_string()).collect())
+                .collect()
+        };
+        let options = RowOptions::default();
+        let same = keys(&[&["Name", "Region"], &["Region", "Name"]]);
+        let Err(Error::Validation(problems)) = check_records_header(&same, &options) else {
+            panic!("a shared refused header is one error")
+        };
+        assert_eq!(problems[0].path, "Region");
+        let differ = keys(&[&["Name", "Region"], &["Name", "Phone"]]);
+        assert!(check_records_header(&differ, &options).is_ok());
+        let vendor = keys(&[&["customer_info"]]);
+        assert!(check_records_header(&vendor, &options).is_ok());
+        assert!(check_records_header(&[], &options).is_ok());
+    }
 
     #[test]
     fn a_refused_customer_phone_is_reported_once_not_again_at_its_contact_copy() {
