@@ -32,8 +32,10 @@ use crate::response::AddCustomerResponse;
 
 /// The blocking twin of [`crate::Client`]. Cheap to clone (clones share
 /// the per-thread pools) and usable from any number of threads at once.
-/// Do not call it from inside an async runtime: it returns an
-/// [`Error::Config`] there instead of blocking the runtime's thread.
+/// Callable from any thread that does not run async tasks, including
+/// inside `tokio::task::spawn_blocking` (how axum or any tokio program
+/// calls blocking code); on a thread that runs async tasks it returns an
+/// [`Error::Config`] instead of stalling them (see `nested_runtime.rs`).
 #[derive(Clone)]
 pub struct Client {
     /// Names this client's pools in each thread's driver; when the last
@@ -286,13 +288,27 @@ impl Client {
     where
         F: Future<Output = Result<T, Error>>,
     {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::Config(
-                "the blocking client was called from inside an async runtime; use \
-                 kapture_crm::Client and .await instead"
-                    .into(),
-            ));
-        }
+        crate::nested_runtime::unless_driving_tasks(|| self.run_here(options, work)).unwrap_or_else(
+            || {
+                Err(Error::Config(
+                    "the blocking client was called on a thread that runs async tasks; use \
+                     kapture_crm::Client and .await there, or call this one inside \
+                     tokio::task::spawn_blocking"
+                        .into(),
+                ))
+            },
+        )
+    }
+
+    /// [`run`](Self::run) on this thread's driver.
+    fn run_here<T, F>(
+        &self,
+        options: &RequestOptions,
+        work: impl FnOnce(crate::Client, RequestOptions) -> F,
+    ) -> Result<T, Error>
+    where
+        F: Future<Output = Result<T, Error>>,
+    {
         DRIVER.with(|cell| {
             // Only a call made while this thread is already inside one (a
             // log sink calling back, say) finds it taken.

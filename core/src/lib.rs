@@ -20,6 +20,7 @@ pub mod journal;
 pub mod log;
 pub mod lookup;
 mod model;
+mod nested_runtime;
 pub mod options;
 pub mod parse;
 pub mod response;

@@ -193,3 +193,87 @@ fn an_interrupt_before_the_call_sends_nothing() {
     );
     assert_eq!(server.count(), 0);
 }
+
+/// Issue 37 item 6: tokio allows blocking inside `spawn_blocking` (how axum
+/// handlers call sync code), and that thread has a runtime context; the
+/// call runs there on the thread's own driver.
+#[test]
+fn blocking_client_works_inside_spawn_blocking() {
+    let (_rt, server) = serve_off_thread(vec![Step::success()]);
+    let client = blocking::Client::new(client_for(&server)).unwrap();
+    let app = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let replies = app.block_on(async move {
+        tokio::task::spawn_blocking(move || {
+            (0..3)
+                .map(|_| client.add_customer_json(&vendor_request()).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap()
+    });
+    assert!(replies.iter().all(|r| r.customer_id() == Some(191690263)));
+    assert_eq!(server.count(), 3);
+    assert_eq!(server.connections(), 1);
+}
+
+/// A plain thread that entered a runtime's context (`Runtime::enter`)
+/// drives no tasks: the call runs.
+#[test]
+fn blocking_client_works_under_a_runtime_enter_guard() {
+    let (_rt, server) = serve_off_thread(vec![Step::success()]);
+    let client = blocking::Client::new(client_for(&server)).unwrap();
+    let other = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _context = other.enter();
+    let reply = client.add_customer_json(&vendor_request()).unwrap();
+    assert_eq!(reply.status(), Some("success"));
+    assert_eq!(server.count(), 1);
+}
+
+/// On a thread that runs async tasks the call would stall them (on a
+/// single-threaded runtime, forever): it is refused with a message saying
+/// what to do, nothing is sent, and no panic is printed or raised.
+#[test]
+fn blocking_client_refuses_on_a_thread_running_async_tasks() {
+    let (_rt, server) = serve_off_thread(vec![Step::success()]);
+    let client = blocking::Client::new(client_for(&server)).unwrap();
+    let printed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = printed.clone();
+    // Counts what reaches the process's hook (the quiet hook, installed at
+    // the first refusal, sits in front of this one).
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if format!("{info}").contains("Cannot start a runtime") {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        previous(info);
+    }));
+    for flavor in ["current_thread", "multi_thread"] {
+        let runtime = match flavor {
+            "current_thread" => tokio::runtime::Builder::new_current_thread(),
+            _ => tokio::runtime::Builder::new_multi_thread(),
+        }
+        .enable_all()
+        .build()
+        .unwrap();
+        let client = client.clone();
+        let outcome = runtime.block_on(async move {
+            tokio::spawn(async move { client.add_customer_json(&vendor_request()) })
+                .await
+                .unwrap()
+        });
+        match outcome {
+            Err(Error::Config(message)) => {
+                assert!(message.contains("spawn_blocking"), "{flavor}: {message}")
+            }
+            other => panic!("{flavor}: expected a refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(server.count(), 0);
+    assert_eq!(printed.load(std::sync::atomic::Ordering::SeqCst), 0);
+}

@@ -150,7 +150,7 @@ fn blocking_client_sends_and_parses() {
 }
 
 #[tokio::test]
-async fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
+async fn blocking_client_on_a_thread_running_async_tasks_is_an_error_not_a_panic() {
     let server = Scripted::start(vec![Step::success()]).await;
     let builder = client_for(&server);
     // Built on a plain thread (building needs no runtime), then called here.
@@ -159,7 +159,7 @@ async fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
         .unwrap();
     let err = client.add_customer_json(&vendor_request()).unwrap_err();
     assert!(
-        matches!(&err, Error::Config(m) if m.contains("async runtime")),
+        matches!(&err, Error::Config(m) if m.contains("runs async tasks")),
         "{err:?}"
     );
     assert_eq!(server.count(), 0);
