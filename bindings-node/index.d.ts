@@ -7,17 +7,34 @@ import type { ClientOptions as NativeClientOptions } from './native'
 export type LogLevel = 'off' | 'error' | 'warn' | 'info' | 'debug'
 
 /** Any object with some of these methods (`console`, pino, winston...); a missing one is skipped. */
+/** A record's fields, as a logger receives them (pino's `(fields, message)`). */
+export interface LogFields {
+  /** `kapture_crm::http`, `kapture_crm::bulk`, `kapture_crm::lookup`. */
+  target: string
+  method?: string
+  path?: string
+  attempt?: number
+  status?: number
+  latencyMs?: number
+  /** An error's `code`. */
+  error?: string
+  outcomeUnknown?: boolean
+  delayMs?: number
+  [field: string]: string | number | boolean | undefined
+}
+
+/** pino, bunyan and console fit as they are; winston through a one-line adapter (README). */
 export interface Logger {
-  debug?(message: string): void
-  info?(message: string): void
-  warn?(message: string): void
-  error?(message: string): void
+  debug?(fields: LogFields, message: string): void
+  info?(fields: LogFields, message: string): void
+  warn?(fields: LogFields, message: string): void
+  error?(fields: LogFields, message: string): void
 }
 
 export interface ClientOptions extends NativeClientOptions {
   /** Default: KAPTURE_LOG, else 'warn'. Attempts are debug, retries info, unknown outcomes warn. */
   logLevel?: LogLevel
-  /** Where records go (default `console`); phones and emails masked, never the token. */
+  /** Where records go, as `logger[level](fields, message)` (default: a line of text to `console`); phones and emails masked, never the token. */
   logger?: Logger
 }
 

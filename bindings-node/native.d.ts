@@ -68,11 +68,11 @@ export declare class NativeClient {
    * `log_level` as resolved by `lib/client.js` (option, `KAPTURE_LOG`,
    * `warn`), named `log_level_name` in errors; `log` calls the logger.
    */
-  constructor(options?: ClientOptions | undefined | null, logLevel?: string | undefined | null, logLevelName?: string | undefined | null, log?: (arg0: string, arg1: string, arg2: string) => void | undefined | null)
+  constructor(options?: ClientOptions | undefined | null, logLevel?: string | undefined | null, logLevelName?: string | undefined | null, log?: (arg0: string, arg1: string, arg2: string, arg3: string, arg4: string) => void | undefined | null)
   /** Lets go of the logger while the client is idle (see `log.rs`). */
   detachLog(): void
   /** Attaches the logger again before a call. */
-  attachLog(log: (arg0: string, arg1: string, arg2: string) => void): void
+  attachLog(log: (arg0: string, arg1: string, arg2: string, arg3: string, arg4: string) => void): void
   get endpoint(): string
   /** One add (request as JSON text); its reply reaches `hub` as call `id`. */
   addCustomer(requestJson: string, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, cancel: NativeCancel | undefined | null, hub: NativeHub, id: number): void

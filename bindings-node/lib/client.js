@@ -48,13 +48,27 @@ function logLevel(options) {
   return ['warn', 'logLevel']
 }
 
-/** Calls `logger[level](message)`; a logger without that method is skipped. */
+/**
+ * A given logger is called as pino's API is, `logger[level](fields, message)`:
+ * the fields an object (`{ target, method, path, attempt, status, latencyMs }`),
+ * kept as fields by pino, bunyan and console alike. With no logger, console
+ * gets one line of text. A logger without that level's method is skipped.
+ */
 function emitter(logger) {
-  return (level, target, message) => {
-    const method = logger?.[level]
+  if (logger === undefined || logger === null) {
+    return (level, target, _message, _fields, line) => {
+      try {
+        console[level](`[${target}] ${line}`)
+      } catch {
+        // A logger that throws must not break the call it reports on.
+      }
+    }
+  }
+  return (level, target, message, fields) => {
+    const method = logger[level]
     if (typeof method !== 'function') return
     try {
-      method.call(logger, `[${target}] ${message}`)
+      method.call(logger, { target, ...JSON.parse(fields) }, message)
     } catch {
       // A logger that throws must not break the call it reports on.
     }
@@ -108,7 +122,7 @@ class Client {
     options = checkOptions('new Client()', options, CLIENT_OPTIONS)
     const { logLevel: _level, logger, ...settings } = options
     const [level, levelName] = logLevel(options)
-    const emit = emitter(logger ?? console)
+    const emit = emitter(logger)
     try {
       this.#native = new native.NativeClient(settings, level, levelName, emit)
     } catch (error) {

@@ -115,7 +115,7 @@ impl NativeClient {
         options: Option<ClientOptions>,
         log_level: Option<String>,
         log_level_name: Option<String>,
-        log: Option<Function<'_, FnArgs<(String, String, String)>, ()>>,
+        log: Option<Function<'_, FnArgs<(String, String, String, String, String)>, ()>>,
     ) -> napi::Result<Self> {
         let options = options.unwrap_or(ClientOptions {
             token: None,
@@ -149,10 +149,13 @@ impl NativeClient {
     }
 
     /// Attaches the logger again before a call.
+    // The tuple is written out: napi writes the TypeScript signature from
+    // the type as written, and an alias would appear there by its name.
+    #[allow(clippy::type_complexity)]
     #[napi(catch_unwind)]
     pub fn attach_log(
         &self,
-        log: Function<'_, FnArgs<(String, String, String)>, ()>,
+        log: Function<'_, FnArgs<(String, String, String, String, String)>, ()>,
     ) -> napi::Result<()> {
         self.log.attach(log)
     }

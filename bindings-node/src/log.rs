@@ -1,15 +1,18 @@
 //! The core's log events to a JavaScript logger: `lib/client.js` passes one
-//! function `(level, target, message)` that calls `logger[level]`. Levels
+//! function `(level, target, message, fields, line)` that calls
+//! `logger[level]`; `fields` is the record's fields as a JSON object with
+//! JavaScript's names (`latencyMs`), `line` the one line of text a logger
+//! that takes only a string is given. Levels
 //! are filtered here, so a disabled level never reaches the JS thread; the
 //! function is called through a weak threadsafe function (it never keeps
 //! the process alive) without waiting (never blocks the core).
 
-use kapture_crm::log::{Forward, Record, Sink, Threshold};
+use kapture_crm::log::{Forward, Names, Record, Sink, Threshold};
 use napi::bindgen_prelude::{FnArgs, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use tracing::{Dispatch, Level};
 
-type Args = FnArgs<(String, String, String)>;
+pub type Args = FnArgs<(String, String, String, String, String)>;
 type Emit = ThreadsafeFunction<Args, (), Args, napi::Status, false, true>;
 
 /// Where a client's log records go: the logger's threadsafe function, or
@@ -70,7 +73,16 @@ impl Sink for JsLogger {
             _ => "debug",
         };
         if let Some(emit) = self.slot.emit().as_ref() {
-            let args = (level.to_string(), record.target, record.message).into();
+            let fields = serde_json::Value::Object(record.fields_json(Names::Camel)).to_string();
+            let line = record.line();
+            let args = (
+                level.to_string(),
+                record.target,
+                record.message,
+                fields,
+                line,
+            )
+                .into();
             let _ = emit.call(args, ThreadsafeFunctionCallMode::NonBlocking);
         }
     }

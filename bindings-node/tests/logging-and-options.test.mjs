@@ -14,11 +14,11 @@ const PHONE = '9845012387'
 const EMAIL = 'asha.rao@example.com'
 const REQUEST = { customer_info: { customer_name: 'Asha Rao', phone: PHONE, email_id: EMAIL } }
 
-/** A logger that keeps what it is given; `methods` limits which it has. */
+/** A logger that keeps what it is given (pino's `(fields, message)`); `methods` limits which it has. */
 function capture(methods = ['debug', 'info', 'warn', 'error']) {
   const lines = []
   const logger = {}
-  for (const level of methods) logger[level] = (message) => lines.push({ level, message })
+  for (const level of methods) logger[level] = (fields, message, ...rest) => lines.push({ level, fields, message, rest })
   return { logger, lines }
 }
 
@@ -26,7 +26,7 @@ function capture(methods = ['debug', 'info', 'warn', 'error']) {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
 
 function assertClean(lines) {
-  const text = lines.map((l) => l.message).join('\n')
+  const text = lines.map((l) => `${JSON.stringify(l.fields)} ${l.message}`).join('\n')
   for (const secret of [TOKEN, PHONE, EMAIL, 'asha.rao']) assert.ok(!text.includes(secret), `${secret} logged:\n${text}`)
 }
 
@@ -39,13 +39,31 @@ test('debug: each attempt of a retried 429 and the retry, nothing secret', async
     const { logger, lines } = capture()
     await server.client({ logLevel: 'debug', logger }).addCustomer(REQUEST)
     await settle()
-    const attempts = lines.filter((l) => l.level === 'debug' && l.message.includes('] attempt '))
+    const attempts = lines.filter((l) => l.level === 'debug' && l.message.startsWith('attempt '))
     assert.equal(attempts.length, 2, JSON.stringify(lines, null, 1))
-    assert.match(attempts[0].message, /^\[kapture_crm::http\] attempt 1: POST \/ms\/customer\/customer\/api\/v1\/add-update -> 429/)
+    assert.match(attempts[0].message, /^attempt 1: POST \/ms\/customer\/customer\/api\/v1\/add-update -> 429/)
     assert.match(attempts[1].message, /attempt 2: POST .* -> 200/)
+    // Issue 37 item 7: the fields as an object first (pino's order), named
+    // as JavaScript spells them, with values of their own type; the message
+    // does not repeat them; nothing after the message.
+    const { latencyMs, ...fields } = attempts[0].fields
+    assert.deepEqual(fields, {
+      target: 'kapture_crm::http',
+      method: 'POST',
+      path: '/ms/customer/customer/api/v1/add-update',
+      attempt: 1,
+      status: 429,
+      error: 'rate_limited',
+      outcomeUnknown: false,
+    })
+    assert.equal(typeof latencyMs, 'number')
+    assert.ok(!attempts[0].message.includes('latency'), attempts[0].message)
+    assert.deepEqual(attempts[0].rest, [])
     const retries = lines.filter((l) => l.level === 'info')
     assert.equal(retries.length, 1)
-    assert.match(retries[0].message, /retrying after .* error=rate_limited/)
+    assert.match(retries[0].message, /^retrying after /)
+    assert.equal(retries[0].fields.error, 'rate_limited')
+    assert.equal(typeof retries[0].fields.delayMs, 'number')
     const text = lines.map((l) => l.message).join('\n')
     assert.ok(text.includes('98******87') && text.includes('a***@example.com'), text)
     assertClean(lines)
@@ -61,7 +79,10 @@ test('warn by default: an unknown outcome is reported, attempts are not; a missi
     await assert.rejects(server.client({ logger }).addCustomer(REQUEST), (e) => e.outcomeUnknown === true)
     await settle()
     assert.deepEqual(lines.map((l) => l.level), ['warn'])
-    assert.match(lines[0].message, /^\[kapture_crm::http\] outcome unknown/)
+    assert.match(lines[0].message, /^outcome unknown/)
+    assert.equal(lines[0].fields.outcomeUnknown, true)
+    // No Rust method name (find_customer) in a JavaScript record.
+    assert.ok(!lines[0].message.includes('find_customer'), lines[0].message)
     assertClean(lines)
 
     const partial = capture(['debug', 'info'])
@@ -78,13 +99,33 @@ test('warn by default: an unknown outcome is reported, attempts are not; a missi
   }
 })
 
+test('with no logger, console gets one line of text per record, each thing said once', async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const script = `
+      const { Client } = require(${JSON.stringify(path.join(here, '..', 'index.js'))})
+      new Client({ token: ${JSON.stringify(sandbox.token)}, baseUrl: ${JSON.stringify(sandbox.url)}, logLevel: 'debug' })
+        .addCustomer({ customer_info: { customer_name: 'Asha', phone: ${JSON.stringify(PHONE)} } })
+    `
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+    assert.equal(run.status, 0, run.stderr)
+    const attempt = run.stdout.split('\n').find((l) => l.startsWith('[kapture_crm::http] attempt 1: POST '))
+    assert.ok(attempt, run.stdout)
+    assert.equal(attempt.split('POST').length, 2, attempt)
+    assert.equal(attempt.split('/add-update').length, 2, attempt)
+    assert.ok(!run.stdout.includes(PHONE) && !run.stdout.includes(sandbox.token), run.stdout)
+  } finally {
+    await sandbox.stop()
+  }
+})
+
 test('KAPTURE_LOG sets the level; the option wins over it; a bad level is a ConfigError', async () => {
   const sandbox = await Sandbox.start()
   try {
     const script = `
       const { Client } = require(${JSON.stringify(path.join(here, '..', 'index.js'))})
       const lines = []
-      const logger = { debug: (m) => lines.push('debug ' + m), info: (m) => lines.push('info ' + m), warn: (m) => lines.push('warn ' + m), error: (m) => lines.push('error ' + m) }
+      const logger = { debug: (f, m) => lines.push('debug [' + f.target + '] ' + m), info: (f, m) => lines.push('info ' + m), warn: (f, m) => lines.push('warn ' + m), error: (f, m) => lines.push('error ' + m) }
       const options = { token: ${JSON.stringify(sandbox.token)}, baseUrl: ${JSON.stringify(sandbox.url)}, logger }
       if (process.argv[1] === 'option') options.logLevel = 'off'
       new Client(options).findCustomer({ phone: ${JSON.stringify(PHONE)} })

@@ -81,7 +81,7 @@ export async function typedOptions(): Promise<string> {
     token: 't',
     baseUrl: 'http://127.0.0.1:9',
     logLevel: 'debug',
-    logger: { warn: (m: string) => lines.push(m) },
+    logger: { warn: (fields, message: string) => lines.push(`${fields.target} ${fields.latencyMs ?? ''} ${message}`) },
   })
   const controller = new AbortController()
   const request: AddCustomerRequest = { customer_info: { customer_name: 'A', phone: '9380491387' } }

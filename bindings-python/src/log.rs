@@ -1,11 +1,11 @@
 //! The core's log events into Python's `logging`: the target
 //! `kapture_crm::http` goes to the logger `kapture_crm.http`, and so on, so
-//! everything is under `kapture_crm`. Which levels are wanted is checked at
+//! everything is under `kapture_crm`; each record's fields are its `extra`. Which levels are wanted is checked at
 //! every call of the client (while the GIL is held anyway), and read from
 //! those loggers when `logging` says a level changed (`refresh`), so a
 //! disabled level never crosses into Python.
 
-use kapture_crm::log::{Forward, Record, Sink, Threshold};
+use kapture_crm::log::{Forward, Names, Record, Sink, Threshold};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -56,7 +56,15 @@ impl Sink for PythonLogging {
         // flight with it: only for a level someone enabled.
         let _ = Python::try_attach(|py| -> PyResult<()> {
             let logger = py.import("logging")?.call_method1("getLogger", (name,))?;
-            logger.call_method1("log", (level, "%s", record.message))?;
+            // The fields as `extra`: attributes of the LogRecord
+            // (`record.latency_ms`), for a JSON formatter or a filter.
+            let extra = PyDict::new(py);
+            for (key, value) in record.fields_json(Names::Snake) {
+                extra.set_item(key, crate::convert::to_python(py, &value)?)?;
+            }
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("extra", extra)?;
+            logger.call_method("log", (level, "%s", record.message), Some(&kwargs))?;
             Ok(())
         });
     }

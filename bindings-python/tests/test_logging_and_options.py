@@ -39,7 +39,15 @@ def test_debug_records_of_a_retried_429_and_nothing_secret(scripted: Any, caplog
     assert "-> 200" in attempts[1].getMessage()
     retries = [r for r in records if r.levelno == logging.INFO]
     assert len(retries) == 1 and retries[0].getMessage().startswith("retrying after "), caplog.text
-    assert "error=rate_limited" in retries[0].getMessage()
+    # The fields are the records' own attributes (logging's `extra`), typed,
+    # and the message does not repeat them as text.
+    assert retries[0].__dict__["error"] == "rate_limited"
+    assert retries[0].__dict__["outcome_unknown"] is False
+    first = attempts[0].__dict__
+    assert (first["method"], first["attempt"], first["status"]) == ("POST", 1, 429)
+    assert first["path"] == "/ms/customer/customer/api/v1/add-update"
+    assert isinstance(first["latency_ms"], int)
+    assert "latency_ms=" not in attempts[0].getMessage()
     text = "\n".join(r.getMessage() for r in records)
     assert "98******87" in text and "a***@example.com" in text
     assert_clean(text)
@@ -55,6 +63,8 @@ def test_an_unknown_outcome_is_a_warning(scripted: Any, caplog: pytest.LogCaptur
     # At WARNING the attempt (debug) and retry (info) records are not made.
     assert [(r.name, r.levelname) for r in records] == [("kapture_crm.http", "WARNING")], caplog.text
     assert records[0].getMessage().startswith("outcome unknown")
+    assert records[0].__dict__["outcome_unknown"] is True
+    assert "find_customer" not in records[0].getMessage()
     assert_clean(caplog.text)
 
 

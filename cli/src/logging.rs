@@ -23,7 +23,7 @@ impl Sink for Lines {
     }
 
     fn write(&self, record: Record) {
-        let line = format!("{:<5} {}: {}", record.level, record.target, record.message);
+        let line = format!("{:<5} {}: {}", record.level, record.target, record.line());
         match &self.file {
             Some(file) => {
                 let mut file = kapture_crm::sync::lock(file);

@@ -60,16 +60,17 @@ pub(crate) fn give_up(config: &Config, error: &Error, retry_after: Option<std::t
         if let Some(after) = retry_after {
             tracing::warn!(
                 target: TARGET_HTTP,
-                error = error.code(), retry_after_s = after.as_secs(),
-                "not retried: the server asks to wait {} s, longer than max_retry_after: {text}",
+                error = error.code(), retry_after_ms = after.as_millis() as u64,
+                "not retried: the server asks to wait {} s, longer than the client's longest \
+                 wait (its max retry-after setting): {text}",
                 after.as_secs()
             )
         } else if error.outcome_unknown() {
             tracing::warn!(
                 target: TARGET_HTTP,
                 error = error.code(), outcome_unknown = true,
-                "outcome unknown (the customer may or may not exist; find_customer settles \
-                 it): {text}"
+                "outcome unknown (the customer may or may not exist; a Get Customer lookup \
+                 by its phone or email settles it): {text}"
             )
         } else {
             tracing::debug!(

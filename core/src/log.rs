@@ -156,13 +156,115 @@ fn mask_digit_runs(text: &str) -> String {
     out
 }
 
-/// An event as a front end receives it.
+/// An event as a front end receives it: its message, and its fields as
+/// values of their own (a structured logger keeps them as fields; a line
+/// of text appends them, [`Record::line`]).
 #[derive(Debug, Clone)]
 pub struct Record {
     pub level: Level,
     pub target: String,
-    /// The message, then every other field as ` key=value`.
+    /// The message alone.
     pub message: String,
+    /// Every other field, in the order the event gives them, under the
+    /// core's snake_case names ([`Record::fields_json`] spells them for a
+    /// front end).
+    pub fields: Vec<(&'static str, FieldValue)>,
+}
+
+/// A field's value, typed as it was recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Text(String),
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldValue::Bool(v) => write!(f, "{v}"),
+            FieldValue::Int(v) => write!(f, "{v}"),
+            FieldValue::Uint(v) => write!(f, "{v}"),
+            FieldValue::Float(v) => write!(f, "{v}"),
+            FieldValue::Text(v) => f.write_str(v),
+        }
+    }
+}
+
+impl FieldValue {
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            FieldValue::Bool(v) => (*v).into(),
+            FieldValue::Int(v) => (*v).into(),
+            FieldValue::Uint(v) => (*v).into(),
+            FieldValue::Float(v) => serde_json::Number::from_f64(*v)
+                .map_or_else(|| v.to_string().into(), serde_json::Value::Number),
+            FieldValue::Text(v) => v.as_str().into(),
+        }
+    }
+}
+
+/// How a front end's language spells a field's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Names {
+    /// As the core does, and Python: `latency_ms`.
+    Snake,
+    /// JavaScript: `latencyMs`.
+    Camel,
+}
+
+impl Record {
+    /// The message, then each field it does not already show word for word
+    /// as ` key=value`: one line of text (the CLI's stderr and log file),
+    /// with nothing said twice.
+    pub fn line(&self) -> String {
+        let shown: std::collections::HashSet<&str> = self
+            .message
+            .split(|c: char| c.is_whitespace() || matches!(c, ':' | ',' | ';' | '(' | ')'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut line = self.message.clone();
+        for (name, value) in &self.fields {
+            let text = value.to_string();
+            if !shown.contains(text.as_str()) {
+                let _ = write!(line, " {name}={text}");
+            }
+        }
+        line
+    }
+
+    /// The fields as a JSON object, names spelled as `names` asks.
+    pub fn fields_json(&self, names: Names) -> serde_json::Map<String, serde_json::Value> {
+        self.fields
+            .iter()
+            .map(|(name, value)| {
+                let key = match names {
+                    Names::Snake => (*name).to_string(),
+                    Names::Camel => camel_case(name),
+                };
+                (key, value.to_json())
+            })
+            .collect()
+    }
+}
+
+/// `latency_ms` as `latencyMs`.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Where a front end wants the events: which levels, and what to do with
@@ -275,14 +377,13 @@ impl<S: Sink> Subscriber for Forward<S> {
         if !self.enabled(metadata) {
             return;
         }
-        let mut text = Text::default();
-        event.record(&mut text);
-        let mut message = text.message;
-        message.push_str(&text.fields);
+        let mut fields = Fields::default();
+        event.record(&mut fields);
         self.0.write(Record {
             level: *metadata.level(),
             target: metadata.target().to_string(),
-            message,
+            message: fields.message,
+            fields: fields.fields,
         });
     }
 
@@ -292,17 +393,34 @@ impl<S: Sink> Subscriber for Forward<S> {
 }
 
 #[derive(Default)]
-struct Text {
+struct Fields {
     message: String,
-    fields: String,
+    fields: Vec<(&'static str, FieldValue)>,
 }
 
-impl Visit for Text {
+impl Visit for Fields {
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.fields.push((field.name(), FieldValue::Bool(value)));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.fields.push((field.name(), FieldValue::Int(value)));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.fields.push((field.name(), FieldValue::Uint(value)));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.fields.push((field.name(), FieldValue::Float(value)));
+    }
+
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.message.push_str(value);
         } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
+            self.fields
+                .push((field.name(), FieldValue::Text(value.to_string())));
         }
     }
 
@@ -310,7 +428,8 @@ impl Visit for Text {
         if field.name() == "message" {
             let _ = write!(self.message, "{value:?}");
         } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
+            self.fields
+                .push((field.name(), FieldValue::Text(format!("{value:?}"))));
         }
     }
 }

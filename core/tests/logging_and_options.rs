@@ -6,7 +6,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use kapture_crm::log::{Forward, Record, Sink, Threshold};
+use kapture_crm::log::{FieldValue, Forward, Names, Record, Sink, Threshold};
 use kapture_crm::{AddCustomerRequest, CancelToken, CustomerLookup, Error, RequestOptions};
 use support::{Scripted, Step, client_for};
 use tracing::Level;
@@ -42,7 +42,10 @@ impl Captured {
     fn text(&self) -> String {
         self.records()
             .iter()
-            .map(|r| format!("{} {} {}\n", r.level, r.target, r.message))
+            .map(|r| {
+                let fields = serde_json::Value::Object(r.fields_json(Names::Snake));
+                format!("{} {} {} {fields}\n", r.level, r.target, r.line())
+            })
             .collect()
     }
     /// Nothing secret or personal in any record, at any level.
@@ -96,7 +99,36 @@ async fn a_retried_429_logs_each_attempt_and_the_retry_and_no_secret() {
             .contains("attempt 1: POST /ms/customer/customer/api/v1/add-update -> 429"),
         "{text}"
     );
-    assert!(attempts[0].message.contains("latency_ms="), "{text}");
+    // The fields as values of their own, in the event's order; the
+    // message alone does not repeat them as text, and the one line of
+    // text shows each thing once.
+    let names: Vec<&str> = attempts[0].fields.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        names,
+        [
+            "method",
+            "path",
+            "attempt",
+            "status",
+            "latency_ms",
+            "error",
+            "outcome_unknown"
+        ],
+        "{text}"
+    );
+    assert_eq!(attempts[0].fields[2].1, FieldValue::Uint(1));
+    assert_eq!(attempts[0].fields[3].1, FieldValue::Uint(429));
+    assert!(!attempts[0].message.contains("latency_ms="), "{text}");
+    let line = attempts[0].line();
+    assert_eq!(line.matches("POST").count(), 1, "{line}");
+    assert_eq!(line.matches("/add-update").count(), 1, "{line}");
+    assert!(line.contains(" outcome_unknown=false"), "{line}");
+    let camel = attempts[0].fields_json(Names::Camel);
+    assert_eq!(
+        camel["latencyMs"],
+        attempts[0].fields_json(Names::Snake)["latency_ms"]
+    );
+    assert_eq!(camel["outcomeUnknown"], serde_json::json!(false));
     assert!(
         attempts[1].message.contains("attempt 2: POST") && attempts[1].message.contains("-> 200"),
         "{text}"
@@ -107,7 +139,12 @@ async fn a_retried_429_logs_each_attempt_and_the_retry_and_no_secret() {
         .expect("an info record for the retry");
     assert_eq!(retry.target, "kapture_crm::http");
     assert!(retry.message.starts_with("retrying after "), "{text}");
-    assert!(retry.message.contains("error=rate_limited"), "{text}");
+    assert!(
+        retry
+            .fields
+            .contains(&("error", FieldValue::Text("rate_limited".into()))),
+        "{text}"
+    );
     assert!(
         text.contains("98******87") && text.contains("a***@example.com"),
         "{text}"
@@ -134,7 +171,15 @@ async fn an_unknown_outcome_is_a_warning_and_info_hides_the_attempts() {
         log.text()
     );
     assert!(
-        records[0].message.contains("outcome_unknown=true"),
+        records[0]
+            .fields
+            .contains(&("outcome_unknown", FieldValue::Bool(true))),
+        "{}",
+        log.text()
+    );
+    // No Rust method name in a record every language shows.
+    assert!(
+        !records[0].message.contains("find_customer"),
         "{}",
         log.text()
     );
