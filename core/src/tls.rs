@@ -1,6 +1,7 @@
 //! TLS for each client, with nothing process-wide.
 //!
-//! Each client gets its own rustls configuration on the `ring` provider: the
+//! Each client gets its own rustls configuration on the `aws-lc-rs` provider
+//! (rustls's own default, with its post-quantum key exchange): the
 //! crate never installs a process-wide default provider, so an application
 //! that installs its own (`CryptoProvider::install_default`) before or after
 //! building a client is unaffected, and whatever it installed does not
@@ -17,11 +18,11 @@ use rustls::pki_types::pem::PemObject;
 
 use crate::error::Error;
 
-/// The rustls configuration of one client: ring, TLS 1.2 and 1.3, the
+/// The rustls configuration of one client: aws-lc-rs, TLS 1.2 and 1.3, the
 /// platform verifier with `ca_file`'s certificates as extra roots, ALPN for
 /// HTTP/2 and HTTP/1.1.
 pub(crate) fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let extra = match ca_file {
         Some(path) => read_certificates(path)?,
         None => Vec::new(),

@@ -91,7 +91,7 @@ async fn ca_file_roots_are_trusted_per_client_and_no_process_provider_is_install
         rustls::crypto::CryptoProvider::get_default().is_none(),
         "the crate installed a process-wide provider"
     );
-    rustls::crypto::ring::default_provider()
+    rustls::crypto::aws_lc_rs::default_provider()
         .install_default()
         .unwrap();
     assert_eq!(

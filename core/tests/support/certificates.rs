@@ -26,7 +26,7 @@ pub fn localhost(alpn: &[&[u8]]) -> (String, rustls::ServerConfig) {
         .signed_by(&key, &ca)
         .unwrap();
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .unwrap()

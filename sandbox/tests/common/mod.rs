@@ -8,7 +8,7 @@ use serde_json::Value;
 pub const VENDOR_REQUEST: &str = include_str!("../../../tests/fixtures/vendor_request.json");
 
 pub fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
