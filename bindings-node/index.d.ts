@@ -256,7 +256,7 @@ export class ClosedError extends ConfigError {}
 export class InternalError extends KaptureError {}
 
 export type BulkResult =
-  | { ok: true; response: AddCustomerResponse }
+  | { ok: true; response: AddCustomerResponse; error?: undefined; blank?: undefined }
   | { ok: false; error: KaptureError; blank?: undefined }
   /** A blank row (every cell empty: a spacer, a cleared row): nothing was sent. */
   | { ok: false; blank: true; error?: undefined }

@@ -1,5 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+/// The repository's README: its Rust blocks compile and run as doc tests
+/// (tests/readme/snippets.py runs the Python and JavaScript ones).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct RepositoryReadme;
+
 mod attempt_log;
 mod auth;
 pub mod blocking;

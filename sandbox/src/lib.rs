@@ -66,6 +66,11 @@
 //! connection dropped before processing (nothing stored) or after it (stored,
 //! reply lost), truncated JSON, an HTML 502 page; deterministic from a seed.
 
+/// This crate's README: its Rust blocks compile as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct Readme;
+
 mod faults;
 pub mod secret_echo;
 mod server;

@@ -9,7 +9,7 @@ from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, TypeVa
 
 from . import _native
 from ._bulk import AsyncBulkResults, BulkResults, Record
-from ._rows import Columns, DateFormats, check_header, records_of
+from ._rows import Columns, DateFormats, Frame, check_header, records_of
 from .types import AddCustomerRequest, AddCustomerResponse, Customer
 
 Request = Union[AddCustomerRequest, Mapping[str, Any]]
@@ -129,7 +129,7 @@ class Client(_Base):
 
     def add_customers(
         self,
-        records: Iterable[Record],
+        records: Union[Iterable[Record], Frame],
         *,
         concurrency: Optional[int] = None,
         rate: Optional[float] = None,
@@ -232,7 +232,7 @@ class AsyncClient(_Base):
 
     def add_customers(
         self,
-        records: Union[Iterable[Record], AsyncIterable[Record]],
+        records: Union[Iterable[Record], AsyncIterable[Record], Frame],
         *,
         concurrency: Optional[int] = None,
         rate: Optional[float] = None,

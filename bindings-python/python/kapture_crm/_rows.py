@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterable, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, AsyncIterable, Iterable, Iterator, List, Mapping, Optional, Protocol, Sequence, Tuple, Union
 
 from . import _native
 from .types import AddCustomerRequest
@@ -11,6 +11,16 @@ Columns = Optional[Mapping[str, Optional[str]]]
 # One format, or several: tried in order, each column keeping the first that
 # reads it; "dob=%d/%m/%Y" gives one field its own.
 DateFormats = Union[str, Sequence[str], None]
+
+
+class Frame(Protocol):
+    """A pandas DataFrame as the bulk calls read it (duck-typed: no pandas
+    dependency), so ``add_customers(frame)`` type-checks as it runs."""
+
+    @property
+    def columns(self) -> Any: ...
+
+    def itertuples(self, index: bool = ..., name: Optional[str] = ...) -> Iterable[Tuple[Any, ...]]: ...
 
 
 def from_row(row: Mapping[str, Any], *, columns: Columns = None, date_format: DateFormats = None) -> AddCustomerRequest:
@@ -57,7 +67,7 @@ def check_header(records: Any, columns: Columns, date_format: DateFormats) -> No
         _native.check_records_header([[str(k) for k in r.keys()] for r in records], columns, date_format)
 
 
-def records_of(records: Union[Iterable[Any], AsyncIterable[Any]]) -> Union[Iterable[Any], AsyncIterable[Any]]:
+def records_of(records: Union[Iterable[Any], AsyncIterable[Any], Frame]) -> Union[Iterable[Any], AsyncIterable[Any]]:
     """A pandas DataFrame (duck-typed: no pandas dependency) as its rows,
     one at a time; anything else as it is."""
     if hasattr(records, "itertuples") and hasattr(records, "columns"):
