@@ -42,6 +42,7 @@ pub mod sync;
 mod text;
 mod tls;
 mod transport;
+pub mod upsert;
 pub mod validate;
 pub use validate::CheckedRequest;
 
@@ -58,3 +59,4 @@ pub use model::{AddCustomerRequest, ContactInfo, CustomerInfo, EnquiryInfo, Json
 pub use options::{CancelToken, RequestOptions};
 pub use response::AddCustomerResponse;
 pub use retry::Backoff;
+pub use upsert::{MatchOn, UpsertAction, Upserted};

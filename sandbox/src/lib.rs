@@ -85,7 +85,7 @@ use tokio::sync::watch;
 
 pub use faults::{Fault, Faults};
 pub use server::{ADD_UPDATE_PATH, Stats};
-pub use store::{REQUIRED_MESSAGE, StoredCustomer};
+pub use store::{Duplicates, REQUIRED_MESSAGE, StoredCustomer};
 
 /// How to start a sandbox.
 #[derive(Debug, Clone, Default)]
@@ -97,8 +97,12 @@ pub struct SandboxConfig {
     pub faults: Faults,
     /// Turn off the same-phone-or-email merge rule (ours, not the
     /// vendor's): every add makes a new customer, so tests see a double
-    /// send as two customers.
+    /// send as two customers. The same as `duplicates: Duplicates::Separate`.
     pub no_merge: bool,
+    /// What an add does when its phone or email is already a customer's:
+    /// merge into it (the default), make another, or refuse it as a
+    /// duplicate naming the existing id (see [`Duplicates`]).
+    pub duplicates: Duplicates,
     /// How long a connection may take to send a request head, or stay idle
     /// between requests, before it is closed (`None`:
     /// [`DEFAULT_HEADER_TIMEOUT`]).
@@ -206,10 +210,20 @@ impl Sandbox {
         let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
+        let duplicates = match (config.no_merge, config.duplicates) {
+            (false, duplicates) => duplicates,
+            (true, Duplicates::Merge | Duplicates::Separate) => Duplicates::Separate,
+            (true, Duplicates::Refuse) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "no_merge and duplicates = refuse contradict each other: choose one",
+                ));
+            }
+        };
         let shared = Arc::new(server::Shared::new(
             &token,
             config.faults,
-            config.no_merge,
+            duplicates,
             config.header_timeout.unwrap_or(DEFAULT_HEADER_TIMEOUT),
         ));
         Ok((

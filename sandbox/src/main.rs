@@ -8,14 +8,19 @@
 
 use std::process::ExitCode;
 
-use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
+use kapture_crm_sandbox::{Duplicates, Faults, Sandbox, SandboxConfig};
 
 const USAGE: &str = "usage: kapture-crm-sandbox [--port N] [--token T] [--faults SPEC]
+                           [--no-merge | --duplicates merge|separate|refuse]
 
   --port N       port on 127.0.0.1 (default 0: a free one)
   --token T      the token clients must send (default: a random one)
   --faults SPEC  e.g. rate_limit=0.1,unavailable=0.1,drop_after=0.02,seed=7,latency_ms=5
                  (also server_error, drop_before, malformed, html, retry_after=N|none)
+  --no-merge     every add makes a new customer (a double send shows as two)
+  --duplicates M merge (default: an add with a known phone or email updates that
+                 customer), separate (as --no-merge), or refuse (answers
+                 Lead already exists, Customer ID :N, ... and stores nothing)
 
 Prints `export KAPTURE_BASE_URL=... KAPTURE_TOKEN=...` on one line, then serves until
 interrupted. GET /sandbox/customers lists what was stored.";
@@ -87,6 +92,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<SandboxConfig>
                     .map_err(|e| format!("--faults: {e}"))?;
             }
             "--no-merge" => config.no_merge = true,
+            "--duplicates" => {
+                config.duplicates = value()?
+                    .parse::<Duplicates>()
+                    .map_err(|e| format!("--duplicates: {e}"))?;
+            }
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }

@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::faults::{Fault, Faults};
-use crate::store::{NOT_FOUND_MESSAGE, Outcome, Parsed, Store};
+use crate::store::{Duplicates, NOT_FOUND_MESSAGE, Outcome, Parsed, Store};
 
 pub const ADD_UPDATE_PATH: &str = "/ms/customer/customer/api/v1/add-update";
 /// Get Customer, as the vendor serves it (no `/ms/...` prefix, `.html`).
@@ -62,14 +62,15 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(token: &str, faults: Faults, no_merge: bool, header_timeout: Duration) -> Self {
+    pub fn new(
+        token: &str,
+        faults: Faults,
+        duplicates: Duplicates,
+        header_timeout: Duration,
+    ) -> Self {
         Self {
             authorization: format!("Basic {token}"),
-            store: Mutex::new(if no_merge {
-                Store::without_merge()
-            } else {
-                Store::new()
-            }),
+            store: Mutex::new(Store::with_duplicates(duplicates)),
             faults: Mutex::new(FaultState {
                 rng: fastrand::Rng::with_seed(faults.seed),
                 faults,

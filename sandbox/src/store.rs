@@ -176,26 +176,56 @@ pub struct Store {
     by_email: HashMap<String, usize>,
     next_customer: u64,
     next_contact: u64,
-    /// Off: a request without a customer id always makes a new customer
-    /// (so tests see a double send as two customers).
-    no_merge: bool,
+    /// What an add does when its phone or email is already a customer's.
+    duplicates: Duplicates,
+    next_enquiry: u64,
 }
 
+/// What an add (no customer id) does when its phone or email is already a
+/// stored customer's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Duplicates {
+    /// Updates that customer (our assumption, not the vendor's).
+    #[default]
+    Merge,
+    /// Makes another customer: a double send shows as two customers.
+    Separate,
+    /// Refuses it the way a duplicate reply reads in public material
+    /// (`{"message": "Lead already exists, Customer ID :N, Enquiry ID :M,
+    /// Contact ID : K", "status": "failed"}`; the endpoint it came from is
+    /// not stated), storing nothing.
+    Refuse,
+}
+
+impl std::str::FromStr for Duplicates {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "merge" => Ok(Duplicates::Merge),
+            "separate" => Ok(Duplicates::Separate),
+            "refuse" => Ok(Duplicates::Refuse),
+            _ => Err(format!("expected merge, separate or refuse, got {text:?}")),
+        }
+    }
+}
+
+/// Enquiry ids of the sandbox's duplicate refusals (it keeps no enquiries).
+const FIRST_ENQUIRY_ID: u64 = 300_000_001;
+
 impl Store {
+    #[cfg(test)]
     pub fn new() -> Self {
+        Self::with_duplicates(Duplicates::Merge)
+    }
+
+    pub fn with_duplicates(duplicates: Duplicates) -> Self {
         Self {
             next_customer: FIRST_CUSTOMER_ID,
             next_contact: FIRST_CONTACT_ID,
+            next_enquiry: FIRST_ENQUIRY_ID,
+            duplicates,
             ..Self::default()
-        }
-    }
-
-    /// A store without the same-phone-or-email merge rule (ours, not the
-    /// vendor's).
-    pub fn without_merge() -> Self {
-        Self {
-            no_merge: true,
-            ..Self::new()
         }
     }
 
@@ -204,9 +234,7 @@ impl Store {
     }
 
     pub fn clear(&mut self) {
-        let no_merge = self.no_merge;
-        *self = Self::new();
-        self.no_merge = no_merge;
+        *self = Self::with_duplicates(self.duplicates);
     }
 
     pub fn customers(&self) -> Vec<StoredCustomer> {
@@ -272,10 +300,10 @@ impl Store {
             }
         } else if name.is_empty() || (phone.is_empty() && email.is_empty()) {
             return Outcome::Failed(REQUIRED_MESSAGE.into());
-        } else if self.no_merge {
+        } else if self.duplicates == Duplicates::Separate {
             None
         } else {
-            (!phone.is_empty())
+            let held = (!phone.is_empty())
                 .then(|| self.by_phone.get(phone))
                 .flatten()
                 .or_else(|| {
@@ -283,7 +311,21 @@ impl Store {
                         .then(|| self.by_email.get(email))
                         .flatten()
                 })
-                .copied()
+                .copied();
+            if let (Some(index), Duplicates::Refuse) = (held, self.duplicates) {
+                let record = &self.records[index];
+                let enquiry = self.next_enquiry;
+                self.next_enquiry += 1;
+                let contact = record
+                    .contact_ids
+                    .first()
+                    .map_or_else(|| "N/A".to_string(), u64::to_string);
+                return Outcome::Failed(format!(
+                    "Lead already exists, Customer ID :{}, Enquiry ID :{enquiry}, Contact ID : {contact}",
+                    record.customer_id
+                ));
+            }
+            held
         };
 
         let index = match existing {
@@ -555,5 +597,32 @@ mod tests {
             );
         }
         assert_eq!(store.len(), 0);
+    }
+
+    #[test]
+    fn refuse_mode_answers_a_second_add_with_the_existing_ids_and_stores_nothing() {
+        let mut store = Store::with_duplicates(Duplicates::Refuse);
+        let body = r#"{"customer_info":{"customer_name":"Asha","phone":"9380491387"},"contact_info":[{"first_name":"Asha","contact_person_phone":"9380491387"}]}"#;
+        let Outcome::Written {
+            customer_id,
+            contact_id,
+            ..
+        } = store.add_update(&Parsed::from_body(body).unwrap())
+        else {
+            panic!("the first add is stored");
+        };
+        let again = store.add_update(&Parsed::from_body(body).unwrap());
+        let Outcome::Failed(message) = again else {
+            panic!("a second add is refused");
+        };
+        assert_eq!(
+            message,
+            format!(
+                "Lead already exists, Customer ID :{customer_id}, Enquiry ID :300000001, Contact ID : {}",
+                contact_id.unwrap()
+            )
+        );
+        assert_eq!(store.len(), 1);
+        assert_eq!(store.customers()[0].writes, 1);
     }
 }
