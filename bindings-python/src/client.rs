@@ -5,16 +5,13 @@ use std::sync::Mutex;
 use kapture_crm::ClientSettings;
 use kapture_crm::bulk::BulkOptions;
 use kapture_crm::settings::{self, Unit};
-use kapture_crm::{
-    AddCustomerResponse, CheckedRequest, Client, ClientBuilder, Customer, CustomerLookup, Error,
-    RequestOptions, blocking,
-};
+use kapture_crm::{Client, ClientBuilder, Error, RequestOptions, blocking};
 use pyo3::prelude::*;
 
 use crate::aio;
 use crate::bulk::BulkRun;
-use crate::convert;
-use crate::error::{IntoPyResult, exception, from_panic, to_pyerr};
+use crate::call::{Call, reply_object};
+use crate::error::{IntoPyResult, from_panic, to_pyerr};
 use crate::rows;
 
 /// The core client and the process it was built in: after `fork()` the
@@ -118,103 +115,6 @@ fn per_call(timeout: Option<f64>, max_retries: Option<f64>) -> PyResult<RequestO
         ("timeout", "max_retries"),
     )
     .into_py_result()
-}
-
-/// An awaitable's outcome: the reply as a dict (or the conversion's
-/// error), or the call's exception.
-fn reply_object<'py>(
-    py: Python<'py>,
-    result: Result<PyResult<Bound<'py, PyAny>>, Error>,
-) -> aio::Delivery {
-    match result {
-        Ok(converted) => converted
-            .map(Bound::unbind)
-            .map_err(|e| e.into_value(py).into_any()),
-        Err(error) => Err(exception(py, &error).unbind()),
-    }
-}
-
-/// One call of the core, converted from Python and not yet sent: each
-/// method's sync and async forms share it (`NativeClient::call`,
-/// `call_async`), so they differ only in how they wait.
-enum Call {
-    /// An add, or an update (a checked request with its customer id set):
-    /// converted and checked once, sent as it is.
-    Send(Box<CheckedRequest>),
-    Find(CustomerLookup),
-}
-
-/// What a call gives back.
-enum Answer {
-    Reply(AddCustomerResponse),
-    Found(Option<Box<Customer>>),
-}
-
-impl Call {
-    fn add(request: &Bound<'_, PyAny>) -> PyResult<Call> {
-        Ok(Call::Send(Box::new(
-            convert::request(request).into_py_result()?,
-        )))
-    }
-
-    fn update(customer_id: &Bound<'_, PyAny>, request: &Bound<'_, PyAny>) -> PyResult<Call> {
-        let id = convert::customer_id(customer_id).into_py_result()?;
-        Ok(Call::Send(Box::new(
-            convert::update(request, &id).into_py_result()?,
-        )))
-    }
-
-    fn find(
-        customer_id: Option<&Bound<'_, PyAny>>,
-        phone: Option<&Bound<'_, PyAny>>,
-        email: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Call> {
-        // Validated by the core's `find_customer`, before any I/O.
-        Ok(Call::Find(
-            convert::lookup(customer_id, phone, email).into_py_result()?,
-        ))
-    }
-
-    fn blocking(
-        self,
-        client: &blocking::Client,
-        options: &RequestOptions,
-    ) -> Result<Answer, Error> {
-        match self {
-            Call::Send(request) => client
-                .send_checked_with(&request, options)
-                .map(Answer::Reply),
-            Call::Find(lookup) => client
-                .find_customer_with(&lookup, options)
-                .map(|found| Answer::Found(found.map(Box::new))),
-        }
-    }
-
-    async fn send(self, client: &Client, options: &RequestOptions) -> Result<Answer, Error> {
-        match self {
-            Call::Send(request) => client
-                .send_checked_with(&request, options)
-                .await
-                .map(Answer::Reply),
-            Call::Find(lookup) => client
-                .find_customer_with(&lookup, options)
-                .await
-                .map(|found| Answer::Found(found.map(Box::new))),
-        }
-    }
-}
-
-impl Answer {
-    /// The reply as a dict, the customer as a dict, or None.
-    fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match self {
-            Answer::Reply(reply) => crate::reply::to_python(py, reply),
-            Answer::Found(Some(customer)) => {
-                Ok(convert::object_to_python(py, customer.as_json())?.into_any())
-            }
-            Answer::Found(None) => Ok(py.None().into_bound(py)),
-        }
-    }
 }
 
 impl NativeClient {
@@ -399,6 +299,35 @@ impl NativeClient {
     ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
         let options = per_call(timeout, max_retries)?;
         self.call_async(py, Call::find(customer_id, phone, email)?, options)
+    }
+
+    /// Adds the customer or updates the one found by `match_on` (`phone` or
+    /// `email`); the GIL is released while waiting.
+    #[pyo3(signature = (request, *, match_on, timeout=None, max_retries=None))]
+    fn upsert_customer<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+        match_on: &str,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let options = per_call(timeout, max_retries)?;
+        self.call(py, Call::upsert(request, match_on)?, options)
+    }
+
+    /// The same, as an awaitable and its `Abort` (see `add_customer_async`).
+    #[pyo3(signature = (request, *, match_on, timeout=None, max_retries=None))]
+    fn upsert_customer_async<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+        match_on: &str,
+        timeout: Option<f64>,
+        max_retries: Option<f64>,
+    ) -> PyResult<(Bound<'py, PyAny>, aio::Abort)> {
+        let options = per_call(timeout, max_retries)?;
+        self.call_async(py, Call::upsert(request, match_on)?, options)
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.

@@ -4,6 +4,7 @@
 
 mod aio;
 mod bulk;
+mod call;
 mod client;
 mod convert;
 mod error;

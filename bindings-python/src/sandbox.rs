@@ -51,19 +51,26 @@ impl NativeSandbox {
 #[pymethods]
 impl NativeSandbox {
     #[new]
-    #[pyo3(signature = (faults=None, *, token=None, port=0, merge=true))]
+    #[pyo3(signature = (faults=None, *, token=None, port=0, merge=true, duplicates=None))]
     fn new(
         py: Python<'_>,
         faults: Option<&Bound<'_, PyAny>>,
         token: Option<String>,
         port: u16,
         merge: bool,
+        duplicates: Option<&str>,
     ) -> PyResult<Self> {
+        let duplicates = duplicates
+            .map(str::parse::<kapture_crm_sandbox::Duplicates>)
+            .transpose()
+            .map_err(|e| to_pyerr(Error::Config(format!("duplicates: {e}"))))?
+            .unwrap_or_default();
         let config = SandboxConfig {
             port,
             token,
             faults: self::faults(faults)?,
             no_merge: !merge,
+            duplicates,
             ..SandboxConfig::default()
         };
         let sandbox = py

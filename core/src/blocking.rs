@@ -277,6 +277,18 @@ impl Client {
         })
     }
 
+    /// Add or update (see [`crate::upsert`]).
+    pub fn upsert_customer_with(
+        &self,
+        request: &AddCustomerRequest,
+        on: crate::MatchOn,
+        options: &RequestOptions,
+    ) -> Result<crate::Upserted, Error> {
+        self.run(options, |client, options| async move {
+            client.upsert_customer_with(request, on, &options).await
+        })
+    }
+
     /// Runs `work` with this thread's pool of this client and `options`, on
     /// this thread's runtime; with an [`Interrupt`], `options` carry a
     /// cancel token that the interrupt cancels.

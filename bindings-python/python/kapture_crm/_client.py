@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 from types import TracebackType
-from typing import Any, AsyncIterable, Iterable, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, AsyncIterable, Iterable, Literal, Mapping, Optional, Type, TypeVar, Union
 
 from . import _native
 from ._bulk import AsyncBulkResults, BulkResults, Record
 from ._rows import Columns, DateFormats, Frame, check_header, records_of
-from .types import AddCustomerRequest, AddCustomerResponse, Customer
+from .types import AddCustomerRequest, AddCustomerResponse, Customer, Upserted
 
 Request = Union[AddCustomerRequest, Mapping[str, Any]]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -110,6 +110,27 @@ class Client(_Base):
         safe to repeat (a contact without a ``contact_id`` is added again)."""
         return self._native.update_customer(customer_id, request, timeout=timeout, max_retries=max_retries)  # type: ignore[no-any-return]
 
+    def upsert_customer(
+        self,
+        request: Request,
+        *,
+        match: Literal["phone", "email"] = "phone",
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> Upserted:
+        """Adds the customer, or updates the one Kapture has under its phone
+        (``match="phone"``) or email: looked up first (Get Customer), updated
+        by id when the lookup finds the request's customer (name, and email
+        when given, as ``kapture import --reconcile`` decides), its contacts'
+        ids filled so none is added again; added otherwise. An add refused as
+        a duplicate that names the customer ("Lead already exists, Customer
+        ID :N") becomes an update of N. ``{"action": "added"|"updated",
+        "customer_id": ..., "response": ...}``. A phone and an email that find
+        two different customers raise ValidationError naming both ids."""
+        return self._native.upsert_customer(  # type: ignore[no-any-return]
+            request, match_on=match, timeout=timeout, max_retries=max_retries
+        )
+
     def find_customer(
         self,
         *,
@@ -204,6 +225,24 @@ class AsyncClient(_Base):
         """``Client.update_customer``, awaitable."""
         future, abort = self._native.update_customer_async(
             customer_id, request, timeout=timeout, max_retries=max_retries
+        )
+        try:
+            return await future  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            abort()
+            raise
+
+    async def upsert_customer(
+        self,
+        request: Request,
+        *,
+        match: Literal["phone", "email"] = "phone",
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+    ) -> Upserted:
+        """``Client.upsert_customer``, awaitable."""
+        future, abort = self._native.upsert_customer_async(
+            request, match_on=match, timeout=timeout, max_retries=max_retries
         )
         try:
             return await future  # type: ignore[no-any-return]

@@ -40,6 +40,12 @@ class Client:
     def update_customer_async(
         self, customer_id: Any, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None
     ) -> Tuple[Any, Callable[[], None]]: ...
+    def upsert_customer(
+        self, request: Any, *, match_on: str, timeout: Optional[float] = None, max_retries: Optional[float] = None
+    ) -> Any: ...
+    def upsert_customer_async(
+        self, request: Any, *, match_on: str, timeout: Optional[float] = None, max_retries: Optional[float] = None
+    ) -> Tuple[Any, Callable[[], None]]: ...
     def find_customer(
         self,
         customer_id: Any = None,
@@ -89,7 +95,13 @@ class BulkRun:
 @final
 class Sandbox:
     def __new__(
-        cls, faults: Any = None, *, token: Optional[str] = None, port: int = 0, merge: bool = True
+        cls,
+        faults: Any = None,
+        *,
+        token: Optional[str] = None,
+        port: int = 0,
+        merge: bool = True,
+        duplicates: Optional[str] = None,
     ) -> Self: ...
     @property
     def url(self) -> str: ...

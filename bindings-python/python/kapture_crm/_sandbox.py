@@ -4,7 +4,7 @@ against a Kapture-compatible server without a network."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Type, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Type, Union
 
 from . import _native
 from ._client import AsyncClient, Client
@@ -27,12 +27,21 @@ class Sandbox:
     """
 
     def __init__(
-        self, faults: Optional[Faults] = None, *, token: Optional[str] = None, port: int = 0, merge: bool = True
+        self,
+        faults: Optional[Faults] = None,
+        *,
+        token: Optional[str] = None,
+        port: int = 0,
+        merge: bool = True,
+        duplicates: Optional[Literal["merge", "separate", "refuse"]] = None,
     ) -> None:
         """``merge=False`` turns off the sandbox's same-phone-or-email rule
         (an assumption of ours, not the vendor's): every add without a
-        customer id then makes a new customer, so a double send shows."""
-        self._native = _native.Sandbox(faults, token=token, port=port, merge=merge)
+        customer id then makes a new customer, so a double send shows.
+        ``duplicates="refuse"`` instead answers such an add the way a
+        duplicate reply reads in public material ("Lead already exists,
+        Customer ID :N, ...", status failed) and stores nothing."""
+        self._native = _native.Sandbox(faults, token=token, port=port, merge=merge, duplicates=duplicates)
 
     @property
     def url(self) -> str:

@@ -4,7 +4,7 @@ leave out as the vendor's example shows it ("", False, {})."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, TypedDict, Union
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 __all__ = [
     "AddCustomerRequest",
@@ -14,6 +14,7 @@ __all__ = [
     "AddCustomerResponse",
     "CustomerResult",
     "FieldProblem",
+    "Upserted",
 ]
 
 #: Text fields also take a whole number (a phone or pincode from a spreadsheet).
@@ -102,6 +103,15 @@ class AddCustomerResponse(TypedDict, total=False):
     status: str
     customer: CustomerResult
     message: str
+
+
+class Upserted(TypedDict):
+    """What ``upsert_customer`` did: added a customer, or updated the one its
+    lookup found (or the one a duplicate refusal named), with its id."""
+
+    action: Literal["added", "updated"]
+    customer_id: Optional[int]
+    response: AddCustomerResponse
 
 
 class CustomerContact(TypedDict, total=False):
