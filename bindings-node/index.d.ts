@@ -38,6 +38,19 @@ export interface ClientOptions extends NativeClientOptions {
   logger?: Logger
 }
 
+/** upsertCustomer's options: the match key, and a call's overrides. */
+export interface UpsertOptions extends RequestOptions {
+  /** What the lookup goes by (default 'phone'). */
+  match?: 'phone' | 'email'
+}
+
+/** What upsertCustomer did, to which customer, and Kapture's reply. */
+export interface Upserted {
+  action: 'added' | 'updated'
+  customerId: number | null
+  response: AddCustomerResponse
+}
+
 /** Overrides for one call. */
 export interface RequestOptions {
   /** Per attempt, in milliseconds. */
@@ -326,6 +339,11 @@ export class Client {
     request: AddCustomerRequest,
     options?: RequestOptions,
   ): Promise<AddCustomerResponse>
+  /**
+   * Adds the customer, or updates the one Kapture has under its phone (`match: 'phone'`,
+   * the default) or email; an add refused as a duplicate naming the customer becomes an update of it.
+   */
+  upsertCustomer(request: AddCustomerRequest, options?: UpsertOptions): Promise<Upserted>
   /** Get Customer: the customer, or null when Kapture has none. */
   findCustomer(lookup: CustomerLookupOptions, options?: RequestOptions): Promise<Customer | null>
   addCustomers(
@@ -353,6 +371,8 @@ export interface Faults {
 export interface SandboxStartOptions {
   /** false: every add without a customer id makes a new customer (the same-phone-or-email merge is the sandbox's assumption, not the vendor's). */
   merge?: boolean
+  /** 'refuse': an add with a known phone or email is refused as a duplicate reply reads in public material ("Lead already exists, Customer ID :N, ..."), storing nothing. */
+  duplicates?: 'merge' | 'separate' | 'refuse'
   /** A spec (`"rate_limit=0.1,seed=7"`) or an object. */
   faults?: Faults | string
   token?: string

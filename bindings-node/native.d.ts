@@ -88,6 +88,11 @@ export declare class NativeClient {
    */
   findCustomer(lookupJson: string, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, cancel: NativeCancel | undefined | null, hub: NativeHub, id: number): void
   /**
+   * Add or update by `match_on` (`phone` or `email`, the core's rule);
+   * `{ action, customerId, response }` reaches `hub` as call `id`.
+   */
+  upsertCustomer(requestJson: string, matchOn: string, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, cancel: NativeCancel | undefined | null, hub: NativeHub, id: number): void
+  /**
    * A bulk run on the core's engine. `concurrency` and `rate` are
    * checked by the core (`BulkOptions::new`). `onReady` is
    * called when a run that was full, or had no outcome, may have one
@@ -246,6 +251,8 @@ export interface SandboxOptions {
   port?: number
   /** False turns off the same-phone-or-email merge rule (ours, not the vendor's). */
   merge?: boolean
+  /** `merge`, `separate` or `refuse` (see `kapture_crm_sandbox::Duplicates`). */
+  duplicates?: string
 }
 
 /** Why a value nested too deep is refused: the core's words. */

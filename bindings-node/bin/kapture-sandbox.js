@@ -7,7 +7,7 @@
 const { parseArgs } = require('node:util')
 const { Sandbox } = require('../index.js')
 
-const USAGE = 'usage: kapture-sandbox [--port N] [--token TOKEN] [--faults SPEC] [--no-merge]'
+const USAGE = 'usage: kapture-sandbox [--port N] [--token TOKEN] [--faults SPEC] [--no-merge | --duplicates merge|separate|refuse]'
 
 async function main() {
   let values
@@ -18,6 +18,7 @@ async function main() {
         token: { type: 'string' },
         faults: { type: 'string' },
         'no-merge': { type: 'boolean' },
+        duplicates: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -37,7 +38,7 @@ async function main() {
   }
   let sandbox
   try {
-    sandbox = await Sandbox.start({ port, token: values.token, faults: values.faults, merge: !values['no-merge'] })
+    sandbox = await Sandbox.start({ port, token: values.token, faults: values.faults, merge: !values['no-merge'], duplicates: values.duplicates })
   } catch (error) {
     process.stderr.write(`kapture-sandbox: ${error.message}\n`)
     return 2

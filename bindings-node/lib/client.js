@@ -16,6 +16,7 @@ const CLIENT_OPTIONS = [
   'logLevel', 'logger',
 ]
 const CALL_OPTIONS = ['timeoutMs', 'maxRetries', 'signal']
+const UPSERT_OPTIONS = [...CALL_OPTIONS, 'match']
 const BULK_OPTIONS = [
   'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal',
 ]
@@ -172,6 +173,24 @@ class Client {
     const text = encode(request)
     return this.#call(
       (cancel, hub, id) => this.#native.updateCustomer(String(customerId), text, timeoutMs ?? null, maxRetries ?? null, cancel, hub, id),
+      signal,
+    )
+  }
+
+  /**
+   * Adds the customer, or updates the one Kapture has under its phone
+   * (`match: 'phone'`, the default) or email: looked up first, updated by
+   * id when the lookup finds the request's customer (its contacts' ids
+   * filled, so none is added again), added otherwise; an add refused as a
+   * duplicate naming the customer becomes an update of it. Resolves with
+   * `{ action: 'added' | 'updated', customerId, response }`. A phone and an
+   * email that find two customers reject with a ValidationError naming both.
+   */
+  async upsertCustomer(request, options) {
+    const { match = 'phone', timeoutMs, maxRetries, signal } = checkOptions('upsertCustomer()', options, UPSERT_OPTIONS)
+    const text = encode(request)
+    return this.#call(
+      (cancel, hub, id) => this.#native.upsertCustomer(text, String(match), timeoutMs ?? null, maxRetries ?? null, cancel, hub, id),
       signal,
     )
   }

@@ -21,9 +21,9 @@ class Sandbox {
   }
 
   /** @param {object} [options] faults (spec string or object), token, port. */
-  static async start({ faults, token, port, merge } = {}) {
+  static async start({ faults, token, port, merge, duplicates } = {}) {
     try {
-      return new Sandbox(new native.NativeSandbox({ faults: faultsText(faults), token, port, merge }))
+      return new Sandbox(new native.NativeSandbox({ faults: faultsText(faults), token, port, merge, duplicates }))
     } catch (error) {
       throw translate(error)
     }

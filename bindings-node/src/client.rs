@@ -241,6 +241,38 @@ impl NativeClient {
         Ok(())
     }
 
+    /// Add or update by `match_on` (`phone` or `email`, the core's rule);
+    /// `{ action, customerId, response }` reaches `hub` as call `id`.
+    #[napi(catch_unwind)]
+    #[allow(clippy::too_many_arguments)] // the call's, then where it reports
+    pub fn upsert_customer(
+        &self,
+        request_json: String,
+        match_on: String,
+        timeout_ms: Option<f64>,
+        max_retries: Option<f64>,
+        cancel: Option<&NativeCancel>,
+        hub: &NativeHub,
+        id: u32,
+    ) -> napi::Result<()> {
+        let options = call_options(timeout_ms, max_retries, cancel)?;
+        // As `add_customer`: checked before anything is spawned.
+        let on = kapture_crm::MatchOn::parse("match", &match_on).map_err(|e| to_napi(&e))?;
+        let request = request(&request_json)
+            .map_err(|e| to_napi(&e))?
+            .into_request();
+        let client = self.client.clone();
+        hub.spawn(id, async move {
+            let done = client.upsert_customer_with(&request, on, &options).await?;
+            Ok(Some(Reply::Tree(serde_json::json!({
+                "action": done.action,
+                "customerId": done.customer_id,
+                "response": done.response.into_json(),
+            }))))
+        });
+        Ok(())
+    }
+
     /// A bulk run on the core's engine. `concurrency` and `rate` are
     /// checked by the core (`BulkOptions::new`). `onReady` is
     /// called when a run that was full, or had no outcome, may have one

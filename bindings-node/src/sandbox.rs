@@ -17,6 +17,8 @@ pub struct SandboxOptions {
     pub port: Option<u32>,
     /// False turns off the same-phone-or-email merge rule (ours, not the vendor's).
     pub merge: Option<bool>,
+    /// `merge`, `separate` or `refuse` (see `kapture_crm_sandbox::Duplicates`).
+    pub duplicates: Option<String>,
 }
 
 fn faults(text: &str) -> Result<Faults, Error> {
@@ -48,8 +50,13 @@ impl NativeSandbox {
 impl NativeSandbox {
     #[napi(constructor, catch_unwind)]
     pub fn new(options: Option<SandboxOptions>) -> napi::Result<Self> {
-        let (faults_text, token, port, merge) = options
-            .map(|o| (o.faults, o.token, o.port, o.merge))
+        let (faults_text, token, port, merge, duplicates) = options
+            .map(|o| (o.faults, o.token, o.port, o.merge, o.duplicates))
+            .unwrap_or_default();
+        let duplicates = duplicates
+            .map(|text| text.parse::<kapture_crm_sandbox::Duplicates>())
+            .transpose()
+            .map_err(|e| to_napi(&Error::Config(format!("duplicates: {e}"))))?
             .unwrap_or_default();
         let port = u16::try_from(port.unwrap_or(0))
             .map_err(|_| to_napi(&Error::Config("port must be 0 to 65535".into())))?;
@@ -62,6 +69,7 @@ impl NativeSandbox {
             token,
             faults,
             no_merge: merge == Some(false),
+            duplicates,
             ..SandboxConfig::default()
         })
         .map_err(|e| to_napi(&Error::Config(format!("cannot start the sandbox: {e}"))))?;
