@@ -247,6 +247,11 @@ pub struct ImportArgs {
     /// Send rows with the same customer_code, phone or email as an earlier row.
     #[arg(long)]
     pub allow_duplicates: bool,
+    /// Add or update: look each row's customer up by its phone or email and
+    /// update it when Kapture has it (its contacts' ids filled), add it
+    /// otherwise; a duplicate refusal naming the customer becomes an update.
+    #[arg(long, value_name = "phone|email")]
+    pub upsert: Option<String>,
     /// Country code assumed for phones written without one, when telling
     /// duplicates apart (+91 98450 12345 = 098450 12345 = 9845012345).
     #[arg(long, default_value = kapture_crm::formats::DEFAULT_COUNTRY_CODE, value_name = "DIGITS")]
@@ -285,8 +290,14 @@ pub struct SandboxArgs {
     pub faults: Option<String>,
     /// Every add without a customer id makes a new customer (the
     /// same-phone-or-email merge is the sandbox's assumption, not Kapture's).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "duplicates")]
     pub no_merge: bool,
+    /// What an add with a known phone or email does: merge (update that
+    /// customer; the default), separate (as --no-merge), or refuse (answer
+    /// as a duplicate reply reads in public material, "Lead already exists,
+    /// Customer ID :N, ...", and store nothing).
+    #[arg(long, value_name = "merge|separate|refuse")]
+    pub duplicates: Option<String>,
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub struct Summary {
     /// Entirely empty rows, skipped (not failed).
     pub blank: u64,
     pub added: u64,
+    /// `--upsert`: rows whose customer existed, updated (not in `added`).
+    pub updated: u64,
     /// Failed rows by error code (`validation`, `api`, `duplicate`...).
     pub failed: BTreeMap<String, u64>,
     /// Rows whose outcome is unknown: check them in the CRM.
@@ -55,11 +57,16 @@ impl Summary {
 
     /// Rows settled so far, for the progress line.
     pub fn done(&self) -> u64 {
-        self.added + self.failed_total() + self.unknown.len() as u64 + self.skipped + self.not_sent
+        self.added
+            + self.updated
+            + self.failed_total()
+            + self.unknown.len() as u64
+            + self.skipped
+            + self.not_sent
     }
 
     /// `--output json`: one document, the keys the README documents. The
-    /// counts add up: rows = blank + would_send + added + skipped + failed +
+    /// counts add up: rows = blank + would_send + added + updated + skipped + failed +
     /// duplicate + unknown + not_sent (`failed` leaves duplicates out;
     /// `failed_by_code` has every code, `duplicate` too).
     pub fn to_json(&self) -> serde_json::Value {
@@ -70,6 +77,7 @@ impl Summary {
             "blank": self.blank,
             "would_send": self.would_send,
             "added": self.added,
+            "updated": self.updated,
             "skipped": self.skipped,
             "failed": self.failed_total() - duplicate,
             "duplicate": duplicate,
@@ -113,11 +121,21 @@ impl Summary {
             writeln!(out, "  blank:       {} (empty rows, skipped)", self.blank)?;
         }
         if self.would_send > 0
-            || (self.added == 0 && self.rows > 0 && self.failed_total() == 0 && self.skipped == 0)
+            || (self.added + self.updated == 0
+                && self.rows > 0
+                && self.failed_total() == 0
+                && self.skipped == 0)
         {
             writeln!(out, "  would send:  {}", self.would_send)?;
         }
         writeln!(out, "  added:       {}", self.added)?;
+        if self.updated > 0 {
+            writeln!(
+                out,
+                "  updated:     {} (--upsert: the customer existed)",
+                self.updated
+            )?;
+        }
         writeln!(
             out,
             "  skipped:     {} (added by an earlier run)",

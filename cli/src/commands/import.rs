@@ -28,6 +28,12 @@ fn bulk_options(args: &ImportArgs) -> Result<BulkOptions, Problem> {
         .map(|rate| settings::rate_named("--rate", rate))
         .transpose()
         .map_err(usage)?;
+    options.upsert = args
+        .upsert
+        .as_deref()
+        .map(|key| kapture_crm::MatchOn::parse("--upsert", key))
+        .transpose()
+        .map_err(usage)?;
     Ok(options)
 }
 

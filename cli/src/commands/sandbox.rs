@@ -1,6 +1,6 @@
 //! `kapture sandbox`: the local Kapture-compatible server, in the foreground.
 
-use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
+use kapture_crm_sandbox::{Duplicates, Faults, Sandbox, SandboxConfig};
 
 use crate::args::SandboxArgs;
 use crate::output::{ExitStatus, fail};
@@ -10,11 +10,17 @@ pub async fn sandbox(args: SandboxArgs) -> ExitStatus {
         Ok(faults) => faults.unwrap_or_default(),
         Err(e) => return fail(&format!("--faults: {e}")),
     };
+    let duplicates = match args.duplicates.as_deref().map(str::parse::<Duplicates>) {
+        None => Duplicates::default(),
+        Some(Ok(duplicates)) => duplicates,
+        Some(Err(e)) => return fail(&format!("--duplicates: {e}")),
+    };
     let sandbox = match Sandbox::start(SandboxConfig {
         port: args.port,
         token: args.token,
         faults,
         no_merge: args.no_merge,
+        duplicates,
         ..SandboxConfig::default()
     })
     .await

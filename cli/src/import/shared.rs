@@ -182,7 +182,12 @@ impl Shared {
                     State::Added,
                     json!({"customer_id": reply.customer_id()}),
                 )?;
-                lock(&self.summary).added += 1;
+                let mut summary = lock(&self.summary);
+                if outcome.action == Some(kapture_crm::UpsertAction::Updated) {
+                    summary.updated += 1;
+                } else {
+                    summary.added += 1;
+                }
             }
             Err(error @ Error::Authentication { .. }) => {
                 // A wrong token fails every row: stop sending (issue 9, case 8).

@@ -24,6 +24,7 @@ use crate::error::Error;
 use crate::model::AddCustomerRequest;
 use crate::response::AddCustomerResponse;
 use crate::settings;
+use crate::upsert::{MatchOn, UpsertAction};
 pub use bell::Notify;
 use pacer::Pacer;
 pub use run::{Next, Run};
@@ -44,6 +45,9 @@ pub struct BulkOptions {
     /// allows). Either way the engine slows down by itself when the server
     /// answers 429 or 503, and speeds up again as calls succeed.
     pub rate: Option<f64>,
+    /// Upsert each record by this key instead of adding it (see
+    /// [`crate::upsert`]); `None` adds.
+    pub upsert: Option<MatchOn>,
     /// Tests only (the `testing` feature): the engine panics after this many
     /// outcomes, to prove that every front end still gets one outcome per
     /// record and an error.
@@ -58,6 +62,7 @@ impl Default for BulkOptions {
             concurrency: DEFAULT_CONCURRENCY,
             ordered: true,
             rate: None,
+            upsert: None,
             #[cfg(feature = "testing")]
             fault_panic_after: None,
         }
@@ -75,6 +80,7 @@ impl BulkOptions {
             },
             ordered,
             rate: rate.map(settings::rate).transpose()?,
+            upsert: None,
             #[cfg(feature = "testing")]
             fault_panic_after: None,
         })
@@ -95,6 +101,8 @@ impl BulkOptions {
 pub struct Outcome {
     pub index: usize,
     pub result: Result<AddCustomerResponse, Error>,
+    /// In an upsert run, what a record that succeeded did.
+    pub action: Option<UpsertAction>,
 }
 
 /// An input item: a request, or the error its conversion already hit (a
@@ -132,10 +140,11 @@ where
 {
     let client = client.clone();
     let pacer = Arc::new(Pacer::new(options.rate));
+    let upsert = options.upsert;
     let calls = requests.enumerate().map(move |(index, request)| {
         let (client, pacer, before_send) = (client.clone(), pacer.clone(), before_send.clone());
         async move {
-            let result = match request {
+            let (result, action) = match request {
                 Ok(request) => {
                     pacer.wait().await;
                     let ready = match &before_send {
@@ -143,13 +152,17 @@ where
                         None => Ok(()),
                     };
                     match ready {
-                        Ok(()) => send(&client, &pacer, &request).await,
-                        Err(error) => Err(error),
+                        Ok(()) => send(&client, &pacer, &request, upsert).await,
+                        Err(error) => (Err(error), None),
                     }
                 }
-                Err(error) => Err(error),
+                Err(error) => (Err(error), None),
             };
-            Outcome { index, result }
+            Outcome {
+                index,
+                result,
+                action,
+            }
         }
     });
     let window = options.concurrency.clamp(1, settings::MAX_CONCURRENCY);
@@ -240,12 +253,14 @@ impl Stream for InOrder {
     }
 }
 
-/// One request, telling the pacer of push-back and success.
+/// One request (an add, or an upsert's lookups and write), telling the
+/// pacer of push-back and success.
 async fn send(
     client: &Client,
     pacer: &Pacer,
     request: &AddCustomerRequest,
-) -> Result<AddCustomerResponse, Error> {
+    upsert: Option<MatchOn>,
+) -> (Result<AddCustomerResponse, Error>, Option<UpsertAction>) {
     let throttled = |error: &Error| {
         if matches!(
             error,
@@ -263,7 +278,20 @@ async fn send(
             });
         }
     };
-    let result = client.add_customer_observed(request, &throttled).await;
+    let (result, action) = match upsert {
+        None => (
+            client.add_customer_observed(request, &throttled).await,
+            None,
+        ),
+        Some(on) => match client.upsert_customer(request, on).await {
+            Ok(done) => (Ok(done.response), Some(done.action)),
+            Err(error) => {
+                // Its retries are over: the push-back it ended on slows the run.
+                throttled(&error);
+                (Err(error), None)
+            }
+        },
+    };
     if result.is_ok()
         && let Some(pace) = pacer.succeeded()
     {
@@ -275,5 +303,5 @@ async fn send(
             )
         });
     }
-    result
+    (result, action)
 }

@@ -80,6 +80,7 @@ impl Run {
             return Ok(Some(Outcome {
                 index,
                 result: Err(error),
+                action: None,
             }));
         }
         match ending.error.take() {
