@@ -269,7 +269,15 @@ export class ClosedError extends ConfigError {}
 export class InternalError extends KaptureError {}
 
 export type BulkResult =
-  | { ok: true; response: AddCustomerResponse; error?: undefined; blank?: undefined }
+  | {
+      ok: true
+      response: AddCustomerResponse
+      /** With `upsert`: what was done, and to which customer. */
+      action?: 'added' | 'updated'
+      customerId?: number | null
+      error?: undefined
+      blank?: undefined
+    }
   | { ok: false; error: KaptureError; blank?: undefined }
   /** A blank row (every cell empty: a spacer, a cleared row): nothing was sent. */
   | { ok: false; blank: true; error?: undefined }
@@ -287,6 +295,8 @@ export interface AddCustomersOptions {
   concurrency?: number
   /** Requests started per second at most; the pace also drops by itself on 429/503. */
   rate?: number
+  /** Add or update each record by its phone or email (see upsertCustomer); results then carry `action` and `customerId`. */
+  upsert?: 'phone' | 'email'
   /** Called after each result. */
   onProgress?: (progress: BulkProgress) => void
   /** Header -> field renames for flat records, e.g. `{ Cell: 'phone' }`; `null` skips a column. */

@@ -188,7 +188,9 @@ class BulkRun {
         const item = items[i]
         items[i] = undefined
         const result = item.ok
-          ? { ok: true, response: item.response }
+          ? item.action === undefined
+            ? { ok: true, response: item.response }
+            : { ok: true, response: item.response, action: item.action, customerId: item.customerId }
           : item.blank
             ? { ok: false, blank: true }
             : { ok: false, error: fromPayload(item.error) }

@@ -18,7 +18,7 @@ const CLIENT_OPTIONS = [
 const CALL_OPTIONS = ['timeoutMs', 'maxRetries', 'signal']
 const UPSERT_OPTIONS = [...CALL_OPTIONS, 'match']
 const BULK_OPTIONS = [
-  'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal',
+  'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal', 'upsert',
 ]
 
 /** A plain object: a record of its own keys (anything else fails on its own). */
@@ -231,7 +231,7 @@ class Client {
    * and so does every remaining element of an array.
    */
   addCustomers(records, options) {
-    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal } =
+    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, upsert } =
       checkOptions('addCustomers()', options, BULK_OPTIONS)
     // Records that share a header (readRows', or an array of records with
     // the same keys): a header problem is one error, thrown before
@@ -257,6 +257,7 @@ class Client {
           rowOptions({ columns, dateFormat }),
           timeoutMs ?? null,
           maxRetries ?? null,
+          upsert == null ? null : String(upsert),
           onReady,
         )
       } catch (error) {

@@ -148,6 +148,17 @@ impl NativeBulk {
                 Ok(reply) => {
                     let _ = write!(out, r#"{{"index":{},"ok":true,"response":"#, outcome.index);
                     out.extend_from_slice(reply.json_text().as_bytes());
+                    // An upsert run: what it did, and to which customer.
+                    if let Some(action) = outcome.action {
+                        let action = match action {
+                            kapture_crm::UpsertAction::Added => "added",
+                            kapture_crm::UpsertAction::Updated => "updated",
+                        };
+                        let id = reply
+                            .customer_id()
+                            .map_or_else(|| "null".to_string(), |id| id.to_string());
+                        let _ = write!(out, r#","action":"{action}","customerId":{id}"#);
+                    }
                 }
                 // A blank row: an outcome of its own, not an error.
                 Err(Error::BlankRow) => {

@@ -287,10 +287,13 @@ impl NativeClient {
         row_options_json: Option<String>,
         timeout_ms: Option<f64>,
         max_retries: Option<f64>,
+        upsert: Option<String>,
         on_ready: Function<'_, (), ()>,
     ) -> napi::Result<NativeBulk> {
         #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
-        let mut options = BulkOptions::new(concurrency, ordered, rate).map_err(|e| to_napi(&e))?;
+        let mut options = BulkOptions::new(concurrency, ordered, rate)
+            .and_then(|o| o.with_upsert(upsert.as_deref()))
+            .map_err(|e| to_napi(&e))?;
         #[cfg(feature = "testing")]
         {
             options.fault_panic_after = crate::testing::take_panic_after();

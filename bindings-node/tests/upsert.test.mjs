@@ -67,3 +67,23 @@ test('a phone and an email finding two customers reject naming both; nothing is 
   }
   await assert.rejects(Sandbox.start({ duplicates: 'twice' }), (e) => e instanceof ConfigError && /duplicates: expected merge, separate or refuse/.test(e.message))
 })
+
+test('addCustomers with upsert adds or updates each record and says which', async () => {
+  const sandbox = await Sandbox.start({ merge: false })
+  try {
+    const client = sandbox.client()
+    const records = Array.from({ length: 10 }, (_, i) => ({ customer_info: { customer_name: `Customer ${i}`, phone: `98450${10000 + i}`, city: 'Pune' } }))
+    const first = await client.addCustomers(records.slice(0, 6), { upsert: 'phone' })
+    assert.deepEqual(first.map((r) => r.action), Array(6).fill('added'))
+    for (const r of records) r.customer_info.city = 'Goa'
+    const second = await client.addCustomers(records, { upsert: 'phone', concurrency: 4 })
+    assert.deepEqual(second.map((r) => r.action), [...Array(6).fill('updated'), ...Array(4).fill('added')])
+    assert.deepEqual(second.slice(0, 6).map((r) => r.customerId), first.map((r) => r.customerId))
+    const held = sandbox.customers()
+    assert.equal(held.length, 10)
+    assert.ok(held.every((c) => c.request.customer_info.city === 'Goa'))
+    assert.throws(() => client.addCustomers(records, { upsert: 'mobile' }), (e) => e instanceof ConfigError && /upsert must be phone or email/.test(e.message))
+  } finally {
+    await sandbox.stop()
+  }
+})

@@ -68,7 +68,18 @@ pub fn blank(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// exception for that record.
 fn outcome_tuple<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyTuple>> {
     let (value, ok) = match outcome.result {
-        Ok(reply) => (crate::reply::to_python(py, &reply)?, true),
+        Ok(reply) => match outcome.action {
+            // An upsert run: what it did, to which customer, and the reply.
+            Some(action) => {
+                let done = kapture_crm::Upserted {
+                    action,
+                    customer_id: reply.customer_id(),
+                    response: reply,
+                };
+                (crate::call::upserted_to_python(py, &done)?, true)
+            }
+            None => (crate::reply::to_python(py, &reply)?, true),
+        },
         Err(Error::BlankRow) => (blank(py)?, false),
         Err(error) => (exception(py, &error), false),
     };

@@ -131,17 +131,23 @@ impl Answer {
                 Ok(convert::object_to_python(py, customer.as_json())?.into_any())
             }
             Answer::Found(None) => Ok(py.None().into_bound(py)),
-            Answer::Upserted(done) => {
-                let out = PyDict::new(py);
-                let action = match done.action {
-                    kapture_crm::UpsertAction::Added => "added",
-                    kapture_crm::UpsertAction::Updated => "updated",
-                };
-                out.set_item("action", action)?;
-                out.set_item("customer_id", done.customer_id)?;
-                out.set_item("response", crate::reply::to_python(py, &done.response)?)?;
-                Ok(out.into_any())
-            }
+            Answer::Upserted(done) => upserted_to_python(py, done),
         }
     }
+}
+
+/// `{"action": "added" | "updated", "customer_id": ..., "response": {...}}`.
+pub(crate) fn upserted_to_python<'py>(
+    py: Python<'py>,
+    done: &Upserted,
+) -> PyResult<Bound<'py, PyAny>> {
+    let out = PyDict::new(py);
+    let action = match done.action {
+        kapture_crm::UpsertAction::Added => "added",
+        kapture_crm::UpsertAction::Updated => "updated",
+    };
+    out.set_item("action", action)?;
+    out.set_item("customer_id", done.customer_id)?;
+    out.set_item("response", crate::reply::to_python(py, &done.response)?)?;
+    Ok(out.into_any())
 }

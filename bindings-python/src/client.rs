@@ -331,7 +331,7 @@ impl NativeClient {
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
-    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None))]
+    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None, upsert=None))]
     #[allow(clippy::too_many_arguments)] // the Python signature's
     fn bulk(
         &self,
@@ -341,9 +341,12 @@ impl NativeClient {
         rate: Option<f64>,
         columns: Option<&Bound<'_, PyAny>>,
         date_format: Option<&Bound<'_, PyAny>>,
+        upsert: Option<&str>,
     ) -> PyResult<BulkRun> {
         #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
-        let mut options = BulkOptions::new(concurrency, ordered, rate).into_py_result()?;
+        let mut options = BulkOptions::new(concurrency, ordered, rate)
+            .and_then(|o| o.with_upsert(upsert))
+            .into_py_result()?;
         #[cfg(feature = "testing")]
         {
             options.fault_panic_after = crate::testing::take_panic_after();

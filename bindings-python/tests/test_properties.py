@@ -91,10 +91,17 @@ def test_add_customer_ends_in_a_reply_or_a_validation_error(client: Any, request
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(records=st.lists(requests, max_size=12))
 def test_add_customers_gives_one_outcome_per_record(client: Any, records: Any) -> None:
-    outcomes = list(client.add_customers(records, concurrency=4))
+    try:
+        outcomes = list(client.add_customers(records, concurrency=4))
+    except kapture_crm.ValidationError:
+        # Records that all share one header the core refuses: one error,
+        # raised before anything is sent.
+        assert records and len({frozenset(r) for r in records}) == 1, records
+        return
     assert len(outcomes) == len(records)
     for outcome in outcomes:
-        assert isinstance(outcome, (dict, kapture_crm.ValidationError)), outcome
+        # A record with nothing in it (`{}`) is a blank row: nothing sent.
+        assert outcome is kapture_crm.BLANK or isinstance(outcome, (dict, kapture_crm.ValidationError)), outcome
 
 
 @pytest.mark.parametrize("depth", [63, 64, 65, 1000, 50_000])

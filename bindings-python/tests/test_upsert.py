@@ -74,3 +74,23 @@ def test_async_upsert_and_a_bad_match_key() -> None:
             client.upsert_customer(asha("Pune"), match="mobile")  # type: ignore[arg-type]
         with pytest.raises(kapture_crm.ConfigError, match="duplicates: expected merge, separate or refuse"):
             kapture_crm.Sandbox(duplicates="twice")  # type: ignore[arg-type]
+
+
+def test_add_customers_upserts_each_record_and_says_what_it_did() -> None:
+    records = [
+        {"customer_info": {"customer_name": f"Customer {i}", "phone": f"98450{10000 + i}", "city": "Pune"}}
+        for i in range(10)
+    ]
+    with kapture_crm.Sandbox(merge=False) as sandbox, sandbox.client() as client:
+        first = list(client.add_customers(records[:6], upsert="phone"))
+        for record in records:
+            record["customer_info"]["city"] = "Goa"
+        second = list(client.add_customers(records, upsert="phone", concurrency=4))
+        held = sandbox.customers()
+    assert [o["action"] for o in first if isinstance(o, dict)] == ["added"] * 6
+    actions = [o["action"] for o in second if isinstance(o, dict)]
+    assert actions == ["updated"] * 6 + ["added"] * 4
+    assert len(held) == 10 and all(c["request"]["customer_info"]["city"] == "Goa" for c in held)
+    with kapture_crm.Sandbox() as sandbox, sandbox.client() as client:
+        with pytest.raises(kapture_crm.ConfigError, match="upsert must be phone or email"):
+            client.add_customers(records, upsert="mobile")  # type: ignore[arg-type]

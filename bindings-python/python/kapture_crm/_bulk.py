@@ -31,22 +31,26 @@ from typing import (
     Optional,
     Tuple,
     Type,
+    TypeVar,
     Union,
 )
 
 from ._errors import KaptureError
 from ._native import BlankRow
-from .types import AddCustomerResponse
+from .types import AddCustomerResponse, Upserted
 
 # A record's reply, its exception, or BLANK for a blank row (nothing sent).
 Outcome = Union[AddCustomerResponse, KaptureError, BlankRow]
+# With `upsert=`, each success is an Upserted dict instead of the reply.
+UpsertOutcome = Union[Upserted, KaptureError, BlankRow]
+_O = TypeVar("_O", Outcome, UpsertOutcome)
 Record = Mapping[str, Any]
 
 # Outcomes an async run takes in one await, at most.
 _BATCH = 256
 
 
-class BulkResults(Iterator[Outcome]):
+class BulkResults(Iterator[_O]):
     """What ``Client.add_customers`` returns: iterate it (or ``list()`` it);
     a context manager whose exit aborts what is left of the run."""
 
@@ -57,7 +61,7 @@ class BulkResults(Iterator[Outcome]):
         # What the input raised, raised after the last outcome.
         self._error: Optional[Exception] = None
 
-    def __iter__(self) -> "BulkResults":
+    def __iter__(self) -> "BulkResults[_O]":
         return self
 
     def _feed(self) -> None:
@@ -90,7 +94,7 @@ class BulkResults(Iterator[Outcome]):
             # the outcomes it owes come out, then its error.
             self._end_input()
 
-    def __next__(self) -> Outcome:
+    def __next__(self) -> _O:
         while True:
             self._feed()
             # Raises when the engine failed, after an outcome for every
@@ -113,7 +117,7 @@ class BulkResults(Iterator[Outcome]):
         self._exhausted = True
         self._run.abort()
 
-    def __enter__(self) -> "BulkResults":
+    def __enter__(self) -> "BulkResults[_O]":
         return self
 
     def __exit__(
@@ -125,7 +129,7 @@ class BulkResults(Iterator[Outcome]):
         self.close()
 
 
-class AsyncBulkResults(AsyncIterator[Outcome]):
+class AsyncBulkResults(AsyncIterator[_O]):
     """What ``AsyncClient.add_customers`` returns: ``async for`` over it.
     Takes plain and async iterables; an async context manager whose exit
     aborts what is left of the run."""
@@ -143,7 +147,7 @@ class AsyncBulkResults(AsyncIterator[Outcome]):
         # Outcomes taken with the last batch and not yet handed out.
         self._ready: Deque[Tuple[int, Any, bool]] = collections.deque()
 
-    def __aiter__(self) -> "AsyncBulkResults":
+    def __aiter__(self) -> "AsyncBulkResults[_O]":
         return self
 
     async def _feed(self) -> None:
@@ -179,7 +183,7 @@ class AsyncBulkResults(AsyncIterator[Outcome]):
             # the outcomes it owes come out, then its error.
             self._end_input()
 
-    async def __anext__(self) -> Outcome:
+    async def __anext__(self) -> _O:
         while not self._ready:
             await self._feed()
             # Every outcome already there in one await (an awaitable per
@@ -202,7 +206,7 @@ class AsyncBulkResults(AsyncIterator[Outcome]):
         self._exhausted = True
         self._run.abort()
 
-    async def __aenter__(self) -> "AsyncBulkResults":
+    async def __aenter__(self) -> "AsyncBulkResults[_O]":
         return self
 
     async def __aexit__(

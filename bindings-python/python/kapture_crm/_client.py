@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 from types import TracebackType
-from typing import Any, AsyncIterable, Iterable, Literal, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, AsyncIterable, Iterable, Literal, Mapping, Optional, Type, TypeVar, Union, overload
 
 from . import _native
-from ._bulk import AsyncBulkResults, BulkResults, Record
+from ._bulk import AsyncBulkResults, BulkResults, Outcome, Record, UpsertOutcome
 from ._rows import Columns, DateFormats, Frame, check_header, records_of
 from .types import AddCustomerRequest, AddCustomerResponse, Customer, Upserted
 
@@ -148,6 +148,7 @@ class Client(_Base):
             customer_id, phone, email, timeout=timeout, max_retries=max_retries
         )
 
+    @overload
     def add_customers(
         self,
         records: Union[Iterable[Record], Frame],
@@ -156,7 +157,31 @@ class Client(_Base):
         rate: Optional[float] = None,
         columns: Columns = None,
         date_format: DateFormats = None,
-    ) -> BulkResults:
+        upsert: None = None,
+    ) -> BulkResults[Outcome]: ...
+
+    @overload
+    def add_customers(
+        self,
+        records: Union[Iterable[Record], Frame],
+        *,
+        concurrency: Optional[int] = None,
+        rate: Optional[float] = None,
+        columns: Columns = None,
+        date_format: DateFormats = None,
+        upsert: Literal["phone", "email"],
+    ) -> BulkResults[UpsertOutcome]: ...
+
+    def add_customers(
+        self,
+        records: Union[Iterable[Record], Frame],
+        *,
+        concurrency: Optional[int] = None,
+        rate: Optional[float] = None,
+        columns: Columns = None,
+        date_format: DateFormats = None,
+        upsert: Optional[Literal["phone", "email"]] = None,
+    ) -> Union[BulkResults[Outcome], BulkResults[UpsertOutcome]]:
         """Adds many customers, ``concurrency`` at a time (and at most ``rate``
         per second; the pace also drops by itself when Kapture answers 429 or
         503). ``concurrency`` defaults to 8. Yields, in input order, each
@@ -172,10 +197,16 @@ class Client(_Base):
 
         ``records`` may be requests in the vendor's shape, flat rows
         (``df.to_dict("records")``, mapped as ``from_row`` maps them, with
-        ``columns`` and ``date_format``), or a pandas DataFrame itself."""
+        ``columns`` and ``date_format``), or a pandas DataFrame itself.
+
+        ``upsert="phone"`` (or ``"email"``) adds or updates each record as
+        ``upsert_customer`` does; each success is then an ``Upserted`` dict
+        (``action``, ``customer_id``, ``response``)."""
         check_header(records, columns, date_format)
-        run = self._native.bulk(concurrency, True, rate, columns, date_format)
-        return BulkResults(run, records_of(records))  # type: ignore[arg-type]
+        run = self._native.bulk(concurrency, True, rate, columns, date_format, upsert)
+        if upsert is None:
+            return BulkResults[Outcome](run, records_of(records))  # type: ignore[arg-type]
+        return BulkResults[UpsertOutcome](run, records_of(records))  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Closes the connection pools; later calls raise ``ClosedError``. A
@@ -269,6 +300,7 @@ class AsyncClient(_Base):
             abort()
             raise
 
+    @overload
     def add_customers(
         self,
         records: Union[Iterable[Record], AsyncIterable[Record], Frame],
@@ -277,13 +309,39 @@ class AsyncClient(_Base):
         rate: Optional[float] = None,
         columns: Columns = None,
         date_format: DateFormats = None,
-    ) -> AsyncBulkResults:
+        upsert: None = None,
+    ) -> AsyncBulkResults[Outcome]: ...
+
+    @overload
+    def add_customers(
+        self,
+        records: Union[Iterable[Record], AsyncIterable[Record], Frame],
+        *,
+        concurrency: Optional[int] = None,
+        rate: Optional[float] = None,
+        columns: Columns = None,
+        date_format: DateFormats = None,
+        upsert: Literal["phone", "email"],
+    ) -> AsyncBulkResults[UpsertOutcome]: ...
+
+    def add_customers(
+        self,
+        records: Union[Iterable[Record], AsyncIterable[Record], Frame],
+        *,
+        concurrency: Optional[int] = None,
+        rate: Optional[float] = None,
+        columns: Columns = None,
+        date_format: DateFormats = None,
+        upsert: Optional[Literal["phone", "email"]] = None,
+    ) -> Union[AsyncBulkResults[Outcome], AsyncBulkResults[UpsertOutcome]]:
         """``async for outcome in client.add_customers(records)``: replies or
         exceptions in input order; takes plain and async iterables, flat rows
         and DataFrames as ``Client.add_customers`` does."""
         check_header(records, columns, date_format)
-        run = self._native.bulk(concurrency, True, rate, columns, date_format)
-        return AsyncBulkResults(run, records_of(records))
+        run = self._native.bulk(concurrency, True, rate, columns, date_format, upsert)
+        if upsert is None:
+            return AsyncBulkResults[Outcome](run, records_of(records))
+        return AsyncBulkResults[UpsertOutcome](run, records_of(records))
 
     async def close(self) -> None:
         self._native.close()

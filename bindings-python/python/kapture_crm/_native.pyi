@@ -72,6 +72,7 @@ class Client:
         rate: Optional[float] = None,
         columns: Optional[Mapping[str, Optional[str]]] = None,
         date_format: Union[str, Sequence[str], None] = None,
+        upsert: Optional[str] = None,
     ) -> BulkRun: ...
     @property
     def timeout(self) -> float: ...

@@ -86,6 +86,13 @@ impl BulkOptions {
         })
     }
 
+    /// The run upserts by `key` (`phone` or `email`, as a front end's
+    /// `upsert` option gives it) instead of adding; `None` leaves it adding.
+    pub fn with_upsert(mut self, key: Option<&str>) -> Result<Self, Error> {
+        self.upsert = key.map(|k| MatchOn::parse("upsert", k)).transpose()?;
+        Ok(self)
+    }
+
     /// The same checks on options built by hand.
     pub fn check(&self) -> Result<(), Error> {
         settings::concurrency(self.concurrency as f64)?;
