@@ -150,10 +150,7 @@ impl NativeBulk {
                     out.extend_from_slice(reply.json_text().as_bytes());
                     // An upsert run: what it did, and to which customer.
                     if let Some(action) = outcome.action {
-                        let action = match action {
-                            kapture_crm::UpsertAction::Added => "added",
-                            kapture_crm::UpsertAction::Updated => "updated",
-                        };
+                        let action = action.as_str();
                         let id = reply
                             .customer_id()
                             .map_or_else(|| "null".to_string(), |id| id.to_string());

@@ -142,11 +142,7 @@ pub(crate) fn upserted_to_python<'py>(
     done: &Upserted,
 ) -> PyResult<Bound<'py, PyAny>> {
     let out = PyDict::new(py);
-    let action = match done.action {
-        kapture_crm::UpsertAction::Added => "added",
-        kapture_crm::UpsertAction::Updated => "updated",
-    };
-    out.set_item("action", action)?;
+    out.set_item("action", done.action.as_str())?;
     out.set_item("customer_id", done.customer_id)?;
     out.set_item("response", crate::reply::to_python(py, &done.response)?)?;
     Ok(out.into_any())

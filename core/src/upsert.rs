@@ -49,6 +49,16 @@ pub enum UpsertAction {
     Updated,
 }
 
+impl UpsertAction {
+    /// `added` or `updated`: the name every front end gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpsertAction::Added => "added",
+            UpsertAction::Updated => "updated",
+        }
+    }
+}
+
 /// An upsert's outcome: what it did, to which customer, and the reply.
 #[derive(Debug, Clone)]
 pub struct Upserted {
