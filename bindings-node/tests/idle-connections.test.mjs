@@ -1,4 +1,4 @@
-// The client behind a TCP proxy that closes connections idle for 1 s
+// The client behind a TCP proxy that closes connections idle for 0.5 s
 // (tests/tools/idle_proxy.py, as a load balancer or nginx's keepalive_timeout
 // would), and across a server restart: no request that never left is
 // reported as an unknown outcome.
@@ -14,15 +14,15 @@ const CALLS = 50
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const record = (prefix, i) => ({ customer_info: { customer_name: `Idle ${prefix}-${i}`, phone: `9${prefix}${String(i).padStart(8, '0')}` } })
 
-/** Gaps from [0, 0.8] or [1.2, 3] s (not the true race at the 1 s cutoff), seeded. */
+/** Gaps from [0, 0.3] or [0.7, 1] s (0.2 s either side of the 0.5 s cutoff, not the true race at it), seeded. */
 function gaps(seed) {
   let state = seed
   const next = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648)
-  return Array.from({ length: CALLS }, () => (next() < 0.5 ? next() * 800 : 1200 + next() * 1800))
+  return Array.from({ length: CALLS }, () => (next() < 0.5 ? next() * 300 : 700 + next() * 300))
 }
 
 async function startProxy(upstreamPort) {
-  const child = spawn('python3', [PROXY, String(upstreamPort), '1.0'], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn('python3', [PROXY, String(upstreamPort), '0.5'], { stdio: ['pipe', 'pipe', 'inherit'] })
   const [line] = await new Promise((resolve) => createInterface({ input: child.stdout }).once('line', (l) => resolve([l])))
   return { url: `http://127.0.0.1:${line.split(' ')[1]}`, stop: () => child.kill() }
 }

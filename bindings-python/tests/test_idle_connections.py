@@ -23,10 +23,10 @@ CALLS = 50
 
 
 def gaps(seed: int) -> List[float]:
-    """Idle gaps around the proxy's 1 s cutoff, leaving out the true race
-    right at it: from [0, 0.8] or [1.2, 3] seconds."""
+    """Idle gaps 0.2 s either side of the proxy's 0.5 s cutoff, leaving out
+    the true race right at it: from [0, 0.3] or [0.7, 1] seconds."""
     rng = random.Random(seed)
-    return [rng.uniform(0.0, 0.8) if rng.random() < 0.5 else rng.uniform(1.2, 3.0) for _ in range(CALLS)]
+    return [rng.uniform(0.0, 0.3) if rng.random() < 0.5 else rng.uniform(0.7, 1.0) for _ in range(CALLS)]
 
 
 def record(prefix: int, i: int) -> Dict[str, Any]:
@@ -35,10 +35,10 @@ def record(prefix: int, i: int) -> Dict[str, Any]:
 
 @pytest.fixture
 def idle_proxy(sandbox: kapture_crm.Sandbox) -> Iterator[str]:
-    """A TCP proxy in front of the sandbox that closes connections idle 1 s."""
+    """A TCP proxy in front of the sandbox that closes connections idle 0.5 s."""
     port = sandbox.url.rsplit(":", 1)[1]
     proxy = subprocess.Popen(
-        [sys.executable, str(PROXY), port, "1.0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, str(PROXY), port, "0.5"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
         assert proxy.stdout is not None

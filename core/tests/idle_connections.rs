@@ -1,5 +1,5 @@
 //! The async and blocking clients behind a TCP proxy that closes connections
-//! idle for 1 s (tests/tools/idle_proxy.py, as a load balancer or nginx's
+//! idle for 0.5 s (tests/tools/idle_proxy.py, as a load balancer or nginx's
 //! keepalive_timeout would), and across a server restart: no request that
 //! never left is reported as an unknown outcome.
 
@@ -22,7 +22,7 @@ impl Proxy {
     fn start(port: u16) -> Proxy {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/tools/idle_proxy.py");
         let mut child = Command::new("python3")
-            .args([script, &port.to_string(), "1.0"])
+            .args([script, &port.to_string(), "0.5"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -46,16 +46,16 @@ impl Drop for Proxy {
     }
 }
 
-/// Idle gaps from [0, 0.8] or [1.2, 3] s: around the proxy's 1 s cutoff,
-/// without the true race right at it.
+/// Idle gaps from [0, 0.3] or [0.7, 1] s: 0.2 s either side of the proxy's
+/// 0.5 s cutoff, without the true race right at it.
 fn gaps(seed: u64) -> Vec<Duration> {
     let mut rng = fastrand::Rng::with_seed(seed);
     (0..CALLS)
         .map(|_| {
             let seconds = if rng.bool() {
-                rng.f64() * 0.8
+                rng.f64() * 0.3
             } else {
-                1.2 + rng.f64() * 1.8
+                0.7 + rng.f64() * 0.3
             };
             Duration::from_secs_f64(seconds)
         })

@@ -85,15 +85,9 @@ impl Pacer {
             return None;
         }
         state.last_decrease = Some(now);
-        let base =
-            state
-                .current
-                .unwrap_or_else(|| match (state.recent.front(), state.recent.back()) {
-                    (Some(first), Some(last)) if last > first => ((state.recent.len() - 1) as f64
-                        / (*last - *first).as_secs_f64())
-                    .min(MAX_RATE),
-                    _ => 1.0,
-                });
+        let base = state
+            .current
+            .unwrap_or_else(|| started_per_second(&state.recent, now));
         let floor = state.limit.map_or(FLOOR, |limit| limit.min(FLOOR));
         let before = state.current;
         let after = (base / 2.0).max(floor);
@@ -121,6 +115,20 @@ impl Pacer {
     #[cfg(test)]
     fn pace(&self) -> Option<f64> {
         self.lock().current
+    }
+}
+
+/// The pace an unlimited run has been starting calls at: the recent starts
+/// over the time from the first of them until now. Counting up to now, not
+/// to the last start, gives an estimate even when the very first reply is a
+/// push-back (one start); without one the run would fall to the floor.
+fn started_per_second(recent: &VecDeque<Instant>, now: Instant) -> f64 {
+    match recent.front() {
+        Some(first) if now > *first => {
+            (recent.len() as f64 / (now - *first).as_secs_f64()).min(MAX_RATE)
+        }
+        Some(_) => MAX_RATE,
+        None => 1.0,
     }
 }
 
@@ -163,6 +171,19 @@ mod tests {
         pacer.throttled(); // about 100 calls/s were starting: half of it
         let pace = pacer.pace().unwrap();
         assert!((45.0..=55.0).contains(&pace), "{pace}");
+    }
+
+    #[tokio::test]
+    async fn a_push_back_to_the_first_call_keeps_the_pace_the_run_had() {
+        // The first reply of an unlimited run is a 429/503, 2 ms after its
+        // one start: half of that pace, not the floor.
+        let pacer = Pacer::new(None);
+        tokio::time::pause();
+        pacer.wait().await;
+        tokio::time::advance(Duration::from_millis(2)).await;
+        pacer.throttled();
+        let pace = pacer.pace().unwrap();
+        assert!((240.0..=260.0).contains(&pace), "{pace}");
     }
 
     #[tokio::test]
