@@ -297,6 +297,22 @@ export interface AddCustomersOptions {
   rate?: number
   /** Add or update each record by its phone or email (see upsertCustomer); results then carry `action` and `customerId`. */
   upsert?: 'phone' | 'email'
+  /**
+   * A journal file that makes the run resumable: each record sent is recorded
+   * there (on disk before its request leaves), and a later run with the same
+   * journal and keys sends no record twice. A record added before with the
+   * same content gives the result recorded then; one whose outcome was unknown
+   * gives an OutcomeUnknownError again (look it up: findCustomer); one changed
+   * since is refused (ValidationError on `key`); failed ones are sent. One run
+   * at a time per journal, one CRM per journal.
+   */
+  journal?: string
+  /**
+   * Each record's key in the journal: a field of the record (it names the
+   * record and is not sent) or a function of it, giving text or a whole
+   * number. readRows' rows need none (their row number).
+   */
+  key?: string | ((record: any) => string | number)
   /** Called after each result. */
   onProgress?: (progress: BulkProgress) => void
   /** Header -> field renames for flat records, e.g. `{ Cell: 'phone' }`; `null` skips a column. */

@@ -23,6 +23,11 @@ export declare class NativeBulk {
    */
   tryFeed(recordJson: string): boolean
   /**
+   * [`try_feed`](Self::try_feed) in a journaled run: `key_json` is the
+   * record's key as JSON (text or a whole number, checked by the core).
+   */
+  tryFeedKeyed(keyJson: string, recordJson: string): boolean
+  /**
    * Feeds, in a record's place, the problem JavaScript found reading it
    * (`lib/encode.js`): that record's outcome is this ValidationError.
    */
@@ -98,7 +103,7 @@ export declare class NativeClient {
    * called when a run that was full, or had no outcome, may have one
    * (`src/bulk.rs`).
    */
-  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, upsert: string | undefined | null, onReady: () => void): NativeBulk
+  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, upsert: string | undefined | null, journal: string | undefined | null, keyGiven: boolean, fileRows: boolean, onReady: () => void): NativeBulk
 }
 
 export declare class NativeFileRows {
@@ -244,6 +249,13 @@ export declare function maxDepth(): number
  */
 export declare function notARowPayload(got: string): string
 
+/**
+ * The SDK's version (the crate's, kept equal to package.json's).
+ * A file's row as a journaled run keys it when given no key (the core's
+ * rule): its number, after its sheet's name in a workbook.
+ */
+export declare function rowKey(sheet: string | undefined | null, row: number): string
+
 export interface SandboxOptions {
   /** A spec (`rate_limit=0.1,seed=7`) or a JSON object text. */
   faults?: string
@@ -270,5 +282,4 @@ export declare function toWire(requestJson: string): string
  */
 export declare function validate(requestJson: string): void
 
-/** The SDK's version (the crate's, kept equal to package.json's). */
 export declare function version(): string

@@ -850,6 +850,7 @@ module.exports.errorClasses = nativeBinding.errorClasses
 module.exports.fromRow = nativeBinding.fromRow
 module.exports.maxDepth = nativeBinding.maxDepth
 module.exports.notARowPayload = nativeBinding.notARowPayload
+module.exports.rowKey = nativeBinding.rowKey
 module.exports.tooDeepMessage = nativeBinding.tooDeepMessage
 module.exports.toWire = nativeBinding.toWire
 module.exports.validate = nativeBinding.validate

@@ -33,8 +33,12 @@ class BulkRun {
   #lease
 
   /** `lease`: entered while the run is consumed (its client's logger). */
-  constructor(start, records, encode, onProgress, signal, lease) {
+  #keyOf
+
+  /** `keyOf`: a journaled run's [key as JSON, record to send] (else null). */
+  constructor(start, records, encode, onProgress, signal, lease, keyOf) {
     this.#lease = lease
+    this.#keyOf = keyOf ?? null
     this.#run = start(this.#ready)
     this.#records = records
     this.#encode = encode
@@ -86,9 +90,11 @@ class BulkRun {
         const step = await iterator.next()
         if (step.done) break
         let feed
+        // A key function that throws ends the input, as the input throwing does.
+        const [key, value] = this.#keyOf === null ? [null, step.value] : this.#keyOf(step.value)
         try {
-          const text = this.#encode(step.value)
-          feed = () => this.#run.tryFeed(text)
+          const text = this.#encode(value)
+          feed = key === null ? () => this.#run.tryFeed(text) : () => this.#run.tryFeedKeyed(key, text)
         } catch (error) {
           // Its problem is fed in its place: it keeps its place and its
           // outcome is that ValidationError.

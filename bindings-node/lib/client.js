@@ -19,7 +19,25 @@ const CALL_OPTIONS = ['timeoutMs', 'maxRetries', 'signal']
 const UPSERT_OPTIONS = [...CALL_OPTIONS, 'match']
 const BULK_OPTIONS = [
   'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal', 'upsert',
+  'journal', 'key',
 ]
+
+/** Rows from readRows (they know their number). */
+function isFileRows(records) {
+  return records != null && typeof records === 'object' && Array.isArray(records.headers) && typeof records.sheet !== 'undefined'
+}
+
+/**
+ * A record's key in a journaled run and the record to send: `key`'s field
+ * (which names the record and is not sent) or result, else its row's number.
+ */
+function recordKey(key, record) {
+  if (key == null) return [native.rowKey(record?.$sheet ?? null, Number(record?.$row ?? 0)), record]
+  if (typeof key === 'function') return [key(record), record]
+  if (record == null || typeof record !== 'object' || Array.isArray(record)) return [undefined, record]
+  const { [key]: value, ...rest } = record
+  return [value, rest]
+}
 
 /** A plain object: a record of its own keys (anything else fails on its own). */
 function isPlainObject(value) {
@@ -231,17 +249,23 @@ class Client {
    * and so does every remaining element of an array.
    */
   addCustomers(records, options) {
-    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, upsert } =
+    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, upsert, journal, key } =
       checkOptions('addCustomers()', options, BULK_OPTIONS)
+    // A journaled run feeds each record with its key: `key`'s, or a file's
+    // row's own (readRows' rows carry their number).
+    const keyed = journal != null
     // Records that share a header (readRows', or an array of records with
     // the same keys): a header problem is one error, thrown before
     // anything is sent, not one per row.
+    // A journaled run's key field names the record and is not sent: not
+    // part of the header.
+    const header = (names) => (typeof key === 'string' && journal != null ? names.filter((n) => n !== key) : names)
     try {
       if (Array.isArray(records?.headers) && records.headers.length > 0) {
-        native.checkHeader(JSON.stringify(records.headers), rowOptions({ columns, dateFormat }))
+        native.checkHeader(JSON.stringify(header(records.headers)), rowOptions({ columns, dateFormat }))
       } else if (Array.isArray(records) && records.length > 0 && records.every(isPlainObject)) {
         // Records given one by one: the core says whether they share a header.
-        native.checkRecordsHeader(JSON.stringify(records.map(Object.keys)), rowOptions({ columns, dateFormat }))
+        native.checkRecordsHeader(JSON.stringify(records.map((r) => header(Object.keys(r)))), rowOptions({ columns, dateFormat }))
       }
     } catch (error) {
       throw translate(error)
@@ -258,13 +282,22 @@ class Client {
           timeoutMs ?? null,
           maxRetries ?? null,
           upsert == null ? null : String(upsert),
+          journal == null ? null : String(journal),
+          key != null,
+          isFileRows(records),
           onReady,
         )
       } catch (error) {
         throw translate(error)
       }
     }
-    return new BulkRun(start, records, encode, onProgress, signal, this.#log)
+    const keyOf = keyed
+      ? (record) => {
+          const [value, rest] = recordKey(key, record)
+          return [JSON.stringify(value ?? null), rest]
+        }
+      : null
+    return new BulkRun(start, records, encode, onProgress, signal, this.#log, keyOf)
   }
 
   [util.inspect.custom]() {

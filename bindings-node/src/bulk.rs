@@ -6,6 +6,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use kapture_crm::bulk::{BulkOptions, Notify, Run};
+use kapture_crm::resume::RunJournal;
 use kapture_crm::{Client, Error};
 use napi::Env;
 use napi::bindgen_prelude::Function;
@@ -40,6 +41,7 @@ impl NativeBulk {
         options: BulkOptions,
         records: Records,
         on_ready: Function<'_, (), ()>,
+        journal: Option<RunJournal>,
     ) -> napi::Result<Self> {
         let ready: Arc<Ready> = Arc::new(
             on_ready
@@ -59,8 +61,11 @@ impl NativeBulk {
             })
         };
         let runtime = kapture_crm::runtime::shared().map_err(|e| to_napi(&e))?;
-        let (run, engine) =
-            Run::start_notified(&client, options, None, Some(notify)).map_err(|e| to_napi(&e))?;
+        let (run, engine) = match journal {
+            Some(journal) => Run::start_journaled(&client, options, journal, Some(notify)),
+            None => Run::start_notified(&client, options, None, Some(notify)),
+        }
+        .map_err(|e| to_napi(&e))?;
         runtime.spawn(engine);
         Ok(Self {
             run,
@@ -84,6 +89,25 @@ impl NativeBulk {
             .run
             .try_feed_or_wait(self.records.json_text(&record_json))
             .map_err(|e| to_napi(&e))?;
+        Ok(fed.is_ok())
+    }
+
+    /// [`try_feed`](Self::try_feed) in a journaled run: `key_json` is the
+    /// record's key as JSON (text or a whole number, checked by the core).
+    #[napi(catch_unwind)]
+    pub fn try_feed_keyed(&self, key_json: String, record_json: String) -> napi::Result<bool> {
+        if !self.run.has_room_or_wait() {
+            return Ok(false);
+        }
+        let key = serde_json::from_str(&key_json).unwrap_or(serde_json::Value::Null);
+        let fed = match kapture_crm::resume::key_text("key", &key) {
+            Ok(key) => self
+                .run
+                .try_feed_keyed_or_wait(key, self.records.json_text(&record_json)),
+            // The record's outcome is its key's problem.
+            Err(problem) => self.run.try_feed_or_wait(Err(problem)),
+        }
+        .map_err(|e| to_napi(&e))?;
         Ok(fed.is_ok())
     }
 

@@ -2,6 +2,7 @@
 
 use kapture_crm::ClientSettings;
 use kapture_crm::bulk::BulkOptions;
+use kapture_crm::resume::RunJournal;
 use kapture_crm::settings::{self, Unit};
 use kapture_crm::{Client, ClientBuilder, Error, RequestOptions};
 use napi::bindgen_prelude::{FnArgs, Function};
@@ -288,8 +289,19 @@ impl NativeClient {
         timeout_ms: Option<f64>,
         max_retries: Option<f64>,
         upsert: Option<String>,
+        journal: Option<String>,
+        key_given: bool,
+        file_rows: bool,
         on_ready: Function<'_, (), ()>,
     ) -> napi::Result<NativeBulk> {
+        kapture_crm::resume::check_keying(
+            journal.is_some(),
+            key_given,
+            file_rows,
+            "the key option",
+            "readRows()",
+        )
+        .map_err(|e| to_napi(&e))?;
         #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate)
             .and_then(|o| o.with_upsert(upsert.as_deref()))
@@ -304,6 +316,10 @@ impl NativeClient {
         let client = self
             .client
             .with_options(&per_call(timeout_ms, max_retries)?);
-        NativeBulk::start(client, options, records, on_ready)
+        let journal = journal
+            .map(|path| RunJournal::open(std::path::Path::new(&path), client.config()))
+            .transpose()
+            .map_err(|e| to_napi(&e))?;
+        NativeBulk::start(client, options, records, on_ready, journal)
     }
 }

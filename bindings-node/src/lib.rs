@@ -26,6 +26,13 @@ pub use rows::{check_header, check_records_header, from_row, not_a_row_payload};
 pub use testing::testing_panic_next_run_after;
 
 /// The SDK's version (the crate's, kept equal to package.json's).
+/// A file's row as a journaled run keys it when given no key (the core's
+/// rule): its number, after its sheet's name in a workbook.
+#[napi(catch_unwind)]
+pub fn row_key(sheet: Option<String>, row: f64) -> String {
+    kapture_crm::resume::row_key(sheet.as_deref(), row.max(0.0) as u64)
+}
+
 #[napi(catch_unwind)]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()

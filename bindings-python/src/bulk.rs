@@ -16,6 +16,7 @@ use pyo3::types::{PyBool, PyList, PyTuple};
 use crate::aio;
 use crate::error::{exception, to_pyerr};
 use crate::rows::record;
+use kapture_crm::resume::RunJournal;
 use kapture_crm::rows::Records;
 
 #[pyclass(frozen, module = "kapture_crm._native")]
@@ -25,8 +26,20 @@ pub struct BulkRun {
 }
 
 impl BulkRun {
-    pub fn start(client: Client, options: BulkOptions, records: Records) -> PyResult<Self> {
-        let (run, engine) = Run::start(&client, options, None).map_err(to_pyerr)?;
+    pub fn start(
+        client: Client,
+        options: BulkOptions,
+        records: Records,
+        journal: Option<std::path::PathBuf>,
+    ) -> PyResult<Self> {
+        let (run, engine) = match journal {
+            Some(path) => {
+                let journal = RunJournal::open(&path, client.config()).map_err(to_pyerr)?;
+                Run::start_journaled(&client, options, journal, None)
+            }
+            None => Run::start(&client, options, None),
+        }
+        .map_err(to_pyerr)?;
         kapture_crm::runtime::shared()
             .map_err(to_pyerr)?
             .spawn(engine);
@@ -117,17 +130,20 @@ impl BulkRun {
     /// Feeds one record; call only when `wants_input()`. A record that does
     /// not convert or validate is fed as its error: it becomes its outcome.
     fn feed_nowait(&self, input: &Bound<'_, PyAny>) -> PyResult<()> {
-        match self
-            .run
-            .try_feed(record(&self.records, input))
-            .map_err(to_pyerr)?
-        {
-            Ok(_) => Ok(()),
-            Err(_) => Err(to_pyerr(Error::Internal {
-                message: "feed_nowait without room".into(),
-                outcome_unknown: false,
-            })),
-        }
+        fed_now(self.run.try_feed(record(&self.records, input)))
+    }
+
+    /// [`feed_nowait`](Self::feed_nowait) in a journaled run, with the
+    /// record's key (text or a whole number; anything else, `None` too, is
+    /// that record's problem).
+    fn feed_keyed_nowait(&self, input: &Bound<'_, PyAny>, key: &Bound<'_, PyAny>) -> PyResult<()> {
+        fed_now(
+            match kapture_crm::resume::key_text("key", &key_value(key)) {
+                Ok(key) => self.run.try_feed_keyed(key, record(&self.records, input)),
+                // An error input needs no key: it is the record's outcome.
+                Err(problem) => self.run.try_feed(Err(problem)),
+            },
+        )
     }
 
     /// No more records: the outcomes end after the last one fed.
@@ -202,4 +218,42 @@ impl BulkRun {
         aio::abort_when_cancelled(&future, abort)?;
         Ok(future)
     }
+}
+
+/// What a feed without waiting gave: fed, or why not.
+fn fed_now(fed: Result<Result<usize, kapture_crm::bulk::Input>, Error>) -> PyResult<()> {
+    match fed.map_err(to_pyerr)? {
+        Ok(_) => Ok(()),
+        Err(_) => Err(to_pyerr(Error::Internal {
+            message: "feed_nowait without room".into(),
+            outcome_unknown: false,
+        })),
+    }
+}
+
+/// A key as Python gave it, for the core's check (which names what it got).
+fn key_value(key: &Bound<'_, PyAny>) -> serde_json::Value {
+    use pyo3::types::{PyFloat, PyInt, PyString};
+    use serde_json::Value;
+    if let Ok(text) = key.cast::<PyString>() {
+        return text
+            .to_str()
+            .map_or(Value::Null, |t| Value::String(t.into()));
+    }
+    if key.is_instance_of::<PyBool>() {
+        return Value::Bool(key.is_truthy().unwrap_or(false));
+    }
+    if key.is_instance_of::<PyInt>() {
+        return match key.extract::<i64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => Value::String(key.to_string()),
+        };
+    }
+    if key.is_instance_of::<PyFloat>() {
+        return key.extract::<f64>().map_or(Value::Null, Value::from);
+    }
+    if key.is_none() {
+        return Value::Null;
+    }
+    Value::Object(serde_json::Map::new())
 }

@@ -331,7 +331,7 @@ impl NativeClient {
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
-    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None, upsert=None))]
+    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None, upsert=None, journal=None, key_given=false, file_rows=false))]
     #[allow(clippy::too_many_arguments)] // the Python signature's
     fn bulk(
         &self,
@@ -342,7 +342,18 @@ impl NativeClient {
         columns: Option<&Bound<'_, PyAny>>,
         date_format: Option<&Bound<'_, PyAny>>,
         upsert: Option<&str>,
+        journal: Option<std::path::PathBuf>,
+        key_given: bool,
+        file_rows: bool,
     ) -> PyResult<BulkRun> {
+        kapture_crm::resume::check_keying(
+            journal.is_some(),
+            key_given,
+            file_rows,
+            "key=",
+            "read_rows()",
+        )
+        .into_py_result()?;
         #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate)
             .and_then(|o| o.with_upsert(upsert))
@@ -354,7 +365,7 @@ impl NativeClient {
         let records = rows::options(columns, date_format)
             .and_then(kapture_crm::rows::Records::new)
             .into_py_result()?;
-        let run = BulkRun::start(self.client(py)?, options, records)?;
+        let run = BulkRun::start(self.client(py)?, options, records, journal)?;
         let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
         runs.retain(|run| run.strong_count() > 0);
         runs.push(run.handle());

@@ -47,6 +47,13 @@ pub(crate) fn wire_object<'py>(
     convert::to_python(py, &value)
 }
 
+/// A file's row as a journaled run keys it when given no key (core rule).
+#[pyfunction]
+#[pyo3(signature = (sheet, row))]
+fn row_key(sheet: Option<&str>, row: u64) -> String {
+    kapture_crm::resume::row_key(sheet, row)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     log::install();
@@ -55,6 +62,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sandbox::NativeSandbox>()?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
     m.add_function(wrap_pyfunction!(to_wire, m)?)?;
+    m.add_function(wrap_pyfunction!(row_key, m)?)?;
     m.add_function(wrap_pyfunction!(rows::from_row, m)?)?;
     m.add_function(wrap_pyfunction!(rows::check_header, m)?)?;
     m.add_function(wrap_pyfunction!(rows::check_records_header, m)?)?;

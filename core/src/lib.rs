@@ -30,6 +30,7 @@ mod nested_runtime;
 pub mod options;
 pub mod parse;
 pub mod response;
+pub mod resume;
 pub mod retry;
 pub mod rows;
 pub mod runtime;

@@ -180,6 +180,12 @@ def main() -> int:
 
     with kapture_crm.Sandbox() as sandbox:
         env = sandbox_env(sandbox)
+        # Snippets run in a scratch folder of their own (a journal or a
+        # failures file they write stays out of the tree), with the
+        # repository's examples/ beside them as the prose has it.
+        cwd = work / "cwd"
+        cwd.mkdir()
+        (cwd / "examples").symlink_to(REPO / "examples")
 
         # Python: mypy --strict over every block, then each run.
         files = []
@@ -197,7 +203,7 @@ def main() -> int:
             if check.returncode != 0:
                 failures.append("mypy --strict:\n" + check.stdout + check.stderr)
         for block, path in files:
-            run = subprocess.run([sys.executable, str(path)], cwd=REPO, env={**env, "PYTHONPATH": str(work / "python")},
+            run = subprocess.run([sys.executable, str(path)], cwd=cwd, env={**env, "PYTHONPATH": str(work / "python")},
                                  capture_output=True, text=True, timeout=120)
             status = "ok" if run.returncode == 0 else "FAILED"
             print(f"python {status}: {block.where}")
@@ -226,7 +232,7 @@ def main() -> int:
             if check.returncode != 0:
                 failures.append("tsc --strict:\n" + check.stdout + check.stderr)
         for block in js:
-            run = subprocess.run(["node", str(js_dir / f"{block.slug}.mjs")], cwd=REPO, env=env,
+            run = subprocess.run(["node", str(js_dir / f"{block.slug}.mjs")], cwd=cwd, env=env,
                                  capture_output=True, text=True, timeout=120)
             status = "ok" if run.returncode == 0 else "FAILED"
             print(f"js {status}: {block.where}")

@@ -14,6 +14,11 @@ A plain ``break`` that keeps the iterator sends nothing more either; the
 calls already in flight finish. Ctrl-C aborts the run too. If your iterable
 raises, every record already fed still gets its outcome first; then the
 exception is raised.
+
+Resumable runs (``journal=``, ``key=``): each record is fed with its key, and
+the core's journal decides whether it is sent (``kapture_crm_core::resume``):
+a record added by an earlier run with the same content is not sent again and
+its outcome is the reply journaled then.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import (
     Any,
     AsyncIterable,
     AsyncIterator,
+    Callable,
     Deque,
     Iterable,
     Iterator,
@@ -35,6 +41,7 @@ from typing import (
     Union,
 )
 
+from . import _native
 from ._errors import KaptureError
 from ._native import BlankRow
 from .types import AddCustomerResponse, Upserted
@@ -45,6 +52,21 @@ Outcome = Union[AddCustomerResponse, KaptureError, BlankRow]
 UpsertOutcome = Union[Upserted, KaptureError, BlankRow]
 _O = TypeVar("_O", Outcome, UpsertOutcome)
 Record = Mapping[str, Any]
+# A journaled run's key: a field of each record, or a function of it.
+Key = Union[str, Callable[[Any], Union[str, int]], None]
+
+
+def key_of(key: Key, record: Any) -> Tuple[Any, Any]:
+    """``record``'s key and the record to send: ``key``'s field (which names
+    the record and is not sent) or result, or a file's row's own number
+    (``read_rows`` gives rows theirs)."""
+    if key is None:
+        return _native.row_key(getattr(record, "sheet", None), record.row), record
+    if callable(key):
+        return key(record), record
+    if not isinstance(record, Mapping):
+        return None, record
+    return record.get(key), {k: v for k, v in record.items() if k != key}
 
 # Outcomes an async run takes in one await, at most.
 _BATCH = 256
@@ -54,9 +76,11 @@ class BulkResults(Iterator[_O]):
     """What ``Client.add_customers`` returns: iterate it (or ``list()`` it);
     a context manager whose exit aborts what is left of the run."""
 
-    def __init__(self, run: Any, records: Iterable[Record]) -> None:
+    def __init__(self, run: Any, records: Iterable[Record], keyed: bool = False, key: Key = None) -> None:
         self._run = run
         self._records = iter(records)
+        self._keyed = keyed
+        self._key = key
         self._exhausted = False
         # What the input raised, raised after the last outcome.
         self._error: Optional[Exception] = None
@@ -68,6 +92,7 @@ class BulkResults(Iterator[_O]):
         while not self._exhausted and self._run.wants_input():
             try:
                 record = next(self._records)
+                key, record = key_of(self._key, record) if self._keyed else (None, record)
             except StopIteration:
                 self._end_input()
                 return
@@ -80,15 +105,18 @@ class BulkResults(Iterator[_O]):
                 # during a call does.
                 self.close()
                 raise
-            self._put(record)
+            self._put(record, key)
 
     def _end_input(self) -> None:
         self._exhausted = True
         self._run.close_input()
 
-    def _put(self, record: Record) -> None:
+    def _put(self, record: Record, key: Any) -> None:
         try:
-            self._run.feed_nowait(record)
+            if self._keyed:
+                self._run.feed_keyed_nowait(record, key)
+            else:
+                self._run.feed_nowait(record)
         except KaptureError:
             # The engine stopped taking records (it failed): feed no more;
             # the outcomes it owes come out, then its error.
@@ -134,8 +162,16 @@ class AsyncBulkResults(AsyncIterator[_O]):
     Takes plain and async iterables; an async context manager whose exit
     aborts what is left of the run."""
 
-    def __init__(self, run: Any, records: Union[Iterable[Record], AsyncIterable[Record]]) -> None:
+    def __init__(
+        self,
+        run: Any,
+        records: Union[Iterable[Record], AsyncIterable[Record]],
+        keyed: bool = False,
+        key: Key = None,
+    ) -> None:
         self._run = run
+        self._keyed = keyed
+        self._key = key
         self._async: Optional[AsyncIterator[Record]] = None
         self._sync: Optional[Iterator[Record]] = None
         if isinstance(records, AsyncIterable):
@@ -158,6 +194,7 @@ class AsyncBulkResults(AsyncIterator[_O]):
                 else:
                     assert self._sync is not None
                     record = next(self._sync)
+                key, record = key_of(self._key, record) if self._keyed else (None, record)
             except (StopIteration, StopAsyncIteration):
                 self._end_input()
                 return
@@ -169,15 +206,18 @@ class AsyncBulkResults(AsyncIterator[_O]):
                 # Cancelled, Ctrl-C: stop the run as a cancelled await does.
                 await self.aclose()
                 raise
-            self._put(record)
+            self._put(record, key)
 
     def _end_input(self) -> None:
         self._exhausted = True
         self._run.close_input()
 
-    def _put(self, record: Record) -> None:
+    def _put(self, record: Record, key: Any) -> None:
         try:
-            self._run.feed_nowait(record)
+            if self._keyed:
+                self._run.feed_keyed_nowait(record, key)
+            else:
+                self._run.feed_nowait(record)
         except KaptureError:
             # The engine stopped taking records (it failed): feed no more;
             # the outcomes it owes come out, then its error.

@@ -8,13 +8,18 @@ from types import TracebackType
 from typing import Any, AsyncIterable, Iterable, Literal, Mapping, Optional, Type, TypeVar, Union, overload
 
 from . import _native
-from ._bulk import AsyncBulkResults, BulkResults, Outcome, Record, UpsertOutcome
+from ._bulk import AsyncBulkResults, BulkResults, Key, Outcome, Record, UpsertOutcome
+from ._read import ReadRows
 from ._rows import Columns, DateFormats, Frame, check_header, records_of
 from .types import AddCustomerRequest, AddCustomerResponse, Customer, Upserted
 
 Request = Union[AddCustomerRequest, Mapping[str, Any]]
 PathLike = Union[str, "os.PathLike[str]"]
 _Self = TypeVar("_Self", bound="_Base")
+
+
+def _path(path: Optional[PathLike]) -> Optional[str]:
+    return None if path is None else os.fspath(path)
 
 
 class _Base:
@@ -158,6 +163,8 @@ class Client(_Base):
         columns: Columns = None,
         date_format: DateFormats = None,
         upsert: None = None,
+        journal: Optional[PathLike] = None,
+        key: Key = None,
     ) -> BulkResults[Outcome]: ...
 
     @overload
@@ -170,6 +177,8 @@ class Client(_Base):
         columns: Columns = None,
         date_format: DateFormats = None,
         upsert: Literal["phone", "email"],
+        journal: Optional[PathLike] = None,
+        key: Key = None,
     ) -> BulkResults[UpsertOutcome]: ...
 
     def add_customers(
@@ -181,6 +190,8 @@ class Client(_Base):
         columns: Columns = None,
         date_format: DateFormats = None,
         upsert: Optional[Literal["phone", "email"]] = None,
+        journal: Optional[PathLike] = None,
+        key: Key = None,
     ) -> Union[BulkResults[Outcome], BulkResults[UpsertOutcome]]:
         """Adds many customers, ``concurrency`` at a time (and at most ``rate``
         per second; the pace also drops by itself when Kapture answers 429 or
@@ -201,12 +212,28 @@ class Client(_Base):
 
         ``upsert="phone"`` (or ``"email"``) adds or updates each record as
         ``upsert_customer`` does; each success is then an ``Upserted`` dict
-        (``action``, ``customer_id``, ``response``)."""
-        check_header(records, columns, date_format)
-        run = self._native.bulk(concurrency, True, rate, columns, date_format, upsert)
+        (``action``, ``customer_id``, ``response``).
+
+        ``journal="run.journal"`` makes the run resumable: each record sent is
+        recorded there (durably, before its request leaves), and a later run
+        with the same journal and the same ``key`` for each record does not
+        send a record again: one added with the same content comes out as the
+        reply recorded then; one whose outcome was unknown comes out as an
+        ``OutcomeUnknownError`` again (look it up: ``find_customer``); one
+        changed since it was added is refused (``ValidationError`` on
+        ``key``); failed ones are sent. ``key`` is a field of each record (a
+        column of a DataFrame) or a function of the record, giving text or a
+        whole number; the rows of ``read_rows`` need none (their row number).
+        One run at a time per journal, and one CRM per journal."""
+        check_header(records, columns, date_format, key if isinstance(key, str) else None)
+        file_rows = isinstance(records, ReadRows)
+        run = self._native.bulk(
+            concurrency, True, rate, columns, date_format, upsert, _path(journal), key is not None, file_rows
+        )
+        keyed = journal is not None
         if upsert is None:
-            return BulkResults[Outcome](run, records_of(records))  # type: ignore[arg-type]
-        return BulkResults[UpsertOutcome](run, records_of(records))  # type: ignore[arg-type]
+            return BulkResults[Outcome](run, records_of(records), keyed, key)  # type: ignore[arg-type]
+        return BulkResults[UpsertOutcome](run, records_of(records), keyed, key)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Closes the connection pools; later calls raise ``ClosedError``. A
@@ -310,6 +337,8 @@ class AsyncClient(_Base):
         columns: Columns = None,
         date_format: DateFormats = None,
         upsert: None = None,
+        journal: Optional[PathLike] = None,
+        key: Key = None,
     ) -> AsyncBulkResults[Outcome]: ...
 
     @overload
@@ -322,6 +351,8 @@ class AsyncClient(_Base):
         columns: Columns = None,
         date_format: DateFormats = None,
         upsert: Literal["phone", "email"],
+        journal: Optional[PathLike] = None,
+        key: Key = None,
     ) -> AsyncBulkResults[UpsertOutcome]: ...
 
     def add_customers(
@@ -333,15 +364,21 @@ class AsyncClient(_Base):
         columns: Columns = None,
         date_format: DateFormats = None,
         upsert: Optional[Literal["phone", "email"]] = None,
+        journal: Optional[PathLike] = None,
+        key: Key = None,
     ) -> Union[AsyncBulkResults[Outcome], AsyncBulkResults[UpsertOutcome]]:
         """``async for outcome in client.add_customers(records)``: replies or
         exceptions in input order; takes plain and async iterables, flat rows
         and DataFrames as ``Client.add_customers`` does."""
-        check_header(records, columns, date_format)
-        run = self._native.bulk(concurrency, True, rate, columns, date_format, upsert)
+        check_header(records, columns, date_format, key if isinstance(key, str) else None)
+        file_rows = isinstance(records, ReadRows)
+        run = self._native.bulk(
+            concurrency, True, rate, columns, date_format, upsert, _path(journal), key is not None, file_rows
+        )
+        keyed = journal is not None
         if upsert is None:
-            return AsyncBulkResults[Outcome](run, records_of(records))
-        return AsyncBulkResults[UpsertOutcome](run, records_of(records))
+            return AsyncBulkResults[Outcome](run, records_of(records), keyed, key)
+        return AsyncBulkResults[UpsertOutcome](run, records_of(records), keyed, key)
 
     async def close(self) -> None:
         self._native.close()

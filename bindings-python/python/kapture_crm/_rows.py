@@ -56,15 +56,19 @@ def header_of(records: Any) -> Optional[List[str]]:
     return None
 
 
-def check_header(records: Any, columns: Columns, date_format: DateFormats) -> None:
+def check_header(records: Any, columns: Columns, date_format: DateFormats, key_field: Optional[str] = None) -> None:
     """Raises ValidationError once, before anything is sent, when the header
-    the records share is refused (an unknown column, two filling one field)."""
-    headers = header_of(records)
+    the records share is refused (an unknown column, two filling one field).
+    A journaled run's key field names the record and is not sent: not part
+    of the header."""
+    headers = [h for h in header_of(records) or [] if h != key_field]
     if headers:
         _native.check_header(headers, columns, date_format)
     elif isinstance(records, (list, tuple)) and records and all(isinstance(r, Mapping) for r in records):
         # Records given one by one: the core says whether they share a header.
-        _native.check_records_header([[str(k) for k in r.keys()] for r in records], columns, date_format)
+        _native.check_records_header(
+            [[str(k) for k in r.keys() if k != key_field] for r in records], columns, date_format
+        )
 
 
 def records_of(records: Union[Iterable[Any], AsyncIterable[Any], Frame]) -> Union[Iterable[Any], AsyncIterable[Any]]:

@@ -8,6 +8,7 @@
 //! exactly one outcome for every record fed, even if the engine dies.
 
 mod bell;
+mod journal;
 mod pacer;
 mod run;
 mod take;
@@ -26,6 +27,7 @@ use crate::response::AddCustomerResponse;
 use crate::settings;
 use crate::upsert::{MatchOn, UpsertAction};
 pub use bell::Notify;
+pub use journal::RunJournal;
 use pacer::Pacer;
 pub use run::{Next, Run};
 
@@ -110,6 +112,10 @@ pub struct Outcome {
     pub result: Result<AddCustomerResponse, Error>,
     /// In an upsert run, what a record that succeeded did.
     pub action: Option<UpsertAction>,
+    /// Settled from the run's journal, not sent (see [`crate::resume`]):
+    /// added by an earlier run (`result` is the reply journaled then), or
+    /// refused.
+    pub from_journal: bool,
 }
 
 /// An input item: a request, or the error its conversion already hit (a
@@ -145,12 +151,36 @@ pub fn add_customers_with<S>(
 where
     S: Stream<Item = Input> + Send + 'static,
 {
+    add_customers_journaled(client, requests, options, before_send, None)
+}
+
+/// [`add_customers_with`], each record checked against `journal` before
+/// it is sent and its outcome journaled after.
+pub(crate) fn add_customers_journaled<S>(
+    client: &Client,
+    requests: S,
+    options: &BulkOptions,
+    before_send: Option<BeforeSend>,
+    journal: Option<Arc<RunJournal>>,
+) -> BoxStream<'static, Outcome>
+where
+    S: Stream<Item = Input> + Send + 'static,
+{
     let client = client.clone();
     let pacer = Arc::new(Pacer::new(options.rate));
     let upsert = options.upsert;
     let calls = requests.enumerate().map(move |(index, request)| {
         let (client, pacer, before_send) = (client.clone(), pacer.clone(), before_send.clone());
+        let journal = journal.clone();
         async move {
+            if let Some((result, action)) = journal.as_ref().and_then(|j| j.settled(index)) {
+                return Outcome {
+                    index,
+                    result,
+                    action,
+                    from_journal: true,
+                };
+            }
             let (result, action) = match request {
                 Ok(request) => {
                     pacer.wait().await;
@@ -165,10 +195,14 @@ where
                 }
                 Err(error) => (Err(error), None),
             };
+            if let Some(journal) = &journal {
+                journal.record(index, &result, action);
+            }
             Outcome {
                 index,
                 result,
                 action,
+                from_journal: false,
             }
         }
     });

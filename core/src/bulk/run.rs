@@ -13,8 +13,9 @@ use futures_util::future::{AbortHandle, Abortable, BoxFuture, FutureExt};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::mpsc;
 
+use super::RunJournal;
 use super::bell::{Bell, Event, Notify, Outlet};
-use super::{BeforeSend, BulkOptions, Input, Outcome, add_customers_with};
+use super::{BeforeSend, BulkOptions, Input, Outcome, add_customers_journaled};
 use crate::client::Client;
 use crate::error::{Error, panic_text};
 use crate::sync::lock;
@@ -28,6 +29,11 @@ pub struct Run {
     pub(super) ledger: Arc<Mutex<Ledger>>,
     pub(super) abort: AbortHandle,
     pub(super) bell: Bell,
+    /// A resumable run's journal ([`Run::start_journaled`]), until its
+    /// input is closed: the engine's own reference ends with the engine, so
+    /// the journal's lock is released when the run ends, not when a
+    /// garbage collector frees this handle.
+    journal: Mutex<Option<Arc<RunJournal>>>,
 }
 
 /// What [`Run::next_or_feed`] and [`Run::next_batch_or_feed`] found first.
@@ -100,6 +106,37 @@ impl Run {
         before_send: Option<BeforeSend>,
         notify: Option<Notify>,
     ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
+        Self::start_inner(client, options, before_send, notify, None)
+    }
+
+    /// A resumable run: records are fed with their keys
+    /// ([`try_feed_keyed_or_wait`](Self::try_feed_keyed_or_wait),
+    /// [`feed_keyed`](Self::feed_keyed)) and checked against `journal`,
+    /// which records each one sent (see [`crate::resume`]).
+    pub fn start_journaled(
+        client: &Client,
+        options: BulkOptions,
+        journal: RunJournal,
+        notify: Option<Notify>,
+    ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
+        let journal = Arc::new(journal);
+        let before_send: BeforeSend = {
+            let journal = journal.clone();
+            Arc::new(move |index| {
+                let journal = journal.clone();
+                async move { journal.sending(index).await }.boxed()
+            })
+        };
+        Self::start_inner(client, options, Some(before_send), notify, Some(journal))
+    }
+
+    fn start_inner(
+        client: &Client,
+        options: BulkOptions,
+        before_send: Option<BeforeSend>,
+        notify: Option<Notify>,
+        journal: Option<Arc<RunJournal>>,
+    ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
         options.check()?;
         let concurrency = options.concurrency;
         let bell = Bell {
@@ -149,6 +186,7 @@ impl Run {
             item.map(|item| (item, (rx, bell)))
         });
         let client = client.clone();
+        let engine_journal = journal.clone();
         let outlet = Outlet {
             events: Some(events),
             bell: bell.clone(),
@@ -156,7 +194,13 @@ impl Run {
         let engine = async move {
             let outlet = outlet;
             let work = AssertUnwindSafe(async {
-                let mut outcomes = add_customers_with(&client, requests, &options, Some(hook));
+                let mut outcomes = add_customers_journaled(
+                    &client,
+                    requests,
+                    &options,
+                    Some(hook),
+                    engine_journal,
+                );
                 #[cfg(feature = "testing")]
                 let mut delivered = 0usize;
                 while let Some(outcome) = outcomes.next().await {
@@ -193,6 +237,7 @@ impl Run {
             ledger,
             abort,
             bell,
+            journal: Mutex::new(journal),
         });
         Ok((run, engine))
     }
@@ -291,6 +336,57 @@ impl Run {
     /// Feeds a record if there is room now: `Ok(Ok(index))`, or
     /// `Ok(Err(input))` handing it back when the run is full.
     pub fn try_feed(&self, input: Input) -> Result<Result<usize, Input>, Error> {
+        self.try_feed_as(None, input)
+    }
+
+    /// [`try_feed`](Self::try_feed) of a resumable run's record, with its
+    /// key.
+    pub fn try_feed_keyed(&self, key: String, input: Input) -> Result<Result<usize, Input>, Error> {
+        self.try_feed_as(Some(key), input)
+    }
+
+    /// [`try_feed_or_wait`](Self::try_feed_or_wait) of a resumable run's
+    /// record, with its key.
+    pub fn try_feed_keyed_or_wait(
+        &self,
+        key: String,
+        input: Input,
+    ) -> Result<Result<usize, Input>, Error> {
+        let mut armed = lock(&self.bell.armed);
+        let fed = self.try_feed_as(Some(key), input)?;
+        if fed.is_err() {
+            armed.room = true;
+        }
+        Ok(fed)
+    }
+
+    /// The journal decides what becomes of the record before the engine
+    /// can see it.
+    fn admit(&self, index: usize, key: Option<String>, input: &Input) -> Result<(), Error> {
+        let journal = lock(&self.journal).clone();
+        match (&journal, key) {
+            (Some(journal), Some(key)) => {
+                journal.admit(index, key, input);
+                Ok(())
+            }
+            // A record that failed already needs no key: its error is its
+            // outcome, and nothing is journaled.
+            (None, None) | (Some(_), None) if input.is_err() => Ok(()),
+            (None, None) => Ok(()),
+            (Some(_), None) => Err(Error::Config(
+                "this run has a journal: each record is fed with its key".into(),
+            )),
+            (None, Some(_)) => Err(Error::Config(
+                "a record was fed with a key to a run without a journal".into(),
+            )),
+        }
+    }
+
+    fn try_feed_as(
+        &self,
+        key: Option<String>,
+        input: Input,
+    ) -> Result<Result<usize, Input>, Error> {
         let mut feeder = lock(&self.feeder);
         let Some(sender) = feeder.sender.clone() else {
             return Err(input_closed());
@@ -301,6 +397,7 @@ impl Run {
             Err(mpsc::error::TrySendError::Closed(())) => return Err(self.stopped()),
         };
         let index = feeder.next_index;
+        self.admit(index, key, &input)?;
         feeder.next_index += 1;
         lock(&self.ledger).owed.insert(index);
         permit.send(input);
@@ -320,6 +417,15 @@ impl Run {
 
     /// Feeds a record, waiting for room; its index.
     pub async fn feed(&self, input: Input) -> Result<usize, Error> {
+        self.feed_as(None, input).await
+    }
+
+    /// [`feed`](Self::feed) of a resumable run's record, with its key.
+    pub async fn feed_keyed(&self, key: String, input: Input) -> Result<usize, Error> {
+        self.feed_as(Some(key), input).await
+    }
+
+    async fn feed_as(&self, key: Option<String>, input: Input) -> Result<usize, Error> {
         let sender = self.sender()?;
         let permit = sender.reserve().await.map_err(|_| self.stopped())?;
         // Index and send under one lock, so indexes follow the channel order.
@@ -328,6 +434,7 @@ impl Run {
             return Err(input_closed());
         }
         let index = feeder.next_index;
+        self.admit(index, key, &input)?;
         feeder.next_index += 1;
         lock(&self.ledger).owed.insert(index);
         permit.send(input);
@@ -344,6 +451,7 @@ impl Run {
     /// No more records: the outcomes end after the last one fed.
     pub fn close_input(&self) {
         lock(&self.feeder).sender = None;
+        lock(&self.journal).take();
     }
 
     /// Abandons the run: nothing more is fed, calls in flight are dropped

@@ -81,6 +81,7 @@ impl Run {
                 index,
                 result: Err(error),
                 action: None,
+                from_journal: false,
             }));
         }
         match ending.error.take() {

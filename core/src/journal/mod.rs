@@ -60,7 +60,7 @@ pub enum State {
 }
 
 impl State {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             State::Sending => "sending",
             State::Added => "added",
@@ -70,7 +70,7 @@ impl State {
         }
     }
 
-    fn parse(name: &str) -> Option<State> {
+    pub(crate) fn parse(name: &str) -> Option<State> {
         Some(match name {
             "sending" => State::Sending,
             "added" => State::Added,
@@ -213,7 +213,7 @@ pub fn recover_file(file: &mut File, path: &Path) -> Result<Past, String> {
 }
 
 /// Truncates `file` after its last newline.
-fn cut_torn_tail(file: &mut File) -> std::io::Result<()> {
+pub(crate) fn cut_torn_tail(file: &mut File) -> std::io::Result<()> {
     let len = file.metadata()?.len();
     if len == 0 {
         return Ok(());
@@ -351,7 +351,7 @@ impl Journal {
         format!("{}: {error}", self.path.display())
     }
 
-    fn line(&self, value: &Value) -> Result<u64, String> {
+    pub(crate) fn line(&self, value: &Value) -> Result<u64, String> {
         let mut writer = lock(&self.writer);
         writeln!(writer.out, "{value}").map_err(|e| self.failed(&e))?;
         writer.written += 1;
@@ -371,7 +371,12 @@ impl Journal {
     /// the last of these to a power cut leaves the row at its previous
     /// state, "sending" at worst, which counts as unknown.
     pub fn record(&self, row: u64, hash: u64, state: State, extra: Value) -> Result<(), String> {
-        let seq = self.line(&Self::entry(row, hash, state, extra))?;
+        self.record_line(&Self::entry(row, hash, state, extra))
+    }
+
+    /// [`record`](Self::record) of a line made by the caller.
+    pub(crate) fn record_line(&self, line: &Value) -> Result<(), String> {
+        let seq = self.line(line)?;
         let due = {
             let mut writer = lock(&self.writer);
             writer.out.flush().map_err(|e| self.failed(&e))?;
@@ -433,10 +438,14 @@ impl SendingLog {
 
     /// Returns once the row's "sending" line is on disk.
     pub async fn sending(&self, row: u64, hash: u64) -> Result<(), String> {
+        self.durable(&Journal::entry(row, hash, State::Sending, json!({})))
+            .await
+    }
+
+    /// Appends `line` and returns once it is on disk.
+    pub async fn durable(&self, line: &Value) -> Result<(), String> {
         let state = &self.inner;
-        let seq = state
-            .journal
-            .line(&Journal::entry(row, hash, State::Sending, json!({})))?;
+        let seq = state.journal.line(line)?;
         let mut news = state.news.subscribe();
         loop {
             if let Some(error) = news.borrow_and_update().clone() {
