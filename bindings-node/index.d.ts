@@ -313,6 +313,14 @@ export interface AddCustomersOptions {
    * number. readRows' rows need none (their row number).
    */
   key?: string | ((record: any) => string | number)
+  /**
+   * `'machine'`: `rate` is shared by every run on this machine sending to the
+   * same CRM with this scope (a small state file, no server). Default
+   * `'process'`: this run alone. A 429/503 any run sees halves the shared pace.
+   */
+  rateScope?: 'process' | 'machine'
+  /** `'redis://host:6379/0'`: `rate` is shared by every run, on any machine, naming this Redis. */
+  rateLimiter?: string
   /** Called after each result. */
   onProgress?: (progress: BulkProgress) => void
   /** Header -> field renames for flat records, e.g. `{ Cell: 'phone' }`; `null` skips a column. */

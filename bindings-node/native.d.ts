@@ -103,7 +103,7 @@ export declare class NativeClient {
    * called when a run that was full, or had no outcome, may have one
    * (`src/bulk.rs`).
    */
-  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, upsert: string | undefined | null, journal: string | undefined | null, keyGiven: boolean, fileRows: boolean, onReady: () => void): NativeBulk
+  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, upsert: string | undefined | null, journal: string | undefined | null, keyGiven: boolean, fileRows: boolean, rateScope: string | undefined | null, rateLimiter: string | undefined | null, onReady: () => void): NativeBulk
 }
 
 export declare class NativeFileRows {

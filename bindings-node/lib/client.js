@@ -19,7 +19,7 @@ const CALL_OPTIONS = ['timeoutMs', 'maxRetries', 'signal']
 const UPSERT_OPTIONS = [...CALL_OPTIONS, 'match']
 const BULK_OPTIONS = [
   'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal', 'upsert',
-  'journal', 'key',
+  'journal', 'key', 'rateScope', 'rateLimiter',
 ]
 
 /** Rows from readRows (they know their number). */
@@ -249,7 +249,7 @@ class Client {
    * and so does every remaining element of an array.
    */
   addCustomers(records, options) {
-    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, upsert, journal, key } =
+    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, upsert, journal, key, rateScope, rateLimiter } =
       checkOptions('addCustomers()', options, BULK_OPTIONS)
     // A journaled run feeds each record with its key: `key`'s, or a file's
     // row's own (readRows' rows carry their number).
@@ -285,6 +285,8 @@ class Client {
           journal == null ? null : String(journal),
           key != null,
           isFileRows(records),
+          rateScope == null ? null : String(rateScope),
+          rateLimiter == null ? null : String(rateLimiter),
           onReady,
         )
       } catch (error) {

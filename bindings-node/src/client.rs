@@ -292,6 +292,8 @@ impl NativeClient {
         journal: Option<String>,
         key_given: bool,
         file_rows: bool,
+        rate_scope: Option<String>,
+        rate_limiter: Option<String>,
         on_ready: Function<'_, (), ()>,
     ) -> napi::Result<NativeBulk> {
         kapture_crm::resume::check_keying(
@@ -305,6 +307,13 @@ impl NativeClient {
         #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate)
             .and_then(|o| o.with_upsert(upsert.as_deref()))
+            .and_then(|o| {
+                o.with_shared_rate(
+                    rate_scope.as_deref(),
+                    rate_limiter.as_deref(),
+                    ("rateScope", "rateLimiter", "rate"),
+                )
+            })
             .map_err(|e| to_napi(&e))?;
         #[cfg(feature = "testing")]
         {

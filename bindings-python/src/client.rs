@@ -331,7 +331,7 @@ impl NativeClient {
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
-    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None, upsert=None, journal=None, key_given=false, file_rows=false))]
+    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None, upsert=None, journal=None, key_given=false, file_rows=false, rate_scope=None, rate_limiter=None))]
     #[allow(clippy::too_many_arguments)] // the Python signature's
     fn bulk(
         &self,
@@ -345,6 +345,8 @@ impl NativeClient {
         journal: Option<std::path::PathBuf>,
         key_given: bool,
         file_rows: bool,
+        rate_scope: Option<&str>,
+        rate_limiter: Option<&str>,
     ) -> PyResult<BulkRun> {
         kapture_crm::resume::check_keying(
             journal.is_some(),
@@ -357,6 +359,13 @@ impl NativeClient {
         #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate)
             .and_then(|o| o.with_upsert(upsert))
+            .and_then(|o| {
+                o.with_shared_rate(
+                    rate_scope,
+                    rate_limiter,
+                    ("rate_scope", "rate_limiter", "rate"),
+                )
+            })
             .into_py_result()?;
         #[cfg(feature = "testing")]
         {

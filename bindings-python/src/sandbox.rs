@@ -105,6 +105,11 @@ impl NativeSandbox {
         convert::to_python(py, &stats.map_err(|e| to_pyerr(internal_error(&e)))?)
     }
 
+    /// When each add-update request arrived, in seconds from the start.
+    fn arrivals(&self) -> PyResult<Vec<f64>> {
+        self.with(|s| s.arrivals())
+    }
+
     fn faults<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let faults = self.with(|s| serde_json::to_value(s.faults()))?;
         convert::to_python(py, &faults.map_err(|e| to_pyerr(internal_error(&e)))?)

@@ -82,7 +82,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Add every row of a CSV or JSON-lines file; resumable.
     #[command(after_help = AFTER_HELP)]
-    Import(ImportArgs),
+    Import(Box<ImportArgs>),
     /// Look a customer up (Get Customer) and print it as JSON; exit 0 found,
     /// 1 not found, 2 error.
     #[command(after_help = AFTER_HELP)]
@@ -252,6 +252,15 @@ pub struct ImportArgs {
     /// otherwise; a duplicate refusal naming the customer becomes an update.
     #[arg(long, value_name = "phone|email")]
     pub upsert: Option<String>,
+    /// `machine`: --rate is shared by every run on this machine that sends
+    /// to the same CRM with this scope (a state file, no server); `process`
+    /// (the default): this run alone.
+    #[arg(long, value_name = "process|machine")]
+    pub rate_scope: Option<String>,
+    /// redis://host:6379/0: --rate is shared by every run, on any machine,
+    /// naming this Redis.
+    #[arg(long, value_name = "URL")]
+    pub rate_limiter: Option<String>,
     /// Country code assumed for phones written without one, when telling
     /// duplicates apart (+91 98450 12345 = 098450 12345 = 9845012345).
     #[arg(long, default_value = kapture_crm::formats::DEFAULT_COUNTRY_CODE, value_name = "DIGITS")]

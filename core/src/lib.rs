@@ -29,6 +29,7 @@ mod model;
 mod nested_runtime;
 pub mod options;
 pub mod parse;
+pub mod rate;
 pub mod response;
 pub mod resume;
 pub mod retry;

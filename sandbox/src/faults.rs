@@ -40,6 +40,9 @@ pub struct Faults {
     pub echo_secrets: f64,
     /// Seconds sent in `Retry-After` with 429 and 503; `None` sends none.
     pub retry_after: Option<u64>,
+    /// 429 for the next this many requests (from when the faults are set),
+    /// then the shares above: a deterministic burst of push-back.
+    pub rate_limit_next: u64,
 }
 
 impl Default for Faults {
@@ -56,6 +59,7 @@ impl Default for Faults {
             html: 0.0,
             echo_secrets: 0.0,
             retry_after: Some(1),
+            rate_limit_next: 0,
         }
     }
 }
@@ -144,7 +148,9 @@ impl Faults {
     }
 
     pub fn is_quiet(&self) -> bool {
-        self.latency_ms == 0 && self.shares().iter().all(|(_, s)| *s == 0.0)
+        self.latency_ms == 0
+            && self.rate_limit_next == 0
+            && self.shares().iter().all(|(_, s)| *s == 0.0)
     }
 }
 

@@ -295,6 +295,12 @@ impl Sandbox {
         self.shared.stats()
     }
 
+    /// When each `add-update` request arrived, in seconds from the start
+    /// (the last million): for measuring a client's pace.
+    pub fn arrivals(&self) -> Vec<f64> {
+        self.shared.arrivals()
+    }
+
     /// Stops serving and closes every connection.
     pub fn stop(self) {}
 }

@@ -43,6 +43,9 @@ pub(crate) struct Shared {
     faults: Mutex<FaultState>,
     requests: AtomicU64,
     lookups: AtomicU64,
+    started: std::time::Instant,
+    /// When each `add-update` request arrived, in microseconds from the start.
+    arrivals: Mutex<std::collections::VecDeque<u64>>,
     /// A connection that sends no complete request head for this long (a
     /// half-open one, a slow sender, an idle keep-alive) is closed.
     header_timeout: Duration,
@@ -52,7 +55,12 @@ struct FaultState {
     faults: Faults,
     rng: fastrand::Rng,
     injected: BTreeMap<String, u64>,
+    /// Of `rate_limit_next`, the 429s still to send.
+    rate_limited_left: u64,
 }
+
+/// Arrival times of `add-update` requests kept, at most (then the oldest go).
+const ARRIVALS_KEPT: usize = 1 << 20;
 
 /// A lock that survives a panicked holder: the data is plain and still valid.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -73,11 +81,14 @@ impl Shared {
             store: Mutex::new(Store::with_duplicates(duplicates)),
             faults: Mutex::new(FaultState {
                 rng: fastrand::Rng::with_seed(faults.seed),
+                rate_limited_left: faults.rate_limit_next,
                 faults,
                 injected: BTreeMap::new(),
             }),
             requests: AtomicU64::new(0),
             lookups: AtomicU64::new(0),
+            started: std::time::Instant::now(),
+            arrivals: Mutex::default(),
             header_timeout,
         }
     }
@@ -87,8 +98,17 @@ impl Shared {
         faults.check()?;
         let mut state = lock(&self.faults);
         state.rng = fastrand::Rng::with_seed(faults.seed);
+        state.rate_limited_left = faults.rate_limit_next;
         state.faults = faults;
         Ok(())
+    }
+
+    /// When each `add-update` request arrived, in seconds from the start.
+    pub fn arrivals(&self) -> Vec<f64> {
+        lock(&self.arrivals)
+            .iter()
+            .map(|us| *us as f64 / 1e6)
+            .collect()
     }
 
     pub fn faults(&self) -> Faults {
@@ -112,12 +132,24 @@ impl Shared {
             &self.requests
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        if !lookup {
+            let mut arrivals = lock(&self.arrivals);
+            if arrivals.len() == ARRIVALS_KEPT {
+                arrivals.pop_front();
+            }
+            arrivals.push_back(self.started.elapsed().as_micros() as u64);
+        }
         let mut state = lock(&self.faults);
         if state.faults.is_quiet() {
             return (Fault::None, state.faults.clone());
         }
-        let draw = state.rng.f64();
-        let fault = state.faults.pick(draw);
+        let fault = if !lookup && state.rate_limited_left > 0 {
+            state.rate_limited_left -= 1;
+            Fault::RateLimit
+        } else {
+            let draw = state.rng.f64();
+            state.faults.pick(draw)
+        };
         if fault != Fault::None {
             *state.injected.entry(fault.name().to_string()).or_default() += 1;
         }

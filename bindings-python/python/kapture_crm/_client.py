@@ -165,6 +165,8 @@ class Client(_Base):
         upsert: None = None,
         journal: Optional[PathLike] = None,
         key: Key = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
     ) -> BulkResults[Outcome]: ...
 
     @overload
@@ -179,6 +181,8 @@ class Client(_Base):
         upsert: Literal["phone", "email"],
         journal: Optional[PathLike] = None,
         key: Key = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
     ) -> BulkResults[UpsertOutcome]: ...
 
     def add_customers(
@@ -192,6 +196,8 @@ class Client(_Base):
         upsert: Optional[Literal["phone", "email"]] = None,
         journal: Optional[PathLike] = None,
         key: Key = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
     ) -> Union[BulkResults[Outcome], BulkResults[UpsertOutcome]]:
         """Adds many customers, ``concurrency`` at a time (and at most ``rate``
         per second; the pace also drops by itself when Kapture answers 429 or
@@ -224,11 +230,19 @@ class Client(_Base):
         ``key``); failed ones are sent. ``key`` is a field of each record (a
         column of a DataFrame) or a function of the record, giving text or a
         whole number; the rows of ``read_rows`` need none (their row number).
-        One run at a time per journal, and one CRM per journal."""
+        One run at a time per journal, and one CRM per journal.
+
+        ``rate`` paces this run alone, unless it is shared: with
+        ``rate_scope="machine"`` every run on this machine that sends to the
+        same CRM with that scope shares it (a small state file, no server);
+        with ``rate_limiter="redis://host:6379/0"``, every run on any machine
+        naming that Redis does. A 429 or 503 any of them sees halves the
+        shared pace for all."""
         check_header(records, columns, date_format, key if isinstance(key, str) else None)
         file_rows = isinstance(records, ReadRows)
         run = self._native.bulk(
-            concurrency, True, rate, columns, date_format, upsert, _path(journal), key is not None, file_rows
+            concurrency, True, rate, columns, date_format, upsert, _path(journal), key is not None, file_rows,
+            rate_scope, rate_limiter,
         )
         keyed = journal is not None
         if upsert is None:
@@ -339,6 +353,8 @@ class AsyncClient(_Base):
         upsert: None = None,
         journal: Optional[PathLike] = None,
         key: Key = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
     ) -> AsyncBulkResults[Outcome]: ...
 
     @overload
@@ -353,6 +369,8 @@ class AsyncClient(_Base):
         upsert: Literal["phone", "email"],
         journal: Optional[PathLike] = None,
         key: Key = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
     ) -> AsyncBulkResults[UpsertOutcome]: ...
 
     def add_customers(
@@ -366,6 +384,8 @@ class AsyncClient(_Base):
         upsert: Optional[Literal["phone", "email"]] = None,
         journal: Optional[PathLike] = None,
         key: Key = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
     ) -> Union[AsyncBulkResults[Outcome], AsyncBulkResults[UpsertOutcome]]:
         """``async for outcome in client.add_customers(records)``: replies or
         exceptions in input order; takes plain and async iterables, flat rows
@@ -373,7 +393,8 @@ class AsyncClient(_Base):
         check_header(records, columns, date_format, key if isinstance(key, str) else None)
         file_rows = isinstance(records, ReadRows)
         run = self._native.bulk(
-            concurrency, True, rate, columns, date_format, upsert, _path(journal), key is not None, file_rows
+            concurrency, True, rate, columns, date_format, upsert, _path(journal), key is not None, file_rows,
+            rate_scope, rate_limiter,
         )
         keyed = journal is not None
         if upsert is None:

@@ -67,6 +67,11 @@ class Sandbox:
     def stats(self) -> Dict[str, Any]:
         return self._native.stats()
 
+    def arrivals(self) -> List[float]:
+        """When each add-update request arrived, in seconds from the
+        sandbox's start: for measuring a client's pace."""
+        return self._native.arrivals()
+
     def faults(self) -> Dict[str, Any]:
         return self._native.faults()
 

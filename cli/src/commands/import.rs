@@ -15,7 +15,8 @@ use crate::output::{ExitStatus, Output, fail, fail_as, print_json};
 use crate::problem::Problem;
 use crate::target::client;
 
-/// `--concurrency` and `--rate`, checked by the core under the flags' names.
+/// `--concurrency`, `--rate` and its scope, checked by the core under the
+/// flags' names.
 fn bulk_options(args: &ImportArgs) -> Result<BulkOptions, Problem> {
     // The message without the class of the error: a usage error says only
     // what is wrong with the flag.
@@ -33,6 +34,13 @@ fn bulk_options(args: &ImportArgs) -> Result<BulkOptions, Problem> {
         .as_deref()
         .map(|key| kapture_crm::MatchOn::parse("--upsert", key))
         .transpose()
+        .map_err(usage)?;
+    options = options
+        .with_shared_rate(
+            args.rate_scope.as_deref(),
+            args.rate_limiter.as_deref(),
+            ("--rate-scope", "--rate-limiter", "--rate"),
+        )
         .map_err(usage)?;
     Ok(options)
 }

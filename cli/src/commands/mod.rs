@@ -15,7 +15,7 @@ pub async fn run(command: Command) -> ExitStatus {
     match command {
         Command::Add(args) => add::add(args).await,
         Command::Validate(args) => validate::validate(args).await,
-        Command::Import(args) => import::import(args).await,
+        Command::Import(args) => import::import(*args).await,
         Command::Find(args) => find::find(args).await,
         Command::Sandbox(args) => sandbox::sandbox(args).await,
         Command::Completions(_) => ExitStatus::Done,

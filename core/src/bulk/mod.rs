@@ -23,6 +23,7 @@ use futures_util::stream::{BoxStream, Stream, StreamExt};
 use crate::client::Client;
 use crate::error::Error;
 use crate::model::AddCustomerRequest;
+use crate::rate::SharedRate;
 use crate::response::AddCustomerResponse;
 use crate::settings;
 use crate::upsert::{MatchOn, UpsertAction};
@@ -50,6 +51,9 @@ pub struct BulkOptions {
     /// Upsert each record by this key instead of adding it (see
     /// [`crate::upsert`]); `None` adds.
     pub upsert: Option<MatchOn>,
+    /// `rate` is a budget shared with other processes (see
+    /// [`crate::rate`]); `None` paces this run alone.
+    pub shared_rate: Option<SharedRate>,
     /// Tests only (the `testing` feature): the engine panics after this many
     /// outcomes, to prove that every front end still gets one outcome per
     /// record and an error.
@@ -65,6 +69,7 @@ impl Default for BulkOptions {
             ordered: true,
             rate: None,
             upsert: None,
+            shared_rate: None,
             #[cfg(feature = "testing")]
             fault_panic_after: None,
         }
@@ -83,6 +88,7 @@ impl BulkOptions {
             ordered,
             rate: rate.map(settings::rate).transpose()?,
             upsert: None,
+            shared_rate: None,
             #[cfg(feature = "testing")]
             fault_panic_after: None,
         })
@@ -92,6 +98,19 @@ impl BulkOptions {
     /// `upsert` option gives it) instead of adding; `None` leaves it adding.
     pub fn with_upsert(mut self, key: Option<&str>) -> Result<Self, Error> {
         self.upsert = key.map(|k| MatchOn::parse("upsert", k)).transpose()?;
+        Ok(self)
+    }
+
+    /// The run's `rate` is shared: `scope` `"machine"` (a state file) or
+    /// `limiter` a `redis://` URL, as a front end's options give them;
+    /// `names` are the front end's names for scope, limiter and rate.
+    pub fn with_shared_rate(
+        mut self,
+        scope: Option<&str>,
+        limiter: Option<&str>,
+        names: (&str, &str, &str),
+    ) -> Result<Self, Error> {
+        self.shared_rate = SharedRate::from_options(scope, limiter, self.rate, names)?;
         Ok(self)
     }
 
@@ -167,7 +186,18 @@ where
     S: Stream<Item = Input> + Send + 'static,
 {
     let client = client.clone();
-    let pacer = Arc::new(Pacer::new(options.rate));
+    let pacer = Arc::new(match (&options.shared_rate, options.rate) {
+        (Some(shared), Some(rate)) => {
+            let config = client.config();
+            let crm = format!(
+                "{}\u{1f}{}",
+                config.endpoint,
+                config.username.as_deref().unwrap_or_default()
+            );
+            Pacer::shared(rate, shared, &crm)
+        }
+        _ => Pacer::new(options.rate),
+    });
     let upsert = options.upsert;
     let calls = requests.enumerate().map(move |(index, request)| {
         let (client, pacer, before_send) = (client.clone(), pacer.clone(), before_send.clone());
@@ -183,10 +213,10 @@ where
             }
             let (result, action) = match request {
                 Ok(request) => {
-                    pacer.wait().await;
-                    let ready = match &before_send {
-                        Some(hook) => hook(index).await,
-                        None => Ok(()),
+                    let ready = match (pacer.wait_turn().await, &before_send) {
+                        (Err(error), _) => Err(error),
+                        (Ok(()), Some(hook)) => hook(index).await,
+                        (Ok(()), None) => Ok(()),
                     };
                     match ready {
                         Ok(()) => send(&client, &pacer, &request, upsert).await,

@@ -2,11 +2,14 @@
 //! server pushes back (429/503).
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::error::Error;
+use crate::rate::{Limiter, SharedRate};
 use crate::settings::{MAX_RATE, MIN_RATE};
 
 /// Spaces out call starts: at most `limit` per second when one is set, and
@@ -15,6 +18,16 @@ use crate::settings::{MAX_RATE, MIN_RATE};
 /// back to the limit (or to unlimited).
 pub(crate) struct Pacer {
     state: Mutex<PaceState>,
+    /// A pace shared with other processes ([`crate::rate`]) instead.
+    shared: Option<Shared>,
+}
+
+struct Shared {
+    limiter: Arc<Limiter>,
+    limit: f64,
+    /// The shared pace as this process last saw it (f64 bits): successes
+    /// at the limit need not ask.
+    seen: AtomicU64,
 }
 
 struct PaceState {
@@ -49,7 +62,41 @@ impl Pacer {
                 recent: VecDeque::new(),
                 last_decrease: None,
             }),
+            shared: None,
         }
+    }
+
+    /// A pacer of the pace `shared` keeps for `crm` with every process that
+    /// names it; `limit` (checked by `BulkOptions`) for all of them.
+    pub(crate) fn shared(limit: f64, shared: &SharedRate, crm: &str) -> Self {
+        let mut pacer = Self::new(Some(limit));
+        pacer.shared = Some(Shared {
+            limiter: Arc::new(Limiter::new(shared, crm, limit)),
+            limit,
+            seen: AtomicU64::new(limit.to_bits()),
+        });
+        pacer
+    }
+
+    /// Waits for this call's slot; an error when the shared limiter could
+    /// not be asked (the call is then not sent).
+    pub(crate) async fn wait_turn(&self) -> Result<(), Error> {
+        let Some(shared) = &self.shared else {
+            self.wait().await;
+            return Ok(());
+        };
+        let limiter = shared.limiter.clone();
+        let wait = tokio::task::spawn_blocking(move || limiter.acquire())
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+            .map_err(|message| Error::Aborted {
+                message: format!("not sent: {message}"),
+                outcome_unknown: false,
+            })?;
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+        Ok(())
     }
 
     fn lock(&self) -> MutexGuard<'_, PaceState> {
@@ -76,6 +123,13 @@ impl Pacer {
 
     /// A 429/503: the pace before and after, when it changed.
     pub(crate) fn throttled(&self) -> Option<(Option<f64>, f64)> {
+        if let Some(shared) = &self.shared {
+            // A file lock or one round trip; a limiter that cannot be asked
+            // leaves the pace as it is (the next acquire says why).
+            let paced = shared.limiter.throttled().ok()?;
+            shared.seen.store(paced.pace.to_bits(), Ordering::Relaxed);
+            return paced.changed.then_some((Some(paced.before), paced.pace));
+        }
         let mut state = self.lock();
         let now = Instant::now();
         if state
@@ -98,6 +152,14 @@ impl Pacer {
     /// A success: `Some(pace)` when it brought the pace back to the limit
     /// (`None` inside: unlimited again).
     pub(crate) fn succeeded(&self) -> Option<Option<f64>> {
+        if let Some(shared) = &self.shared {
+            if f64::from_bits(shared.seen.load(Ordering::Relaxed)) >= shared.limit {
+                return None;
+            }
+            let paced = shared.limiter.succeeded().ok()?;
+            shared.seen.store(paced.pace.to_bits(), Ordering::Relaxed);
+            return (paced.changed && paced.pace >= shared.limit).then_some(Some(paced.pace));
+        }
         let mut state = self.lock();
         let current = state.current?;
         if Some(current) == state.limit {
