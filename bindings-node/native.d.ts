@@ -217,6 +217,18 @@ export interface ClientOptions {
   defaultHeaders?: Record<string, string>
   /** PEM file of extra CA certificates. */
   caFile?: string
+  /**
+   * Adds and updates per second at most, all of the client's calls
+   * together.
+   */
+  rate?: number
+  /**
+   * `'machine'`: `rate` shared with the clients of every process on this
+   * machine that name this scope.
+   */
+  rateScope?: string
+  /** `'redis://host:6379/0'`: `rate` shared with every client naming it. */
+  rateLimiter?: string
 }
 
 /**

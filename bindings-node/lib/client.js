@@ -13,7 +13,7 @@ const { WhileBusy } = require('./idle.js')
 const CLIENT_OPTIONS = [
   'token', 'subdomain', 'baseUrl', 'timeoutMs', 'connectTimeoutMs', 'maxRetries',
   'retryUnknownOutcome', 'userAgent', 'username', 'password', 'defaultHeaders', 'caFile',
-  'logLevel', 'logger',
+  'logLevel', 'logger', 'rate', 'rateScope', 'rateLimiter',
 ]
 const CALL_OPTIONS = ['timeoutMs', 'maxRetries', 'signal']
 const UPSERT_OPTIONS = [...CALL_OPTIONS, 'match']

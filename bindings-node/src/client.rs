@@ -42,6 +42,14 @@ pub struct ClientOptions {
     pub default_headers: Option<std::collections::HashMap<String, String>>,
     /// PEM file of extra CA certificates.
     pub ca_file: Option<String>,
+    /// Adds and updates per second at most, all of the client's calls
+    /// together.
+    pub rate: Option<f64>,
+    /// `'machine'`: `rate` shared with the clients of every process on this
+    /// machine that name this scope.
+    pub rate_scope: Option<String>,
+    /// `'redis://host:6379/0'`: `rate` shared with every client naming it.
+    pub rate_limiter: Option<String>,
 }
 
 /// The options as core settings; every rule is the core's
@@ -72,6 +80,9 @@ fn builder(options: ClientOptions, log: tracing::Dispatch) -> Result<ClientBuild
         user_agent: options.user_agent,
         ca_file: options.ca_file.map(Into::into),
         log: Some(log),
+        rate: options.rate,
+        rate_scope: options.rate_scope,
+        rate_limiter: options.rate_limiter,
     }
     .builder()
 }
@@ -131,6 +142,9 @@ impl NativeClient {
             username: None,
             password: None,
             default_headers: None,
+            rate: None,
+            rate_scope: None,
+            rate_limiter: None,
         });
         let (dispatch, log) = crate::log::dispatch(
             log_level_name.as_deref().unwrap_or("logLevel"),

@@ -154,7 +154,8 @@ impl NativeClient {
     #[pyo3(signature = (
         token=None, *, subdomain=None, base_url=None, timeout=None, connect_timeout=None,
         max_retries=None, retry_unknown_outcome=None, user_agent=None, ca_file=None,
-        username=None, password=None, default_headers=None
+        username=None, password=None, default_headers=None, rate=None, rate_scope=None,
+        rate_limiter=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -170,6 +171,9 @@ impl NativeClient {
         username: Option<String>,
         password: Option<String>,
         default_headers: Option<std::collections::BTreeMap<String, String>>,
+        rate: Option<f64>,
+        rate_scope: Option<String>,
+        rate_limiter: Option<String>,
     ) -> PyResult<Self> {
         let seconds = |name, value: Option<f64>| {
             value
@@ -194,6 +198,9 @@ impl NativeClient {
                 ca_file,
                 // The process-wide one (see `log.rs`).
                 log: None,
+                rate,
+                rate_scope,
+                rate_limiter,
             }
             .builder()
         };

@@ -142,3 +142,42 @@ def test_a_burst_of_429s_halves_the_shared_pace_once_not_once_per_process(
     # One halving per group, seen by the one process whose 429 made it.
     assert halvings[0] + halvings[1] == 1, results
     assert halvings[2] + halvings[3] == 1, results
+
+
+SINGLE = textwrap.dedent(
+    """
+    import sys, kapture_crm
+    url, token, prefix, count, where = sys.argv[1:6]
+    shared = {"rate_scope": where} if where == "machine" else {"rate_limiter": where}
+    client = kapture_crm.Client(token, base_url=url, rate=60, **shared)
+    for i in range(int(count)):  # one call at a time, as a task queue's worker makes them
+        client.add_customer({"customer_info": {"customer_name": f"Task {prefix} {i}", "phone": f"9{prefix}{i:08d}"}})
+    print("done", flush=True)
+    """
+)
+
+
+def test_workers_calling_add_customer_one_at_a_time_share_the_client_rate(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAPTURE_RATE_DIR", str(tmp_path))
+    with kapture_crm.Sandbox() as by_file, kapture_crm.Sandbox() as by_redis:
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-c", SINGLE, sandbox.url, sandbox.token, str(50 + n), "100", where],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for sandbox, where in ((by_file, "machine"), (by_redis, redis_url))
+            for n in range(3)
+        ]
+        results = finished(children)
+        groups = {"file": by_file.arrivals(), "redis": by_redis.arrivals()}
+    assert results == ["done"] * 6, results
+    for name, arrivals in groups.items():
+        # 300 calls at 60/s for three workers together: 5 s.
+        assert len(arrivals) == 300, name
+        pace, busiest = measured(arrivals)
+        print(f"{name}: {pace:.1f} calls/s together, {busiest} in the busiest second")
+        assert abs(pace - 60) <= 3, f"{name}: {pace:.1f}/s"
+        assert busiest <= 66, f"{name}: {busiest} in one second"

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::lookup::{Customer, CustomerLookup, interpret_lookup, should_retry_lookup};
 use crate::model::AddCustomerRequest;
 use crate::options::{Progress, RequestOptions};
+use crate::rate::pacer::Pacer;
 use crate::response::{AddCustomerResponse, MAX_REPLY_BYTES, RawReply, interpret};
 use crate::retry::{Wait, parse_retry_after, should_retry, wait};
 use crate::transport::{http_client, transport_error};
@@ -48,6 +49,9 @@ struct Inner {
     lookup: reqwest::Url,
     /// Attempts in flight on this pool (`crate::stale`).
     attempts: crate::stale::InFlight,
+    /// The pace of this client's adds and updates (`Config::rate`), shared
+    /// by its clones.
+    pacer: Option<Arc<Pacer>>,
 }
 
 impl fmt::Debug for Client {
@@ -83,9 +87,10 @@ impl Client {
                 lookup: crate::endpoint::lookup_url(&config.endpoint),
                 http: http_client(&config, tls.clone())?,
                 tls,
-                config,
+                pacer: pacer_of(&config),
                 authorization,
                 attempts: crate::stale::InFlight::default(),
+                config,
             }),
         })
     }
@@ -103,6 +108,7 @@ impl Client {
                 authorization: inner.authorization.clone(),
                 lookup: inner.lookup.clone(),
                 attempts: crate::stale::InFlight::default(),
+                pacer: inner.pacer.clone(),
             }),
         })
     }
@@ -130,6 +136,7 @@ impl Client {
                 lookup: inner.lookup.clone(),
                 // The same pool: the same count.
                 attempts: inner.attempts.clone(),
+                pacer: inner.pacer.clone(),
             }),
         }
     }
@@ -308,7 +315,16 @@ impl Client {
         use std::sync::atomic::Ordering::SeqCst;
         let config = &self.inner.config;
         let mut retry = 0;
+        // An add or update is paced (a lookup is a read: not).
+        let pacer = self
+            .inner
+            .pacer
+            .as_deref()
+            .filter(|_| attempts.progress.is_some());
         loop {
+            if let Some(pacer) = pacer {
+                pacer.wait_turn().await?;
+            }
             let started = std::time::Instant::now();
             if let Some(progress) = attempts.progress {
                 progress.in_flight.store(true, SeqCst);
@@ -324,9 +340,23 @@ impl Client {
             };
             attempt_log::attempt(config, attempts.url, retry, status, &outcome, started);
             let error = match outcome {
-                Ok(answer) => return Ok(answer),
+                Ok(answer) => {
+                    if let Some(pacer) = pacer {
+                        pacer.succeeded();
+                    }
+                    return Ok(answer);
+                }
                 Err(error) => error,
             };
+            if let Some(pacer) = pacer
+                && matches!(
+                    error,
+                    Error::RateLimited { .. } | Error::Server { status: 503, .. }
+                )
+                && let Some((from, to)) = pacer.throttled()
+            {
+                crate::rate::log_lowered(&config.log, "the client's ", from, to, error.code());
+            }
             if let Some(progress) = attempts.progress {
                 if error.outcome_unknown() {
                     progress.unknown.store(true, SeqCst);
@@ -431,4 +461,13 @@ async fn cancellable<T>(
         result = work => result,
         () = cancel.cancelled() => Err(progress.aborted()),
     }
+}
+
+/// The pacer a client's config asks for.
+fn pacer_of(config: &Config) -> Option<Arc<Pacer>> {
+    let rate = config.rate?;
+    Some(Arc::new(match &config.shared_rate {
+        Some(shared) => Pacer::shared(rate, shared, &config.crm_key()),
+        None => Pacer::new(Some(rate)),
+    }))
 }

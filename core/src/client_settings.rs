@@ -27,6 +27,12 @@ pub struct ClientSettings {
     pub default_headers: Vec<(String, String)>,
     /// This client's own log destination (see [`crate::log`]).
     pub log: Option<tracing::Dispatch>,
+    /// Adds and updates per second at most, all of the client's calls
+    /// together; with `rate_scope` or `rate_limiter`, shared with other
+    /// processes (see [`crate::rate`]).
+    pub rate: Option<f64>,
+    pub rate_scope: Option<String>,
+    pub rate_limiter: Option<String>,
 }
 
 impl ClientSettings {
@@ -77,6 +83,15 @@ impl ClientSettings {
         }
         if let Some(dispatch) = self.log {
             builder = builder.log_to(dispatch);
+        }
+        if let Some(rate) = self.rate {
+            builder = builder.rate(rate);
+        }
+        if let Some(scope) = self.rate_scope {
+            builder = builder.rate_scope(scope);
+        }
+        if let Some(url) = self.rate_limiter {
+            builder = builder.rate_limiter(url);
         }
         Ok(builder)
     }

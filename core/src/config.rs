@@ -43,6 +43,23 @@ pub struct Config {
     /// Where this client's log events go (default: the `tracing` subscriber
     /// in force); see [`crate::log`].
     pub(crate) log: crate::log::Emitter,
+    /// Adds and updates started per second at most, every call of this
+    /// client (and its clones) together; `None`: not paced.
+    pub rate: Option<f64>,
+    /// `rate` shared with other processes (see [`crate::rate`]).
+    pub shared_rate: Option<crate::rate::SharedRate>,
+}
+
+impl Config {
+    /// Which CRM a shared pace is for: the endpoint and the user (one
+    /// shared pace per CRM, see [`crate::rate`]).
+    pub(crate) fn crm_key(&self) -> String {
+        format!(
+            "{}\u{1f}{}",
+            self.endpoint,
+            self.username.as_deref().unwrap_or_default()
+        )
+    }
 }
 
 /// Extra headers (`x-api-key: ...`): checked, and their values hidden from
@@ -122,6 +139,9 @@ pub struct ClientBuilder {
     ca_file: Option<PathBuf>,
     default_headers: Headers,
     log: Option<tracing::Dispatch>,
+    rate: Option<f64>,
+    rate_scope: Option<String>,
+    rate_limiter: Option<String>,
 }
 
 impl Default for ClientBuilder {
@@ -147,6 +167,9 @@ impl ClientBuilder {
             ca_file: None,
             default_headers: Headers::default(),
             log: None,
+            rate: None,
+            rate_scope: None,
+            rate_limiter: None,
         }
     }
 
@@ -270,6 +293,29 @@ impl ClientBuilder {
         self
     }
 
+    /// Paces the client's adds and updates: at most `rate` started per
+    /// second, all its calls together (a bulk run's own `rate` applies on
+    /// top).
+    pub fn rate(mut self, rate: f64) -> Self {
+        self.rate = Some(rate);
+        self
+    }
+
+    /// `"machine"`: `rate` is shared with every client on this machine that
+    /// sends to the same CRM with this scope; `"process"` (the default):
+    /// this client's alone. See [`crate::rate`].
+    pub fn rate_scope(mut self, scope: impl Into<String>) -> Self {
+        self.rate_scope = Some(scope.into());
+        self
+    }
+
+    /// `redis://host:6379/0`: `rate` is shared with every client, on any
+    /// machine, naming this Redis. See [`crate::rate`].
+    pub fn rate_limiter(mut self, url: impl Into<String>) -> Self {
+        self.rate_limiter = Some(url.into());
+        self
+    }
+
     /// Checks every setting and builds the client.
     pub fn build(self) -> Result<crate::Client, Error> {
         crate::Client::from_config(self.into_config()?)
@@ -344,6 +390,13 @@ impl ClientBuilder {
             ));
         }
         secrets.add(token.bare());
+        let rate = self.rate.map(crate::settings::rate).transpose()?;
+        let shared_rate = crate::rate::SharedRate::from_options(
+            self.rate_scope.as_deref(),
+            self.rate_limiter.as_deref(),
+            rate,
+            ("rate_scope", "rate_limiter", "rate"),
+        )?;
         Ok(Config {
             token,
             secrets,
@@ -359,6 +412,8 @@ impl ClientBuilder {
             ca_file: self.ca_file,
             default_headers: check_headers(self.default_headers.0)?,
             log: crate::log::Emitter::new(self.log),
+            rate,
+            shared_rate,
         })
     }
 }

@@ -181,3 +181,53 @@ fn a_shared_limiter_needs_a_rate_and_one_place() {
         "{bad}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clients_with_the_machine_scope_pace_their_single_calls_together() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let calls = (0..2).map(|worker| {
+        let client = Client::builder()
+            .token(sandbox.token())
+            .base_url(sandbox.url())
+            .rate(50.0)
+            .rate_scope("machine")
+            .build()
+            .unwrap();
+        async move {
+            for i in 0..50 {
+                let request = AddCustomerRequest::with_phone(
+                    format!("W{worker} {i}"),
+                    format!("9{worker}{i:08}"),
+                );
+                client.add_customer(&request).await.unwrap();
+            }
+        }
+    });
+    futures_util::future::join_all(calls).await;
+    let arrivals = sandbox.arrivals();
+    assert_eq!(arrivals.len(), 100);
+    // 100 calls at 50/s for both clients together: about 2 s.
+    let span = arrivals[99] - arrivals[0];
+    assert!(span > 1.9, "{span:.2} s");
+    let from = arrivals[0] + 0.5;
+    let pace = arrivals.iter().filter(|t| **t >= from).count() as f64 / (arrivals[99] - from);
+    assert!((47.5..=52.5).contains(&pace), "{pace:.1}/s");
+}
+
+#[test]
+fn a_client_rate_is_checked_like_a_run_rate() {
+    let refused = Client::builder()
+        .token("t")
+        .base_url("http://127.0.0.1:9")
+        .rate_scope("machine")
+        .build()
+        .unwrap_err();
+    assert!(refused.to_string().contains("give rate too"), "{refused}");
+    let refused = Client::builder()
+        .token("t")
+        .base_url("http://127.0.0.1:9")
+        .rate(0.0)
+        .build()
+        .unwrap_err();
+    assert!(refused.to_string().contains("rate must be"), "{refused}");
+}

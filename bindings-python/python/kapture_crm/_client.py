@@ -38,12 +38,19 @@ class _Base:
         username: Optional[str] = None,
         password: Optional[str] = None,
         default_headers: Optional[Mapping[str, str]] = None,
+        rate: Optional[float] = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
     ) -> None:
         # Missing values come from KAPTURE_TOKEN (or KAPTURE_USERNAME and
         # KAPTURE_PASSWORD), KAPTURE_SUBDOMAIN and KAPTURE_BASE_URL, or the
         # core's defaults (30 s, 5 s, 2 retries); a token containing ':' is an
         # un-encoded user:password and refused (pass username= and password=);
-        # every rule is the core's, checked here before any I/O.
+        # every rule is the core's, checked here before any I/O. `rate` paces
+        # the client's adds and updates together (every thread's, every
+        # clone's); with rate_scope="machine" or rate_limiter="redis://...",
+        # together with other processes' clients (Celery workers calling
+        # add_customer one task at a time).
         self._native = _native.Client(
             token,
             subdomain=subdomain,
@@ -57,6 +64,9 @@ class _Base:
             username=username,
             password=password,
             default_headers=dict(default_headers) if default_headers is not None else None,
+            rate=rate,
+            rate_scope=rate_scope,
+            rate_limiter=rate_limiter,
         )
         self._settings = f"timeout={self._native.timeout!r}, max_retries={self._native.max_retries!r}"
 

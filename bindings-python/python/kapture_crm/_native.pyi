@@ -27,6 +27,9 @@ class Client:
         username: Optional[str] = None,
         password: Optional[str] = None,
         default_headers: Optional[Mapping[str, str]] = None,
+        rate: Optional[float] = None,
+        rate_scope: Optional[str] = None,
+        rate_limiter: Optional[str] = None,
     ) -> Self: ...
     def add_customer(
         self, request: Any, *, timeout: Optional[float] = None, max_retries: Optional[float] = None

@@ -9,7 +9,6 @@
 
 mod bell;
 mod journal;
-mod pacer;
 mod run;
 mod take;
 
@@ -24,12 +23,12 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::model::AddCustomerRequest;
 use crate::rate::SharedRate;
+use crate::rate::pacer::Pacer;
 use crate::response::AddCustomerResponse;
 use crate::settings;
 use crate::upsert::{MatchOn, UpsertAction};
 pub use bell::Notify;
 pub use journal::RunJournal;
-use pacer::Pacer;
 pub use run::{Next, Run};
 
 pub use crate::settings::DEFAULT_CONCURRENCY;
@@ -187,15 +186,7 @@ where
 {
     let client = client.clone();
     let pacer = Arc::new(match (&options.shared_rate, options.rate) {
-        (Some(shared), Some(rate)) => {
-            let config = client.config();
-            let crm = format!(
-                "{}\u{1f}{}",
-                config.endpoint,
-                config.username.as_deref().unwrap_or_default()
-            );
-            Pacer::shared(rate, shared, &crm)
-        }
+        (Some(shared), Some(rate)) => Pacer::shared(rate, shared, &client.config().crm_key()),
         _ => Pacer::new(options.rate),
     });
     let upsert = options.upsert;
@@ -338,15 +329,7 @@ async fn send(
             Error::RateLimited { .. } | Error::Server { status: 503, .. }
         ) && let Some((from, to)) = pacer.throttled()
         {
-            let from = from.map_or_else(|| "unlimited".to_string(), |r| format!("{r:.1}/s"));
-            client.config().log.emit(|| {
-                tracing::warn!(
-                    target: crate::log::TARGET_BULK,
-                    pace = to, error = error.code(),
-                    "the server pushes back ({}): pace lowered from {from} to {to:.1}/s",
-                    error.code()
-                )
-            });
+            crate::rate::log_lowered(&client.config().log, "", from, to, error.code());
         }
     };
     let (result, action) = match upsert {

@@ -17,6 +17,7 @@
 //! it a little, back to the configured rate, as the one-process pacer does.
 
 mod file;
+pub(crate) mod pacer;
 mod redis;
 
 use std::time::Duration;
@@ -67,6 +68,25 @@ impl SharedRate {
         }
         Ok(shared)
     }
+}
+
+/// Logs a pace halved after a push-back: a bulk run's (`whose` empty) or
+/// `whose` (`"the client's "`), from and to.
+pub(crate) fn log_lowered(
+    log: &crate::log::Emitter,
+    whose: &str,
+    from: Option<f64>,
+    to: f64,
+    code: &str,
+) {
+    let from = from.map_or_else(|| "unlimited".to_string(), |r| format!("{r:.1}/s"));
+    log.emit(|| {
+        tracing::warn!(
+            target: crate::log::TARGET_BULK,
+            pace = to, error = code,
+            "the server pushes back ({code}): {whose}pace lowered from {from} to {to:.1}/s"
+        )
+    });
 }
 
 /// What a change of the shared pace did.

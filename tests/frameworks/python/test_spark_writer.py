@@ -13,7 +13,7 @@ import collections
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pytest
 from pyspark import TaskContext
@@ -49,7 +49,7 @@ def spark() -> Iterator[SparkSession]:
 def test_a_retried_task_writes_no_row_twice_and_every_row_has_one_outcome(spark: SparkSession, tmp_path: Path) -> None:
     marker = tmp_path / "failed-once"
 
-    def fail_once(rows: Iterator[Any]) -> Iterator[Any]:
+    def fail_once(rows: Iterable[Any]) -> Iterator[Any]:
         context = TaskContext.get()
         for i, row in enumerate(rows):
             if context is not None and context.partitionId() == 3 and context.attemptNumber() == 0 and i == 5000:

@@ -1,5 +1,6 @@
-//! The pace of a bulk run: a configured limit, and AIMD slow-down when the
-//! server pushes back (429/503).
+//! The pace of a bulk run or of a client: a configured limit, and AIMD
+//! slow-down when the server pushes back (429/503); alone, or shared with
+//! other processes through a [`Limiter`].
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,8 +9,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::{Limiter, SharedRate};
 use crate::error::Error;
-use crate::rate::{Limiter, SharedRate};
 use crate::settings::{MAX_RATE, MIN_RATE};
 
 /// Spaces out call starts: at most `limit` per second when one is set, and
