@@ -275,6 +275,8 @@ export type BulkResult =
       /** With `upsert`: what was done, and to which customer. */
       action?: 'added' | 'updated'
       customerId?: number | null
+      /** With `journal`: added by an earlier run, not sent again; `response` is the reply recorded then. */
+      fromJournal?: true
       error?: undefined
       blank?: undefined
     }

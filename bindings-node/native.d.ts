@@ -47,7 +47,8 @@ export declare class NativeBulk {
   abort(): void
   /**
    * The outcomes there now (at most `max`) as one JSON text: an array of
-   * `{"index", "ok", "response" | "error"}`, empty after the last. Null
+   * `{"index", "ok", "response" | "error"}` (with `"fromJournal": true`
+   * for a reply a resumed run's journal gave), empty after the last. Null
    * when none is there yet: `onReady` is then called once one is. One
    * crossing into JavaScript per batch, not per record. Throws when the
    * engine failed, after an error outcome for every record it still owed.

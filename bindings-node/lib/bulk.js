@@ -200,6 +200,7 @@ class BulkRun {
           : item.blank
             ? { ok: false, blank: true }
             : { ok: false, error: fromPayload(item.error) }
+        if (item.fromJournal) result.fromJournal = true
         yield this.#count(result)
       }
       sinceTurn += count

@@ -148,7 +148,8 @@ impl NativeBulk {
     }
 
     /// The outcomes there now (at most `max`) as one JSON text: an array of
-    /// `{"index", "ok", "response" | "error"}`, empty after the last. Null
+    /// `{"index", "ok", "response" | "error"}` (with `"fromJournal": true`
+    /// for a reply a resumed run's journal gave), empty after the last. Null
     /// when none is there yet: `onReady` is then called once one is. One
     /// crossing into JavaScript per batch, not per record. Throws when the
     /// engine failed, after an error outcome for every record it still owed.
@@ -179,6 +180,10 @@ impl NativeBulk {
                             .customer_id()
                             .map_or_else(|| "null".to_string(), |id| id.to_string());
                         let _ = write!(out, r#","action":"{action}","customerId":{id}"#);
+                    }
+                    // A resumed run: added earlier, not sent now.
+                    if outcome.from_journal {
+                        out.extend_from_slice(br#","fromJournal":true"#);
                     }
                 }
                 // A blank row: an outcome of its own, not an error.

@@ -33,7 +33,8 @@ test('a second run with the same journal sends nothing twice; the key field is n
     // The same keys from a function (the record is then sent as it is).
     const plain = records.map((r) => ({ customer_info: r.customer_info }))
     const second = await client.addCustomers(plain, { journal, key: (r) => `C-${r.customer_info.customer_name.split(' ')[1]}` })
-    assert.ok(first.every((r) => r.ok))
+    assert.ok(first.every((r) => r.ok && r.fromJournal === undefined))
+    assert.ok(second.every((r) => r.ok && r.fromJournal === true))
     assert.equal(sandbox.stats().add_update_requests, 25)
     assert.deepEqual(second.map((r) => r.response), first.map((r) => r.response))
     const held = sandbox.customers()
