@@ -244,22 +244,33 @@ pub(crate) fn cut_torn_tail(file: &mut File) -> std::io::Result<()> {
     }
 }
 
-/// Reads journal lines (as bytes, so a damaged line cannot stop the read).
-pub fn read(mut reader: impl BufRead) -> std::io::Result<Past> {
-    let mut past = Past::default();
+/// Calls `on` with each line of a journal parsed as JSON, `None` for a
+/// line that does not parse (read as bytes, so a damaged line cannot stop
+/// the read); blank lines are skipped. Both journals' readers use it.
+pub(crate) fn each_line(
+    mut reader: impl BufRead,
+    mut on: impl FnMut(Option<Value>),
+) -> std::io::Result<()> {
     let mut line = Vec::new();
     loop {
         line.clear();
         if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(past);
+            return Ok(());
         }
         let text = line.trim_ascii();
-        if text.is_empty() {
-            continue;
+        if !text.is_empty() {
+            on(serde_json::from_slice::<Value>(text).ok());
         }
-        let Ok(entry) = serde_json::from_slice::<Value>(text) else {
+    }
+}
+
+/// Reads journal lines (as bytes, so a damaged line cannot stop the read).
+pub fn read(reader: impl BufRead) -> std::io::Result<Past> {
+    let mut past = Past::default();
+    each_line(reader, |entry| {
+        let Some(entry) = entry else {
             past.damaged_lines += 1;
-            continue;
+            return;
         };
         if entry.get("kapture_journal").is_some() {
             match &mut past.header {
@@ -270,7 +281,7 @@ pub fn read(mut reader: impl BufRead) -> std::io::Result<Past> {
                     }
                 }
             }
-            continue;
+            return;
         }
         let (Some(row), Some(hash), Some(state)) = (
             entry["row"].as_u64(),
@@ -280,10 +291,11 @@ pub fn read(mut reader: impl BufRead) -> std::io::Result<Past> {
             entry["state"].as_str().and_then(State::parse),
         ) else {
             past.damaged_lines += 1;
-            continue;
+            return;
         };
         past.set(row, hash, state);
-    }
+    })?;
+    Ok(past)
 }
 
 /// The journal being written: shared by the feeder, the engine's

@@ -39,21 +39,12 @@ pub(crate) struct KeyedHeader {
 
 /// Reads a records journal's lines (as bytes, so a damaged line cannot stop
 /// the read); the last line of a key is its state.
-pub(crate) fn read(mut reader: impl BufRead) -> std::io::Result<KeyedPast> {
+pub(crate) fn read(reader: impl BufRead) -> std::io::Result<KeyedPast> {
     let mut past = KeyedPast::default();
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            return Ok(past);
-        }
-        let text = line.trim_ascii();
-        if text.is_empty() {
-            continue;
-        }
-        let Ok(Value::Object(mut entry)) = serde_json::from_slice::<Value>(text) else {
+    crate::journal::each_line(reader, |entry| {
+        let Some(Value::Object(mut entry)) = entry else {
             past.damaged_lines += 1;
-            continue;
+            return;
         };
         if entry.contains_key("kapture_journal") {
             if past.header.is_none() {
@@ -65,7 +56,7 @@ pub(crate) fn read(mut reader: impl BufRead) -> std::io::Result<KeyedPast> {
                     destination: entry.get("crm").and_then(Destination::from_json),
                 });
             }
-            continue;
+            return;
         }
         let key = entry.get("key").and_then(Value::as_str).map(str::to_string);
         let hash = entry
@@ -78,7 +69,7 @@ pub(crate) fn read(mut reader: impl BufRead) -> std::io::Result<KeyedPast> {
             .and_then(State::parse);
         let (Some(key), Some(hash), Some(state)) = (key, hash, state) else {
             past.damaged_lines += 1;
-            continue;
+            return;
         };
         let action = match entry.get("action").and_then(Value::as_str) {
             Some("updated") => Some(UpsertAction::Updated),
@@ -98,5 +89,6 @@ pub(crate) fn read(mut reader: impl BufRead) -> std::io::Result<KeyedPast> {
                 reply,
             },
         );
-    }
+    })?;
+    Ok(past)
 }
