@@ -277,12 +277,32 @@ export type BulkResult =
       customerId?: number | null
       /** With `journal`: added by an earlier run, not sent again; `response` is the reply recorded then. */
       fromJournal?: true
+      found?: undefined
       error?: undefined
       blank?: undefined
     }
   | { ok: false; error: KaptureError; blank?: undefined }
   /** A blank row (every cell empty: a spacer, a cleared row): nothing was sent. */
   | { ok: false; blank: true; error?: undefined }
+
+/**
+ * With `reconcile`: a record an earlier run left unknown, whose customer a
+ * lookup found (`'lookup'`), or that Kapture refused as a duplicate of it
+ * when sent again (`'already exists'`). Added, and not sent again; the reply
+ * to that add was lost, so there is no `response`.
+ */
+export interface FoundResult {
+  ok: true
+  found: 'lookup' | 'already exists'
+  customerId: number | null
+  fromJournal?: true
+  response?: undefined
+  error?: undefined
+  blank?: undefined
+}
+
+/** A result of a run with `reconcile`. */
+export type ReconciledResult = BulkResult | FoundResult
 
 export interface BulkProgress {
   completed: number
@@ -304,7 +324,8 @@ export interface AddCustomersOptions {
    * there (on disk before its request leaves), and a later run with the same
    * journal and keys sends no record twice. A record added before with the
    * same content gives the result recorded then; one whose outcome was unknown
-   * gives an OutcomeUnknownError again (look it up: findCustomer); one changed
+   * gives an OutcomeUnknownError again (look it up: findCustomer, or run with
+   * `reconcile`); one changed
    * since is refused (ValidationError on `key`); failed ones are sent. One run
    * at a time per journal, one CRM per journal.
    */
@@ -323,6 +344,14 @@ export interface AddCustomersOptions {
   rateScope?: 'process' | 'machine'
   /** `'redis://host:6379/0'`: `rate` is shared by every run, on any machine, naming this Redis. */
   rateLimiter?: string
+  /**
+   * With `journal`: the records an earlier run left unknown are looked up
+   * (findCustomer, by phone, else email) one request timeout after the run
+   * starts, instead of coming out unknown again. Their customer found: a
+   * result with `found` and `customerId`, not sent. Nobody found: sent.
+   * Another customer under the phone, or a failed lookup: still unknown.
+   */
+  reconcile?: boolean
   /** Called after each result. */
   onProgress?: (progress: BulkProgress) => void
   /** Header -> field renames for flat records, e.g. `{ Cell: 'phone' }`; `null` skips a column. */
@@ -354,11 +383,11 @@ export interface RowOptions {
  * A bulk run: `for await` over it (memory bounded whatever the input's
  * length), or `await` it for the array of results. Usable once.
  */
-export class BulkRun implements AsyncIterable<BulkResult>, PromiseLike<BulkResult[]> {
-  [Symbol.asyncIterator](): AsyncIterator<BulkResult>
-  toArray(): Promise<BulkResult[]>
-  then<A = BulkResult[], B = never>(
-    onfulfilled?: ((value: BulkResult[]) => A | PromiseLike<A>) | null,
+export class BulkRun<R = BulkResult> implements AsyncIterable<R>, PromiseLike<R[]> {
+  [Symbol.asyncIterator](): AsyncIterator<R>
+  toArray(): Promise<R[]>
+  then<A = R[], B = never>(
+    onfulfilled?: ((value: R[]) => A | PromiseLike<A>) | null,
     onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): PromiseLike<A | B>
 }
@@ -382,6 +411,11 @@ export class Client {
   upsertCustomer(request: AddCustomerRequest, options?: UpsertOptions): Promise<Upserted>
   /** Get Customer: the customer, or null when Kapture has none. */
   findCustomer(lookup: CustomerLookupOptions, options?: RequestOptions): Promise<Customer | null>
+  /** With `reconcile`, a result may be a FoundResult. */
+  addCustomers(
+    records: Iterable<AddCustomerRequest | Row> | AsyncIterable<AddCustomerRequest | Row>,
+    options: AddCustomersOptions & { reconcile: boolean },
+  ): BulkRun<ReconciledResult>
   addCustomers(
     records: Iterable<AddCustomerRequest | Row> | AsyncIterable<AddCustomerRequest | Row>,
     options?: AddCustomersOptions,

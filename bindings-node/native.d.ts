@@ -47,7 +47,7 @@ export declare class NativeBulk {
   abort(): void
   /**
    * The outcomes there now (at most `max`) as one JSON text: an array of
-   * `{"index", "ok", "response" | "error"}` (with `"fromJournal": true`
+   * `{"index", "ok", "response" | "found" | "error"}` (with `"fromJournal": true`
    * for a reply a resumed run's journal gave), empty after the last. Null
    * when none is there yet: `onReady` is then called once one is. One
    * crossing into JavaScript per batch, not per record. Throws when the
@@ -104,7 +104,7 @@ export declare class NativeClient {
    * called when a run that was full, or had no outcome, may have one
    * (`src/bulk.rs`).
    */
-  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, upsert: string | undefined | null, journal: string | undefined | null, keyGiven: boolean, fileRows: boolean, rateScope: string | undefined | null, rateLimiter: string | undefined | null, onReady: () => void): NativeBulk
+  bulk(concurrency: number | undefined | null, ordered: boolean, rate: number | undefined | null, rowOptionsJson: string | undefined | null, timeoutMs: number | undefined | null, maxRetries: number | undefined | null, upsert: string | undefined | null, journal: string | undefined | null, keyGiven: boolean, fileRows: boolean, rateScope: string | undefined | null, rateLimiter: string | undefined | null, reconcile: boolean, onReady: () => void): NativeBulk
 }
 
 export declare class NativeFileRows {

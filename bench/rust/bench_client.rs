@@ -15,7 +15,7 @@
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use kapture_crm::bulk::{BulkOptions, add_customers};
+use kapture_crm::bulk::{BulkOptions, Success, add_customers};
 use kapture_crm::{AddCustomerRequest, Client};
 use serde_json::{Value, json};
 
@@ -141,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let good = add_customers(&client, requests, &options)
                     .filter(|o| {
                         std::future::ready(
-                            matches!(&o.result, Ok(r) if r.status() == Some("success")),
+                            matches!(&o.result, Ok(Success::Reply(r)) if r.status() == Some("success")),
                         )
                     })
                     .count()

@@ -194,9 +194,11 @@ class BulkRun {
         const item = items[i]
         items[i] = undefined
         const result = item.ok
-          ? item.action === undefined
-            ? { ok: true, response: item.response }
-            : { ok: true, response: item.response, action: item.action, customerId: item.customerId }
+          ? item.found !== undefined
+            ? { ok: true, found: item.found, customerId: item.customerId }
+            : item.action === undefined
+              ? { ok: true, response: item.response }
+              : { ok: true, response: item.response, action: item.action, customerId: item.customerId }
           : item.blank
             ? { ok: false, blank: true }
             : { ok: false, error: fromPayload(item.error) }

@@ -19,7 +19,7 @@ const CALL_OPTIONS = ['timeoutMs', 'maxRetries', 'signal']
 const UPSERT_OPTIONS = [...CALL_OPTIONS, 'match']
 const BULK_OPTIONS = [
   'concurrency', 'rate', 'onProgress', 'columns', 'dateFormat', 'timeoutMs', 'maxRetries', 'signal', 'upsert',
-  'journal', 'key', 'rateScope', 'rateLimiter',
+  'journal', 'key', 'rateScope', 'rateLimiter', 'reconcile',
 ]
 
 /** Rows from readRows (they know their number). */
@@ -249,8 +249,11 @@ class Client {
    * and so does every remaining element of an array.
    */
   addCustomers(records, options) {
-    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, upsert, journal, key, rateScope, rateLimiter } =
+    const { concurrency, rate, onProgress, columns, dateFormat, timeoutMs, maxRetries, signal, upsert, journal, key, rateScope, rateLimiter, reconcile } =
       checkOptions('addCustomers()', options, BULK_OPTIONS)
+    if (reconcile != null && typeof reconcile !== 'boolean') {
+      throw new ConfigError(`addCustomers(): reconcile must be true or false, got ${describe(reconcile)}`)
+    }
     // A journaled run feeds each record with its key: `key`'s, or a file's
     // row's own (readRows' rows carry their number).
     const keyed = journal != null
@@ -287,6 +290,7 @@ class Client {
           isFileRows(records),
           rateScope == null ? null : String(rateScope),
           rateLimiter == null ? null : String(rateLimiter),
+          reconcile ?? false,
           onReady,
         )
       } catch (error) {

@@ -5,7 +5,7 @@
 use std::io::Write as _;
 use std::sync::Arc;
 
-use kapture_crm::bulk::{BulkOptions, Notify, Run};
+use kapture_crm::bulk::{BulkOptions, Notify, Run, Success};
 use kapture_crm::resume::RunJournal;
 use kapture_crm::{Client, Error};
 use napi::Env;
@@ -148,7 +148,7 @@ impl NativeBulk {
     }
 
     /// The outcomes there now (at most `max`) as one JSON text: an array of
-    /// `{"index", "ok", "response" | "error"}` (with `"fromJournal": true`
+    /// `{"index", "ok", "response" | "found" | "error"}` (with `"fromJournal": true`
     /// for a reply a resumed run's journal gave), empty after the last. Null
     /// when none is there yet: `onReady` is then called once one is. One
     /// crossing into JavaScript per batch, not per record. Throws when the
@@ -170,7 +170,22 @@ impl NativeBulk {
             let ok = outcome.result.is_ok();
             // Writing into a Vec cannot fail.
             match &outcome.result {
-                Ok(reply) => {
+                // Reconciled: its customer exists, and there is no reply.
+                Ok(Success::Found(found)) => {
+                    let id = found
+                        .customer_id
+                        .map_or_else(|| "null".to_string(), |id| id.to_string());
+                    let _ = write!(
+                        out,
+                        r#"{{"index":{},"ok":true,"found":"{}","customerId":{id}"#,
+                        outcome.index,
+                        found.by.as_str()
+                    );
+                    if outcome.from_journal {
+                        out.extend_from_slice(br#","fromJournal":true"#);
+                    }
+                }
+                Ok(Success::Reply(reply)) => {
                     let _ = write!(out, r#"{{"index":{},"ok":true,"response":"#, outcome.index);
                     out.extend_from_slice(reply.json_text().as_bytes());
                     // An upsert run: what it did, and to which customer.

@@ -308,17 +308,17 @@ impl NativeClient {
         file_rows: bool,
         rate_scope: Option<String>,
         rate_limiter: Option<String>,
+        reconcile: bool,
         on_ready: Function<'_, (), ()>,
     ) -> napi::Result<NativeBulk> {
         kapture_crm::resume::check_keying(
             journal.is_some(),
             key_given,
             file_rows,
-            "the key option",
-            "readRows()",
+            reconcile.then_some("reconcile: true"),
+            ("the key option", "readRows()"),
         )
         .map_err(|e| to_napi(&e))?;
-        #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate)
             .and_then(|o| o.with_upsert(upsert.as_deref()))
             .and_then(|o| {
@@ -329,6 +329,7 @@ impl NativeClient {
                 )
             })
             .map_err(|e| to_napi(&e))?;
+        options.reconcile = reconcile;
         #[cfg(feature = "testing")]
         {
             options.fault_panic_after = crate::testing::take_panic_after();

@@ -45,6 +45,15 @@ export async function typedCalls(client: Client): Promise<number | undefined> {
   }
   void status
   void results
+  // With reconcile, a result may be found (no response), narrowed by `found`.
+  for await (const result of client.addCustomers([{ ...request, ref: 'C-1' }], { journal: 'run.journal', key: 'ref', reconcile: true })) {
+    if (result.ok && result.found !== undefined) {
+      const id: number | null = result.customerId
+      void id
+    } else if (result.ok) {
+      void result.response.status
+    }
+  }
   return reply.customer?.customer_id
 }
 

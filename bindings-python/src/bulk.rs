@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use kapture_crm::bulk::{BulkOptions, Next, Outcome, Run};
+use kapture_crm::bulk::{BulkOptions, Next, Outcome, Run, Success};
 use kapture_crm::{Client, Error};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyList, PyTuple};
@@ -81,7 +81,9 @@ pub fn blank(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// exception for that record.
 fn outcome_tuple<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyTuple>> {
     let (value, ok) = match outcome.result {
-        Ok(reply) => match outcome.action {
+        // Reconciled: its customer exists, and there is no reply.
+        Ok(Success::Found(found)) => (crate::call::found_to_python(py, &found)?, true),
+        Ok(Success::Reply(reply)) => match outcome.action {
             // An upsert run: what it did, to which customer, and the reply.
             Some(action) => {
                 let done = kapture_crm::Upserted {

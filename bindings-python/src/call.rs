@@ -137,6 +137,17 @@ impl Answer {
 }
 
 /// `{"action": "added" | "updated", "customer_id": ..., "response": {...}}`.
+/// A record `reconcile` found added: `{"found_by", "customer_id"}`.
+pub(crate) fn found_to_python<'py>(
+    py: Python<'py>,
+    found: &kapture_crm::resume::reconcile::Found,
+) -> PyResult<Bound<'py, PyAny>> {
+    let out = PyDict::new(py);
+    out.set_item("found_by", found.by.as_str())?;
+    out.set_item("customer_id", found.customer_id)?;
+    Ok(out.into_any())
+}
+
 pub(crate) fn upserted_to_python<'py>(
     py: Python<'py>,
     done: &Upserted,

@@ -338,7 +338,7 @@ impl NativeClient {
     }
 
     /// A bulk run on the core's engine; see `kapture_crm._bulk`.
-    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None, upsert=None, journal=None, key_given=false, file_rows=false, rate_scope=None, rate_limiter=None))]
+    #[pyo3(signature = (concurrency=None, ordered=true, rate=None, columns=None, date_format=None, upsert=None, journal=None, key_given=false, file_rows=false, rate_scope=None, rate_limiter=None, reconcile=false))]
     #[allow(clippy::too_many_arguments)] // the Python signature's
     fn bulk(
         &self,
@@ -354,16 +354,16 @@ impl NativeClient {
         file_rows: bool,
         rate_scope: Option<&str>,
         rate_limiter: Option<&str>,
+        reconcile: bool,
     ) -> PyResult<BulkRun> {
         kapture_crm::resume::check_keying(
             journal.is_some(),
             key_given,
             file_rows,
-            "key=",
-            "read_rows()",
+            reconcile.then_some("reconcile=True"),
+            ("key=", "read_rows()"),
         )
         .into_py_result()?;
-        #[cfg_attr(not(feature = "testing"), allow(unused_mut))]
         let mut options = BulkOptions::new(concurrency, ordered, rate)
             .and_then(|o| o.with_upsert(upsert))
             .and_then(|o| {
@@ -374,6 +374,7 @@ impl NativeClient {
                 )
             })
             .into_py_result()?;
+        options.reconcile = reconcile;
         #[cfg(feature = "testing")]
         {
             options.fault_panic_after = crate::testing::take_panic_after();

@@ -7,7 +7,7 @@ import asyncio
 from typing import List, Optional, Union
 
 import kapture_crm
-from kapture_crm.types import AddCustomerRequest, AddCustomerResponse, ContactInfo, FieldProblem
+from kapture_crm.types import AddCustomerRequest, AddCustomerResponse, ContactInfo, FieldProblem, Found
 
 
 def typed_calls(client: kapture_crm.Client) -> Optional[int]:
@@ -28,6 +28,19 @@ def typed_calls(client: kapture_crm.Client) -> Optional[int]:
             unknown: bool = outcome.outcome_unknown
             assert isinstance(unknown, bool)
     return reply.get("customer", {}).get("customer_id")
+
+
+def typed_reconcile(client: kapture_crm.Client) -> List[Optional[int]]:
+    """With reconcile=True an outcome may be Found: no reply, an id."""
+    ids: List[Optional[int]] = []
+    records = [{"ref": "C-1", "customer_info": {"customer_name": "A", "phone": "9000000004"}}]
+    for outcome in client.add_customers(records, journal="run.journal", key="ref", reconcile=True):
+        if isinstance(outcome, (kapture_crm.KaptureError, kapture_crm.BlankRow)):
+            continue
+        if "found_by" in outcome:
+            found: Found = outcome  # type: ignore[assignment]
+            ids.append(found["customer_id"])
+    return ids
 
 
 def typed_errors(error: kapture_crm.KaptureError) -> str:

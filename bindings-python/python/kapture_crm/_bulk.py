@@ -44,13 +44,16 @@ from typing import (
 from . import _native
 from ._errors import KaptureError
 from ._native import BlankRow
-from .types import AddCustomerResponse, Upserted
+from .types import AddCustomerResponse, Found, Upserted
 
 # A record's reply, its exception, or BLANK for a blank row (nothing sent).
 Outcome = Union[AddCustomerResponse, KaptureError, BlankRow]
 # With `upsert=`, each success is an Upserted dict instead of the reply.
 UpsertOutcome = Union[Upserted, KaptureError, BlankRow]
-_O = TypeVar("_O", Outcome, UpsertOutcome)
+# With `reconcile=True`, a record an earlier run left unknown may come out
+# as Found: its customer exists, and there is no reply.
+ReconciledOutcome = Union[AddCustomerResponse, Upserted, Found, KaptureError, BlankRow]
+_O = TypeVar("_O", Outcome, UpsertOutcome, ReconciledOutcome)
 Record = Mapping[str, Any]
 # A journaled run's key: a field of each record, or a function of it.
 Key = Union[str, Callable[[Any], Union[str, int]], None]

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, AsyncIterable, Iterable, Literal, Mapping, Optional, Type, TypeVar, Union, overload
 
 from . import _native
-from ._bulk import AsyncBulkResults, BulkResults, Key, Outcome, Record, UpsertOutcome
+from ._bulk import AsyncBulkResults, BulkResults, Key, Outcome, ReconciledOutcome, Record, UpsertOutcome
 from ._read import ReadRows
 from ._rows import Columns, DateFormats, Frame, check_header, records_of
 from .types import AddCustomerRequest, AddCustomerResponse, Customer, Upserted
@@ -177,6 +177,7 @@ class Client(_Base):
         key: Key = None,
         rate_scope: Optional[Literal["process", "machine"]] = None,
         rate_limiter: Optional[str] = None,
+        reconcile: Literal[False] = False,
     ) -> BulkResults[Outcome]: ...
 
     @overload
@@ -193,7 +194,25 @@ class Client(_Base):
         key: Key = None,
         rate_scope: Optional[Literal["process", "machine"]] = None,
         rate_limiter: Optional[str] = None,
+        reconcile: Literal[False] = False,
     ) -> BulkResults[UpsertOutcome]: ...
+
+    @overload
+    def add_customers(
+        self,
+        records: Union[Iterable[Record], Frame],
+        *,
+        concurrency: Optional[int] = None,
+        rate: Optional[float] = None,
+        columns: Columns = None,
+        date_format: DateFormats = None,
+        upsert: Optional[Literal["phone", "email"]] = None,
+        journal: Optional[PathLike] = None,
+        key: Key = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
+        reconcile: bool,
+    ) -> BulkResults[ReconciledOutcome]: ...
 
     def add_customers(
         self,
@@ -208,7 +227,8 @@ class Client(_Base):
         key: Key = None,
         rate_scope: Optional[Literal["process", "machine"]] = None,
         rate_limiter: Optional[str] = None,
-    ) -> Union[BulkResults[Outcome], BulkResults[UpsertOutcome]]:
+        reconcile: bool = False,
+    ) -> Union[BulkResults[Outcome], BulkResults[UpsertOutcome], BulkResults[ReconciledOutcome]]:
         """Adds many customers, ``concurrency`` at a time (and at most ``rate``
         per second; the pace also drops by itself when Kapture answers 429 or
         503). ``concurrency`` defaults to 8. Yields, in input order, each
@@ -235,12 +255,22 @@ class Client(_Base):
         with the same journal and the same ``key`` for each record does not
         send a record again: one added with the same content comes out as the
         reply recorded then; one whose outcome was unknown comes out as an
-        ``OutcomeUnknownError`` again (look it up: ``find_customer``); one
-        changed since it was added is refused (``ValidationError`` on
+        ``OutcomeUnknownError`` again (look it up: ``find_customer``, or run
+        with ``reconcile=True``); one changed since it was added is refused (``ValidationError`` on
         ``key``); failed ones are sent. ``key`` is a field of each record (a
         column of a DataFrame) or a function of the record, giving text or a
         whole number; the rows of ``read_rows`` need none (their row number).
         One run at a time per journal, and one CRM per journal.
+
+        ``reconcile=True`` (with a journal) settles the records an earlier
+        run left unknown instead: each is looked up (``find_customer``, by
+        its phone, else its email) one request timeout after the run
+        starts, so a call of that run still being processed is not missed.
+        Its customer found (the same name, and its email among theirs): a
+        ``Found`` dict (``found_by``, ``customer_id``; there is no reply),
+        not sent again. Nobody found: it is sent. Someone else found under
+        its phone, or the lookup failing: an ``OutcomeUnknownError`` that
+        says so.
 
         ``rate`` paces this run alone, unless it is shared: with
         ``rate_scope="machine"`` every run on this machine that sends to the
@@ -252,9 +282,11 @@ class Client(_Base):
         file_rows = isinstance(records, ReadRows)
         run = self._native.bulk(
             concurrency, True, rate, columns, date_format, upsert, _path(journal), key is not None, file_rows,
-            rate_scope, rate_limiter,
+            rate_scope, rate_limiter, reconcile,
         )
         keyed = journal is not None
+        if reconcile:
+            return BulkResults[ReconciledOutcome](run, records_of(records), keyed, key)  # type: ignore[arg-type]
         if upsert is None:
             return BulkResults[Outcome](run, records_of(records), keyed, key)  # type: ignore[arg-type]
         return BulkResults[UpsertOutcome](run, records_of(records), keyed, key)  # type: ignore[arg-type]
@@ -365,6 +397,7 @@ class AsyncClient(_Base):
         key: Key = None,
         rate_scope: Optional[Literal["process", "machine"]] = None,
         rate_limiter: Optional[str] = None,
+        reconcile: Literal[False] = False,
     ) -> AsyncBulkResults[Outcome]: ...
 
     @overload
@@ -381,7 +414,25 @@ class AsyncClient(_Base):
         key: Key = None,
         rate_scope: Optional[Literal["process", "machine"]] = None,
         rate_limiter: Optional[str] = None,
+        reconcile: Literal[False] = False,
     ) -> AsyncBulkResults[UpsertOutcome]: ...
+
+    @overload
+    def add_customers(
+        self,
+        records: Union[Iterable[Record], AsyncIterable[Record], Frame],
+        *,
+        concurrency: Optional[int] = None,
+        rate: Optional[float] = None,
+        columns: Columns = None,
+        date_format: DateFormats = None,
+        upsert: Optional[Literal["phone", "email"]] = None,
+        journal: Optional[PathLike] = None,
+        key: Key = None,
+        rate_scope: Optional[Literal["process", "machine"]] = None,
+        rate_limiter: Optional[str] = None,
+        reconcile: bool,
+    ) -> AsyncBulkResults[ReconciledOutcome]: ...
 
     def add_customers(
         self,
@@ -396,7 +447,8 @@ class AsyncClient(_Base):
         key: Key = None,
         rate_scope: Optional[Literal["process", "machine"]] = None,
         rate_limiter: Optional[str] = None,
-    ) -> Union[AsyncBulkResults[Outcome], AsyncBulkResults[UpsertOutcome]]:
+        reconcile: bool = False,
+    ) -> Union[AsyncBulkResults[Outcome], AsyncBulkResults[UpsertOutcome], AsyncBulkResults[ReconciledOutcome]]:
         """``async for outcome in client.add_customers(records)``: replies or
         exceptions in input order; takes plain and async iterables, flat rows
         and DataFrames as ``Client.add_customers`` does."""
@@ -404,9 +456,11 @@ class AsyncClient(_Base):
         file_rows = isinstance(records, ReadRows)
         run = self._native.bulk(
             concurrency, True, rate, columns, date_format, upsert, _path(journal), key is not None, file_rows,
-            rate_scope, rate_limiter,
+            rate_scope, rate_limiter, reconcile,
         )
         keyed = journal is not None
+        if reconcile:
+            return AsyncBulkResults[ReconciledOutcome](run, records_of(records), keyed, key)
         if upsert is None:
             return AsyncBulkResults[Outcome](run, records_of(records), keyed, key)
         return AsyncBulkResults[UpsertOutcome](run, records_of(records), keyed, key)

@@ -81,6 +81,7 @@ class Client:
         file_rows: bool = False,
         rate_scope: Optional[str] = None,
         rate_limiter: Optional[str] = None,
+        reconcile: bool = False,
     ) -> BulkRun: ...
     @property
     def timeout(self) -> float: ...

@@ -15,6 +15,7 @@ __all__ = [
     "CustomerResult",
     "FieldProblem",
     "Upserted",
+    "Found",
 ]
 
 #: Text fields also take a whole number (a phone or pincode from a spreadsheet).
@@ -112,6 +113,16 @@ class Upserted(TypedDict):
     action: Literal["added", "updated"]
     customer_id: Optional[int]
     response: AddCustomerResponse
+
+
+class Found(TypedDict):
+    """A record an earlier run left with an unknown outcome, which
+    ``add_customers(..., reconcile=True)`` found added: its customer exists.
+    The reply to that add was lost, so there is none; ``found_by`` says how
+    it was found (a lookup, or a re-send refused as a duplicate of it)."""
+
+    found_by: Literal["lookup", "already exists"]
+    customer_id: Optional[int]
 
 
 class CustomerContact(TypedDict, total=False):

@@ -1,21 +1,17 @@
 //! `kapture import --reconcile`: rows whose outcome is unknown (from earlier
-//! runs, and from this one once it has finished sending) are looked up with
-//! Kapture's Get Customer, by their phone, else their email (else the
-//! customer id of an update). Found: the row is journaled as added, "found
-//! by lookup", and not sent, if it is the row's customer
-//! (`Customer::mismatch`: the same name, and the row's email among its
-//! own); a customer that merely holds the row's phone leaves the row
-//! unknown, saying so. Not found: it is sent again. A lookup that itself
-//! fails leaves the row unknown.
-//!
-//! The one risk: "not found" trusts the vendor's lookup. If it misses a
-//! customer that exists, the re-send writes a second time.
+//! runs, and from this one once it has finished sending) are looked up and
+//! settled by the core's rule (`kapture_crm::resume::reconcile`, which a
+//! library run's `reconcile` uses too). Found: the row is journaled as
+//! added, "found by lookup", and not sent. Someone else's customer under
+//! its phone, or a lookup that fails: the row stays unknown, saying so.
+//! Not found: it is sent again.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use kapture_crm::Client;
 use kapture_crm::log::TARGET_RECONCILE;
-use kapture_crm::{AddCustomerRequest, Client, CustomerLookup};
+use kapture_crm::resume::reconcile::{Looked, found_in_refusal, look_up};
 use serde_json::json;
 
 use super::options::Options;
@@ -25,21 +21,6 @@ use super::shared::{Shared, reason};
 use crate::journal::State;
 use crate::problem::Problem;
 use crate::summary::Reconciled;
-
-/// The lookup for a row: its phone, else its email, else its customer id.
-fn lookup_for(request: &AddCustomerRequest) -> Option<CustomerLookup> {
-    let info = &request.customer_info;
-    let given = |v: &str| !v.trim().is_empty();
-    if given(&info.phone) {
-        Some(CustomerLookup::by_phone(info.phone.trim()))
-    } else if given(&info.email_id) {
-        Some(CustomerLookup::by_email(info.email_id.trim()))
-    } else if given(&info.customer_id) {
-        Some(CustomerLookup::by_customer_id(info.customer_id.trim()))
-    } else {
-        None
-    }
-}
 
 /// Settles the unknown rows of `shared`'s summary; `wait` first, so a
 /// request the server is still processing is not missed.
@@ -71,11 +52,24 @@ pub(crate) async fn reconcile(
             continue;
         };
         let Ok(request) = &row.request else { continue };
-        let Some(lookup) = lookup_for(request) else {
-            continue;
-        };
-        let found = match client.find_customer(&lookup).await {
-            Ok(found) => found,
+        // The lookup and its decision are the core's (a library run's
+        // `reconcile` makes the same one).
+        let found = match look_up(client, request).await {
+            Ok(Looked::Found(found)) => Some(found),
+            Ok(Looked::Missing) => None,
+            Ok(Looked::Unsettled(why)) => {
+                let reason = format!(
+                    "outcome unknown: {why}, so the row stays unknown (check it, or \
+                     --retry-unknown to send it)"
+                );
+                tracing::warn!(
+                    target: TARGET_RECONCILE,
+                    row = number, found = true, matches = false,
+                    "row {number}: {}", kapture_crm::log::redact(&reason)
+                );
+                shared.journal(number, row.hash, State::Unknown, json!({"error": reason}))?;
+                continue;
+            }
             Err(error) => {
                 tracing::warn!(
                     target: TARGET_RECONCILE,
@@ -86,35 +80,12 @@ pub(crate) async fn reconcile(
                 continue;
             }
         };
-        // Whoever holds the phone (or email) is not always the row's
-        // customer; an update's id names its customer.
-        let by_id = lookup.customer_id.is_some();
-        if let Some((customer, why)) = found
-            .as_ref()
-            .filter(|_| !by_id)
-            .and_then(|c| c.mismatch(request).map(|why| (c, why)))
-        {
-            let id = customer
-                .id
-                .map_or_else(|| "(no id)".to_string(), |id| id.to_string());
-            let reason = format!(
-                "outcome unknown: the lookup found customer {id}, but {why}; not the row's \
-                 customer, so the row stays unknown (check it, or --retry-unknown to send it)"
-            );
-            tracing::warn!(
-                target: TARGET_RECONCILE,
-                row = number, found = true, matches = false,
-                "row {number}: {}", kapture_crm::log::redact(&reason)
-            );
-            shared.journal(number, row.hash, State::Unknown, json!({"error": reason}))?;
-            continue;
-        }
         match &found {
-            Some(customer) => tracing::info!(
+            Some(found) => tracing::info!(
                 target: TARGET_RECONCILE,
                 row = number, found = true,
                 "row {number}: found customer {} by lookup; recorded as added, not sent again",
-                customer.id.map_or_else(|| "(no id)".to_string(), |id| id.to_string())
+                found.customer_id.map_or_else(|| "(no id)".to_string(), |id| id.to_string())
             ),
             None => tracing::info!(
                 target: TARGET_RECONCILE,
@@ -123,13 +94,8 @@ pub(crate) async fn reconcile(
             ),
         }
         let settled = match found {
-            Some(customer) => {
-                shared.journal(
-                    number,
-                    row.hash,
-                    State::Added,
-                    json!({"customer_id": customer.id, "found_by": "lookup"}),
-                )?;
+            Some(found) => {
+                shared.journal(number, row.hash, State::Added, found.journal_fields())?;
                 done.found += 1;
                 true
             }
@@ -150,14 +116,9 @@ pub(crate) async fn reconcile(
                         done.resent += 1;
                         true
                     }
-                    Err(error) if error.existing_customer_id().is_some() => {
+                    Err(error) if let Some(found) = found_in_refusal(&error) => {
                         // "Lead already exists, Customer ID :N": it was there.
-                        shared.journal(
-                            number,
-                            row.hash,
-                            State::Added,
-                            json!({"customer_id": error.existing_customer_id(), "found_by": "already exists"}),
-                        )?;
+                        shared.journal(number, row.hash, State::Added, found.journal_fields())?;
                         done.found += 1;
                         true
                     }

@@ -8,7 +8,9 @@
 //! exactly one outcome for every record fed, even if the engine dies.
 
 mod bell;
+mod call;
 mod journal;
+mod outcome;
 mod run;
 mod take;
 
@@ -24,11 +26,11 @@ use crate::error::Error;
 use crate::model::AddCustomerRequest;
 use crate::rate::SharedRate;
 use crate::rate::pacer::Pacer;
-use crate::response::AddCustomerResponse;
 use crate::settings;
-use crate::upsert::{MatchOn, UpsertAction};
+use crate::upsert::MatchOn;
 pub use bell::Notify;
 pub use journal::RunJournal;
+pub use outcome::{Outcome, Success};
 pub use run::{Next, Run};
 
 pub use crate::settings::DEFAULT_CONCURRENCY;
@@ -53,6 +55,10 @@ pub struct BulkOptions {
     /// `rate` is a budget shared with other processes (see
     /// [`crate::rate`]); `None` paces this run alone.
     pub shared_rate: Option<SharedRate>,
+    /// In a journaled run, records an earlier run left unknown are looked
+    /// up and settled (see [`crate::resume::reconcile`]) instead of being
+    /// reported unknown again.
+    pub reconcile: bool,
     /// Tests only (the `testing` feature): the engine panics after this many
     /// outcomes, to prove that every front end still gets one outcome per
     /// record and an error.
@@ -69,6 +75,7 @@ impl Default for BulkOptions {
             rate: None,
             upsert: None,
             shared_rate: None,
+            reconcile: false,
             #[cfg(feature = "testing")]
             fault_panic_after: None,
         }
@@ -88,6 +95,7 @@ impl BulkOptions {
             rate: rate.map(settings::rate).transpose()?,
             upsert: None,
             shared_rate: None,
+            reconcile: false,
             #[cfg(feature = "testing")]
             fault_panic_after: None,
         })
@@ -121,19 +129,6 @@ impl BulkOptions {
         }
         Ok(())
     }
-}
-
-/// The outcome of the input at position `index` (from 0).
-#[derive(Debug)]
-pub struct Outcome {
-    pub index: usize,
-    pub result: Result<AddCustomerResponse, Error>,
-    /// In an upsert run, what a record that succeeded did.
-    pub action: Option<UpsertAction>,
-    /// Settled from the run's journal, not sent (see [`crate::resume`]):
-    /// added by an earlier run (`result` is the reply journaled then), or
-    /// refused.
-    pub from_journal: bool,
 }
 
 /// An input item: a request, or the error its conversion already hit (a
@@ -191,41 +186,14 @@ where
     });
     let upsert = options.upsert;
     let calls = requests.enumerate().map(move |(index, request)| {
-        let (client, pacer, before_send) = (client.clone(), pacer.clone(), before_send.clone());
-        let journal = journal.clone();
-        async move {
-            if let Some((result, action)) = journal.as_ref().and_then(|j| j.settled(index)) {
-                return Outcome {
-                    index,
-                    result,
-                    action,
-                    from_journal: true,
-                };
-            }
-            let (result, action) = match request {
-                Ok(request) => {
-                    let ready = match (pacer.wait_turn().await, &before_send) {
-                        (Err(error), _) => Err(error),
-                        (Ok(()), Some(hook)) => hook(index).await,
-                        (Ok(()), None) => Ok(()),
-                    };
-                    match ready {
-                        Ok(()) => send(&client, &pacer, &request, upsert).await,
-                        Err(error) => (Err(error), None),
-                    }
-                }
-                Err(error) => (Err(error), None),
-            };
-            if let Some(journal) = &journal {
-                journal.record(index, &result, action);
-            }
-            Outcome {
-                index,
-                result,
-                action,
-                from_journal: false,
-            }
-        }
+        let call = call::Call {
+            client: client.clone(),
+            pacer: pacer.clone(),
+            before_send: before_send.clone(),
+            journal: journal.clone(),
+            upsert,
+        };
+        call.run(index, request)
     });
     let window = options.concurrency.clamp(1, settings::MAX_CONCURRENCY);
     if options.ordered {
@@ -313,49 +281,4 @@ impl Stream for InOrder {
         }
         Poll::Pending
     }
-}
-
-/// One request (an add, or an upsert's lookups and write), telling the
-/// pacer of push-back and success.
-async fn send(
-    client: &Client,
-    pacer: &Pacer,
-    request: &AddCustomerRequest,
-    upsert: Option<MatchOn>,
-) -> (Result<AddCustomerResponse, Error>, Option<UpsertAction>) {
-    let throttled = |error: &Error| {
-        if matches!(
-            error,
-            Error::RateLimited { .. } | Error::Server { status: 503, .. }
-        ) && let Some((from, to)) = pacer.throttled()
-        {
-            crate::rate::log_lowered(&client.config().log, "", from, to, error.code());
-        }
-    };
-    let (result, action) = match upsert {
-        None => (
-            client.add_customer_observed(request, &throttled).await,
-            None,
-        ),
-        Some(on) => match client.upsert_customer(request, on).await {
-            Ok(done) => (Ok(done.response), Some(done.action)),
-            Err(error) => {
-                // Its retries are over: the push-back it ended on slows the run.
-                throttled(&error);
-                (Err(error), None)
-            }
-        },
-    };
-    if result.is_ok()
-        && let Some(pace) = pacer.succeeded()
-    {
-        let pace = pace.map_or_else(|| "unlimited".to_string(), |r| format!("{r:.1}/s"));
-        client.config().log.emit(|| {
-            tracing::info!(
-                target: crate::log::TARGET_BULK,
-                "pace back to {pace} after the server's push-back"
-            )
-        });
-    }
-    (result, action)
 }

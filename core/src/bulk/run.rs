@@ -119,7 +119,7 @@ impl Run {
         journal: RunJournal,
         notify: Option<Notify>,
     ) -> Result<(Arc<Run>, BoxFuture<'static, ()>), Error> {
-        let journal = Arc::new(journal);
+        let journal = Arc::new(journal.reconciling(options.reconcile));
         let before_send: BeforeSend = {
             let journal = journal.clone();
             Arc::new(move |index| {

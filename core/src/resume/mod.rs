@@ -16,18 +16,24 @@
 //!
 //! Each record fed with its key is checked against the journal first:
 //! - added before with the same content (its hash): not sent; its outcome
-//!   is the reply journaled then, marked `resumed`;
+//!   is the reply journaled then, marked `from_journal`;
 //! - added before with other content: refused (a validation error on the
 //!   key), as `kapture import` refuses a file whose rows changed;
 //! - its outcome unknown (a timeout, or the process killed mid-flight, which
-//!   leaves it at "sending"): not sent, an unknown outcome again, until it
-//!   is looked up (`find_customer`) and settled;
+//!   leaves it at "sending"): not sent, an unknown outcome again; or, in a
+//!   run with `reconcile` ([`BulkOptions::reconcile`](crate::bulk::BulkOptions)),
+//!   looked up and settled ([`reconcile`]): found (not sent, journaled as
+//!   added, its outcome [`Success::Found`](crate::bulk::Success)), not found
+//!   (sent), or still unknown. Lookups start one request timeout after the
+//!   journal was opened, so that a call of the run before that the server
+//!   is still processing is not missed;
 //! - failed or never sent: sent.
 //!
 //! A key given twice in one run is refused the second time. One journal
 //! belongs to one CRM (its endpoint and user): a journal of another is
 //! refused, as is a journal another run holds open.
 
+pub mod reconcile;
 mod stream;
 
 pub use crate::bulk::RunJournal;
@@ -62,15 +68,17 @@ pub fn row_key(sheet: Option<&str>, row: u64) -> String {
     }
 }
 
-/// Whether a run's journal and key go together: a journal needs a key
-/// unless the records are a file's rows (`file_rows`), and a key needs a
-/// journal. `key` and `read_rows` as the front end spells them.
+/// Whether a run's journal, key and reconcile go together: a journal needs
+/// a key unless the records are a file's rows (`file_rows`), and a key
+/// needs a journal, as does `reconcile` (`Some`: its name as the front end
+/// spells it, when asked for). `key` and `read_rows` as the front end
+/// spells them.
 pub fn check_keying(
     journal: bool,
     key_given: bool,
     file_rows: bool,
-    key: &str,
-    read_rows: &str,
+    reconcile: Option<&str>,
+    (key, read_rows): (&str, &str),
 ) -> Result<(), Error> {
     if journal && !key_given && !file_rows {
         return Err(Error::Config(format!(
@@ -82,6 +90,12 @@ pub fn check_keying(
     if key_given && !journal {
         return Err(Error::Config(format!(
             "{key} names each record in the run's journal: give the journal too"
+        )));
+    }
+    if let Some(reconcile) = reconcile.filter(|_| !journal) {
+        return Err(Error::Config(format!(
+            "{reconcile} settles the records whose outcome a run's journal left unknown: give \
+             the journal too"
         )));
     }
     Ok(())

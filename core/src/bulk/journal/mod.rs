@@ -12,23 +12,27 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 
-use super::Input;
+use super::{Input, Success};
 use crate::config::Config;
 use crate::error::{Error, FieldError};
 use crate::journal::destination::Destination;
 use crate::journal::{Journal, SendingLog, State, VERSION, own_files};
 use crate::response::AddCustomerResponse;
+use crate::resume::reconcile::Found;
 use crate::sync::lock;
 use crate::upsert::UpsertAction;
 use past::{Earlier, KeyedPast};
 
 /// The outcome of a record settled from the journal, without a call.
-pub(crate) type Settled = (Result<AddCustomerResponse, Error>, Option<UpsertAction>);
+pub(crate) type Settled = (Result<Success, Error>, Option<UpsertAction>);
 
 /// What became of a record fed to a journaled run.
 enum Fed {
     /// Sent: its key and content hash, for its journal lines.
     Send { key: String, hash: u64 },
+    /// Its outcome was unknown from an earlier run, and the run reconciles:
+    /// looked up first, then settled or sent.
+    Reconcile { key: String, hash: u64 },
     /// Not sent: its outcome.
     Settled(Settled),
 }
@@ -43,6 +47,11 @@ pub struct RunJournal {
     fed: Mutex<HashMap<usize, Fed>>,
     /// Set once a line could not be written: nothing more is sent.
     cannot_write: AtomicBool,
+    /// Records unknown from an earlier run are looked up (`reconcile`).
+    reconcile: bool,
+    /// When the journal was opened: every call of the runs before had
+    /// started by then (the lock was theirs until they ended).
+    opened: std::time::Instant,
     /// Lines of the journal that did not parse when it was opened.
     pub damaged_lines: u64,
 }
@@ -116,12 +125,22 @@ impl RunJournal {
             seen: Mutex::default(),
             fed: Mutex::default(),
             cannot_write: AtomicBool::new(false),
+            reconcile: false,
+            opened: std::time::Instant::now(),
             damaged_lines: past.damaged_lines,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Records whose outcome an earlier run left unknown are looked up and
+    /// settled (see [`crate::resume::reconcile`]) instead of reported
+    /// unknown again.
+    pub(crate) fn reconciling(mut self, on: bool) -> Self {
+        self.reconcile = on;
+        self
     }
 
     /// Decides what becomes of the record about to be fed as `index`.
@@ -162,16 +181,21 @@ impl RunJournal {
                 None,
             )),
             State::Added => Fed::Settled((
-                Ok(AddCustomerResponse::from_json(
-                    earlier.reply.unwrap_or_default(),
-                )),
+                Ok(match earlier.found {
+                    Some(found) => Success::Found(found),
+                    None => Success::Reply(AddCustomerResponse::from_json(
+                        earlier.reply.unwrap_or_default(),
+                    )),
+                }),
                 earlier.action,
             )),
+            State::Sending | State::Unknown if self.reconcile => Fed::Reconcile { key, hash },
             State::Sending | State::Unknown => Fed::Settled((
                 Err(Error::Aborted {
                     message: format!(
                         "record {key}: its outcome is unknown from an earlier run (journal {}); \
-                         not sent again. Look it up (find_customer) before sending it",
+                         not sent again. Look it up (find_customer) before sending it, or run \
+                         again with reconcile",
                         self.path.display()
                     ),
                     outcome_unknown: true,
@@ -187,11 +211,61 @@ impl RunJournal {
         let mut fed = lock(&self.fed);
         match fed.remove(&index)? {
             Fed::Settled(outcome) => Some(outcome),
-            send @ Fed::Send { .. } => {
-                fed.insert(index, send);
+            other => {
+                fed.insert(index, other);
                 None
             }
         }
+    }
+
+    /// Whether `index` is to be looked up before anything is sent; waits
+    /// first, so that a call of an earlier run the server may still be
+    /// processing (started before this journal was opened, answered within
+    /// `timeout`) is not missed by the lookup.
+    pub(crate) async fn to_reconcile(&self, index: usize, timeout: std::time::Duration) -> bool {
+        if !matches!(lock(&self.fed).get(&index), Some(Fed::Reconcile { .. })) {
+            return false;
+        }
+        tokio::time::sleep_until((self.opened + timeout).into()).await;
+        true
+    }
+
+    /// A record looked up: found (journaled as added, not sent; its
+    /// outcome), still unknown for the reason given (journaled so; its
+    /// outcome), or `None`: it is to be sent, and journaled as any send is.
+    pub(crate) fn reconciled(
+        &self,
+        index: usize,
+        looked: Option<Result<Found, String>>,
+    ) -> Option<Result<Success, Error>> {
+        let mut fed = lock(&self.fed);
+        let Some(Fed::Reconcile { key, hash }) = fed.remove(&index) else {
+            return None;
+        };
+        let Some(looked) = looked else {
+            fed.insert(index, Fed::Send { key, hash });
+            return None;
+        };
+        drop(fed);
+        let (line, settled) = match looked {
+            Ok(found) => (found_line(&key, hash, &found), Ok(Success::Found(found))),
+            Err(why) => {
+                let error = Error::Aborted {
+                    message: format!(
+                        "record {key}: its outcome is unknown from an earlier run (journal {}); \
+                         {why}, so it stays unknown and was not sent",
+                        self.path.display()
+                    ),
+                    outcome_unknown: true,
+                };
+                (
+                    with_error(entry(&key, hash, State::Unknown), &error),
+                    Err(error),
+                )
+            }
+        };
+        self.write(&line);
+        Some(settled)
     }
 
     /// Before `index`'s request leaves: its "sending" line, on disk.
@@ -220,14 +294,15 @@ impl RunJournal {
     pub(crate) fn record(
         &self,
         index: usize,
-        result: &Result<AddCustomerResponse, Error>,
+        result: &Result<Success, Error>,
         action: Option<UpsertAction>,
     ) {
         let Some(Fed::Send { key, hash }) = lock(&self.fed).remove(&index) else {
             return;
         };
         let line = match result {
-            Ok(reply) => {
+            Ok(Success::Found(found)) => found_line(&key, hash, found),
+            Ok(Success::Reply(reply)) => {
                 let mut line = entry(&key, hash, State::Added);
                 line["customer_id"] = json!(reply.customer_id());
                 if let Some(action) = action {
@@ -253,15 +328,28 @@ impl RunJournal {
                 line
             }
         };
+        self.write(&line);
+    }
+
+    fn write(&self, line: &Value) {
         if self.cannot_write.load(Ordering::SeqCst) {
             return;
         }
         // A line that cannot be written leaves the record at "sending":
         // unknown to the next run, never sent twice.
-        if self.journal.record_line(&line).is_err() {
+        if self.journal.record_line(line).is_err() {
             self.cannot_write.store(true, Ordering::SeqCst);
         }
     }
+}
+
+/// An "added" line for a record found to exist, with no reply.
+fn found_line(key: &str, hash: u64, found: &Found) -> Value {
+    let mut line = entry(key, hash, State::Added);
+    if let (Value::Object(line), Value::Object(fields)) = (&mut line, found.journal_fields()) {
+        line.extend(fields);
+    }
+    line
 }
 
 impl Drop for RunJournal {

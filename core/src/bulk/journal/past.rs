@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::journal::State;
 use crate::journal::destination::Destination;
+use crate::resume::reconcile::Found;
 use crate::upsert::UpsertAction;
 
 /// A key's last line.
@@ -18,6 +19,8 @@ pub(crate) struct Earlier {
     pub(crate) action: Option<UpsertAction>,
     /// The reply of the call that added it, as it came.
     pub(crate) reply: Option<Map<String, Value>>,
+    /// An added record found by a lookup (or a refusal), with no reply.
+    pub(crate) found: Option<Found>,
 }
 
 #[derive(Debug, Default)]
@@ -76,6 +79,7 @@ pub(crate) fn read(reader: impl BufRead) -> std::io::Result<KeyedPast> {
             Some("added") => Some(UpsertAction::Added),
             _ => None,
         };
+        let found = Found::from_journal(&entry);
         let reply = match entry.remove("reply") {
             Some(Value::Object(reply)) => Some(reply),
             _ => None,
@@ -87,6 +91,7 @@ pub(crate) fn read(reader: impl BufRead) -> std::io::Result<KeyedPast> {
                 state,
                 action,
                 reply,
+                found,
             },
         );
     })?;
