@@ -77,8 +77,9 @@ pub fn blank(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         .map(|b| b.bind(py).clone().into_any())
 }
 
-/// `(index, value, ok)`: the reply dict, `BLANK` for a blank row, or the
-/// exception for that record.
+/// `(index, value, ok, from_journal)`: the reply dict, `BLANK` for a blank
+/// row, or the exception for that record; `from_journal` when a resumed
+/// run's journal settled it (nothing sent).
 fn outcome_tuple<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, PyTuple>> {
     let (value, ok) = match outcome.result {
         // Reconciled: its customer exists, and there is no reply.
@@ -104,6 +105,11 @@ fn outcome_tuple<'py>(py: Python<'py>, outcome: Outcome) -> PyResult<Bound<'py, 
             outcome.index.into_pyobject(py)?.into_any(),
             value,
             ok.into_pyobject(py)?.to_owned().into_any(),
+            outcome
+                .from_journal
+                .into_pyobject(py)?
+                .to_owned()
+                .into_any(),
         ],
     )
 }

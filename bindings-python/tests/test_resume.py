@@ -44,8 +44,11 @@ def test_a_second_run_with_the_same_journal_sends_nothing_twice(tmp_path: Path) 
     assert all(not isinstance(o, kapture_crm.KaptureError) for o in first), first
     assert stats["add_update_requests"] == 25
     assert len(held) == 25 and all(c["writes"] == 1 for c in held)
-    # The second run's outcomes are the replies the first run got.
+    # The second run's outcomes are the replies the first run got, and say
+    # so; the first run's were sent.
     assert second == first
+    assert all(isinstance(o, kapture_crm.FromJournal) for o in second)
+    assert not any(isinstance(o, kapture_crm.FromJournal) for o in first)
 
 
 def test_an_async_run_resumes_too_and_a_changed_record_is_refused(tmp_path: Path) -> None:

@@ -52,6 +52,8 @@ def test_reconcile_finds_what_landed_sends_what_did_not_and_keeps_a_strangers_ph
     assert resent == 2, "only the two nobody received were sent"
     assert len(held) == 1 + 3 + 2 and all(c["writes"] == 1 for c in held)
     assert later == again[:3]
+    assert all(isinstance(o, kapture_crm.FromJournal) for o in again[:3] + later)
+    assert not any(isinstance(o, kapture_crm.FromJournal) for o in again[3:5])
 
 
 def test_reconcile_in_an_async_run(tmp_path: Path) -> None:

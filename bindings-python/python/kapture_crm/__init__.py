@@ -14,7 +14,7 @@ import warnings as _warnings
 from typing import Any, Mapping, Union
 
 from . import _native
-from ._bulk import AsyncBulkResults, BulkResults
+from ._bulk import AsyncBulkResults, BulkResults, FromJournal
 from ._client import AsyncClient, Client
 from ._errors import (
     AbortedError,
@@ -85,6 +85,7 @@ __all__ = [
     "CellError",
     "BLANK",
     "BlankRow",
+    "FromJournal",
     "KaptureError",
     "ValidationError",
     "ConfigError",

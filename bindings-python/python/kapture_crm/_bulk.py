@@ -31,6 +31,7 @@ from typing import (
     AsyncIterator,
     Callable,
     Deque,
+    Dict,
     Iterable,
     Iterator,
     Mapping,
@@ -70,6 +71,22 @@ def key_of(key: Key, record: Any) -> Tuple[Any, Any]:
     if not isinstance(record, Mapping):
         return None, record
     return record.get(key), {k: v for k, v in record.items() if k != key}
+
+class FromJournal(Dict[str, Any]):
+    """An outcome a resumed run took from its journal, not sent again: the
+    reply (or ``Found``) an earlier run recorded. A dict like any other
+    outcome; ``isinstance(outcome, kapture_crm.FromJournal)`` tells it
+    apart (Node: ``fromJournal: true``)."""
+
+    __slots__ = ()
+
+
+def _value(_index: int, value: Any, _ok: bool, from_journal: bool) -> Any:
+    """An outcome as the native run gives it, as the caller gets it."""
+    if from_journal and isinstance(value, dict):
+        return FromJournal(value)
+    return value
+
 
 # Outcomes an async run takes in one await, at most.
 _BATCH = 256
@@ -138,8 +155,7 @@ class BulkResults(Iterator[_O]):
                     error, self._error = self._error, None
                     raise error
                 raise StopIteration
-            _index, value, _ok = outcome
-            return value  # type: ignore[no-any-return]
+            return _value(*outcome)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Aborts the run: nothing more is fed or sent; records on the wire
@@ -184,7 +200,7 @@ class AsyncBulkResults(AsyncIterator[_O]):
         self._exhausted = False
         self._error: Optional[Exception] = None
         # Outcomes taken with the last batch and not yet handed out.
-        self._ready: Deque[Tuple[int, Any, bool]] = collections.deque()
+        self._ready: Deque[Tuple[int, Any, bool, bool]] = collections.deque()
 
     def __aiter__(self) -> "AsyncBulkResults[_O]":
         return self
@@ -241,8 +257,8 @@ class AsyncBulkResults(AsyncIterator[_O]):
                     raise error
                 raise StopAsyncIteration
             self._ready.extend(batch)
-        _index, value, _ok = self._ready.popleft()
-        return value  # type: ignore[no-any-return]
+        index, value, ok, from_journal = self._ready.popleft()
+        return _value(index, value, ok, from_journal)  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         """Aborts the run, as ``BulkResults.close`` does."""

@@ -17,7 +17,9 @@ Each task sends its partition with the library's bulk run
 ``journal_dir/part-NNNNN.journal``, keyed by the ``key`` column: a task
 that Spark retries, or runs twice (speculation), sends no row its journal
 already holds as added, and reports a row whose outcome was unknown as
-unknown instead of sending it again. The key is required because a
+unknown instead of sending it again; ``option("reconcile", "true")`` looks
+such rows up instead (``Client.add_customers``' ``reconcile``): found, they
+are ``added`` with the customer's id and not sent. The key is required because a
 partition's order may change between attempts. The rows themselves are
 mapped as ``from_row`` maps a spreadsheet's rows (``columns`` and
 ``date_format`` as JSON text options); the key column is not sent.
@@ -80,6 +82,13 @@ def _option(options: Dict[str, str], name: str) -> Optional[str]:
     return None if value is None or value == "" else str(value)
 
 
+def _flag(options: Dict[str, str], name: str) -> bool:
+    value = (_option(options, name) or "false").strip().lower()
+    if value not in ("true", "false"):
+        raise kapture_crm.ConfigError(f'option("{name}") must be true or false, got {value!r}')
+    return value == "true"
+
+
 def _number(options: Dict[str, str], name: str) -> Optional[float]:
     value = _option(options, name)
     if value is None:
@@ -117,6 +126,11 @@ class KaptureWriter(DataSourceWriter):
         timeout = _number(options, "timeout")
         if timeout is not None:
             self.client_options["timeout"] = timeout
+        max_retries = _number(options, "max_retries")
+        if max_retries is not None:
+            # Spark options are text: "2" reads as 2.0. A fraction stays
+            # one, for the client's own check to refuse.
+            self.client_options["max_retries"] = int(max_retries) if max_retries.is_integer() else max_retries
         self.run_options: Dict[str, Any] = {
             "rate": _number(options, "rate"),
             "rate_scope": _option(options, "rate_scope"),
@@ -124,6 +138,7 @@ class KaptureWriter(DataSourceWriter):
             "upsert": _option(options, "upsert"),
             "columns": json.loads(options["columns"]) if _option(options, "columns") else None,
             "date_format": _option(options, "date_format"),
+            "reconcile": _flag(options, "reconcile"),
         }
         concurrency = _number(options, "concurrency")
         if concurrency is not None:
@@ -131,7 +146,8 @@ class KaptureWriter(DataSourceWriter):
         # The options' own checks (the token, rate with a scope, a redis://
         # URL) fail here, on the driver, not in every task.
         with kapture_crm.Client(**self.client_options) as client:
-            client.add_customers([], **self.run_options).close()
+            # (reconcile needs the tasks' journals, which the driver has not.)
+            client.add_customers([], **{**self.run_options, "reconcile": False}).close()
 
     def write(self, iterator: Iterator[Any]) -> KaptureCommit:
         from pyspark import TaskContext
@@ -218,6 +234,8 @@ def _classify(outcome: Any) -> Tuple[str, Optional[int], Optional[str], Optional
         return "failed", None, outcome.code, str(outcome)
     if "action" in outcome and "response" in outcome:  # an upsert's Upserted
         return str(outcome["action"]), outcome.get("customer_id"), None, None
+    if "found_by" in outcome:  # reconciled: added by an earlier attempt
+        return "added", outcome.get("customer_id"), None, None
     customer = outcome.get("customer") or {}
     customer_id = customer.get("customer_id") if isinstance(customer, dict) else None
     return "added", customer_id if isinstance(customer_id, int) else None, None, None

@@ -9,7 +9,8 @@ use kapture_crm::sync::lock;
 
 use super::shared::{InFlight, Shared, reason};
 use crate::identity::identity_keys;
-use crate::journal::{Past, State};
+use crate::journal::Past;
+use kapture_crm::journal::{Verdict, verdict};
 use crate::problem::Problem;
 use crate::rows::{Row, Rows};
 use crate::seen::Seen;
@@ -54,12 +55,13 @@ pub(crate) fn feed(
         else {
             continue;
         };
-        let previous = past.get(number).map(|(_, state)| state);
+        // The journal's rule, the one a library run's journal follows too.
+        let previous = verdict(past.get(number), hash);
 
         let request = match request {
             Ok(request) => request,
             Err(error) => {
-                if previous != Some(State::Added) {
+                if !matches!(previous, Verdict::Added | Verdict::Changed) {
                     shared.fail(number, hash, &cells, error.code(), &reason(&error))?;
                 } else {
                     lock(&shared.summary).skipped += 1;
@@ -83,11 +85,13 @@ pub(crate) fn feed(
         }
 
         match previous {
-            Some(State::Added) => {
+            // A file whose added rows changed was refused before anything
+            // was sent (`verify`); an added row is never sent again.
+            Verdict::Added | Verdict::Changed => {
                 lock(&shared.summary).skipped += 1;
                 continue;
             }
-            Some(State::Sending | State::Unknown) if !settings.retry_unknown => {
+            Verdict::Unknown if !settings.retry_unknown => {
                 shared.unknown(number, hash, "outcome unknown from an earlier run")?;
                 continue;
             }

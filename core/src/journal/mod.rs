@@ -44,8 +44,10 @@ use serde_json::{Value, json};
 pub mod destination;
 pub mod own_files;
 pub mod paths;
+mod verdict;
 
 pub use paths::{file_part, legacy_path_for, path_for};
+pub use verdict::{Verdict, verdict};
 
 use destination::Destination;
 

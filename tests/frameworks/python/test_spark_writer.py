@@ -107,3 +107,44 @@ def test_the_key_and_journal_options_are_required_before_any_task_runs(spark: Sp
         with pytest.raises(Exception, match="journal_dir"):
             writer().option("key", "customer_ref").mode("append").save()
         assert sandbox.stats()["add_update_requests"] == 0
+
+
+def test_rows_left_unknown_are_settled_by_a_rerun_with_reconcile(spark: SparkSession, tmp_path: Path) -> None:
+    """Every reply lost (processed, then the connection dropped): each row is
+    unknown. The same write again with ``reconcile`` looks them up: each is
+    added, with its customer's id, and none is sent a second time."""
+    df = spark.createDataFrame(
+        [(f"R-{i}", f"Reconciled {i}", f"98770000{i:02d}") for i in range(6)],
+        ["customer_ref", "Customer Name", "Phone"],
+    ).repartition(2)
+    outcomes_path = tmp_path / "outcomes"
+    with kapture_crm.Sandbox(faults={"drop_after": 1.0}, merge=False) as sandbox:
+        def write(reconcile: str) -> None:
+            (
+                df.write.format("kapture")
+                .option("base_url", sandbox.url)
+                .option("token", sandbox.token)
+                .option("max_retries", 0)
+                .option("timeout", 1)
+                .option("key", "customer_ref")
+                .option("journal_dir", str(tmp_path / "journals"))
+                .option("outcomes", str(outcomes_path))
+                .option("reconcile", reconcile)
+                .mode("append")
+                .save()
+            )
+
+        write("false")
+        first = {row.key: row.status for row in spark.read.parquet(str(outcomes_path)).collect()}
+        sandbox.set_faults({})
+        write("true")
+        second = spark.read.parquet(str(outcomes_path)).collect()
+        customers = sandbox.customers()
+        sent = sandbox.stats()["add_update_requests"]
+        with pytest.raises(Exception, match="reconcile"):
+            write("maybe")
+    assert set(first.values()) == {"unknown"} and len(first) == 6
+    assert {row.status for row in second} == {"added"} and len(second) == 6
+    by_phone = {c["request"]["customer_info"]["phone"]: c["customer_id"] for c in customers}
+    assert {row.customer_id for row in second} == set(by_phone.values())
+    assert sent == 6 and all(c["writes"] == 1 for c in customers), "a row was sent twice"

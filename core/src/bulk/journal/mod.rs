@@ -16,7 +16,7 @@ use super::{Input, Success};
 use crate::config::Config;
 use crate::error::{Error, FieldError};
 use crate::journal::destination::Destination;
-use crate::journal::{Journal, SendingLog, State, VERSION, own_files};
+use crate::journal::{Journal, SendingLog, State, VERSION, Verdict, own_files, verdict};
 use crate::response::AddCustomerResponse;
 use crate::resume::reconcile::Found;
 use crate::sync::lock;
@@ -167,8 +167,9 @@ impl RunJournal {
         let Some(earlier) = lock(&self.past).get(&key).cloned() else {
             return Fed::Send { key, hash };
         };
-        match earlier.state {
-            State::Added if earlier.hash != hash => Fed::Settled((
+        match verdict(Some((earlier.hash, earlier.state)), hash) {
+            Verdict::Send => Fed::Send { key, hash },
+            Verdict::Changed => Fed::Settled((
                 Err(key_problem(
                     &key,
                     &format!(
@@ -180,7 +181,7 @@ impl RunJournal {
                 )),
                 None,
             )),
-            State::Added => Fed::Settled((
+            Verdict::Added => Fed::Settled((
                 Ok(match earlier.found {
                     Some(found) => Success::Found(found),
                     None => Success::Reply(AddCustomerResponse::from_json(
@@ -189,8 +190,8 @@ impl RunJournal {
                 }),
                 earlier.action,
             )),
-            State::Sending | State::Unknown if self.reconcile => Fed::Reconcile { key, hash },
-            State::Sending | State::Unknown => Fed::Settled((
+            Verdict::Unknown if self.reconcile => Fed::Reconcile { key, hash },
+            Verdict::Unknown => Fed::Settled((
                 Err(Error::Aborted {
                     message: format!(
                         "record {key}: its outcome is unknown from an earlier run (journal {}); \
@@ -202,7 +203,6 @@ impl RunJournal {
                 }),
                 None,
             )),
-            State::Failed | State::NotSent => Fed::Send { key, hash },
         }
     }
 
