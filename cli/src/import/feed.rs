@@ -10,10 +10,10 @@ use kapture_crm::sync::lock;
 use super::shared::{InFlight, Shared, reason};
 use crate::identity::identity_keys;
 use crate::journal::Past;
-use kapture_crm::journal::{Verdict, verdict};
 use crate::problem::Problem;
 use crate::rows::{Row, Rows};
 use crate::seen::Seen;
+use kapture_crm::journal::{Verdict, verdict};
 
 pub(crate) struct Feed {
     pub(crate) expected_rows: usize,
