@@ -8,8 +8,9 @@ use crate::config::ClientBuilder;
 use crate::error::Error;
 
 /// Client settings as a front end receives them: every field optional, the
-/// missing ones from `KAPTURE_*` variables or the defaults above.
-#[derive(Debug, Clone, Default)]
+/// missing ones from `KAPTURE_*` variables or the defaults above. `Debug`
+/// never shows the token, the password or the rate limiter's password.
+#[derive(Clone, Default)]
 pub struct ClientSettings {
     pub token: Option<String>,
     /// Instead of a token: Kapture's user name and password.
@@ -33,6 +34,39 @@ pub struct ClientSettings {
     pub rate: Option<f64>,
     pub rate_scope: Option<String>,
     pub rate_limiter: Option<String>,
+}
+
+impl std::fmt::Debug for ClientSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |given: &Option<String>| given.as_ref().map(|_| "[REDACTED]");
+        f.debug_struct("ClientSettings")
+            .field("token", &hidden(&self.token))
+            .field("username", &self.username)
+            .field("password", &hidden(&self.password))
+            .field("subdomain", &self.subdomain)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("retry_unknown_outcome", &self.retry_unknown_outcome)
+            .field("user_agent", &self.user_agent)
+            .field("ca_file", &self.ca_file)
+            .field(
+                "default_headers",
+                &self
+                    .default_headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("rate", &self.rate)
+            .field("rate_scope", &self.rate_scope)
+            .field(
+                "rate_limiter",
+                &self.rate_limiter.as_deref().map(crate::rate::shown_limiter),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientSettings {

@@ -141,7 +141,8 @@ pub struct ClientBuilder {
     log: Option<tracing::Dispatch>,
     rate: Option<f64>,
     rate_scope: Option<String>,
-    rate_limiter: Option<String>,
+    /// Its URL may hold a password: `Debug` never shows it.
+    rate_limiter: Option<crate::auth::Secret>,
 }
 
 impl Default for ClientBuilder {
@@ -312,7 +313,7 @@ impl ClientBuilder {
     /// `redis://host:6379/0`: `rate` is shared with every client, on any
     /// machine, naming this Redis. See [`crate::rate`].
     pub fn rate_limiter(mut self, url: impl Into<String>) -> Self {
-        self.rate_limiter = Some(url.into());
+        self.rate_limiter = Some(crate::auth::Secret(url.into()));
         self
     }
 
@@ -393,7 +394,7 @@ impl ClientBuilder {
         let rate = self.rate.map(crate::settings::rate).transpose()?;
         let shared_rate = crate::rate::SharedRate::from_options(
             self.rate_scope.as_deref(),
-            self.rate_limiter.as_deref(),
+            self.rate_limiter.as_ref().map(|url| url.0.as_str()),
             rate,
             ("rate_scope", "rate_limiter", "rate"),
         )?;

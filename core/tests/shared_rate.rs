@@ -88,6 +88,12 @@ impl Drop for Redis {
 
 /// A redis-server of this test's own on a free loopback port.
 fn redis() -> (Redis, String) {
+    let (redis, port) = redis_with(&[]);
+    (redis, format!("redis://127.0.0.1:{port}/0"))
+}
+
+/// A redis-server with these extra arguments, and its port.
+fn redis_with(extra: &[&str]) -> (Redis, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -96,13 +102,14 @@ fn redis() -> (Redis, String) {
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
+        .args(extra)
         .stdout(Stdio::null())
         .spawn()
         .expect("redis-server (Debian's redis-server package; scripts/test installs it)");
     let redis = Redis(child);
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (redis, format!("redis://127.0.0.1:{port}/0"));
+            return (redis, port);
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -230,4 +237,62 @@ fn a_client_rate_is_checked_like_a_run_rate() {
         .build()
         .unwrap_err();
     assert!(refused.to_string().contains("rate must be"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_redis_limiter_with_a_password_paces_and_a_wrong_password_sends_nothing_or_shows() {
+    let (_redis, port) = redis_with(&["--requirepass", "s3cret-pw"]);
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let with = |url: String| {
+        Client::builder()
+            .token(sandbox.token())
+            .base_url(sandbox.url())
+            .rate(50.0)
+            .rate_limiter(url)
+            .build()
+            .unwrap()
+    };
+    let good = with(format!("redis://:s3cret-pw@127.0.0.1:{port}/0"));
+    for i in 0..5 {
+        let request = AddCustomerRequest::with_phone(format!("Auth {i}"), format!("97{i:08}"));
+        good.add_customer(&request).await.unwrap();
+    }
+    let request = AddCustomerRequest::with_phone("Refused", "9799999999");
+    for (url, says) in [
+        (format!("redis://:wrong-pw@127.0.0.1:{port}/0"), "WRONGPASS"),
+        (format!("redis://127.0.0.1:{port}/0"), "NOAUTH"),
+    ] {
+        let builder = Client::builder()
+            .token(sandbox.token())
+            .base_url(sandbox.url())
+            .rate(50.0)
+            .rate_limiter(url.clone());
+        assert!(!format!("{builder:?}").contains("-pw"), "{builder:?}");
+        let client = builder.build().unwrap();
+        assert!(!format!("{:?}", client.config()).contains("-pw"));
+        let error = client.add_customer(&request).await.unwrap_err().to_string();
+        assert!(error.contains(says), "{error}");
+        assert!(!error.contains("wrong-pw"), "the password shown: {error}");
+    }
+    assert_eq!(
+        sandbox.stats().add_update_requests,
+        5,
+        "a call went out without the limiter"
+    );
+}
+
+#[test]
+fn client_settings_debug_never_shows_a_secret() {
+    let settings = kapture_crm::ClientSettings {
+        token: Some("tok-SECRET".into()),
+        username: Some("agent".into()),
+        password: Some("pass-SECRET".into()),
+        default_headers: vec![("x-api-key".into(), "key-SECRET".into())],
+        rate: Some(5.0),
+        rate_limiter: Some("redis://:redis-SECRET@cache:6379/0".into()),
+        ..Default::default()
+    };
+    let shown = format!("{settings:?}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    assert!(shown.contains("agent") && shown.contains("x-api-key") && shown.contains("cache"));
 }

@@ -20,17 +20,29 @@ mod file;
 pub(crate) mod pacer;
 mod redis;
 
+pub(crate) use redis::shown as shown_limiter;
+
 use std::time::Duration;
 
 use crate::error::Error;
 
 /// Where the shared state lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum SharedRate {
     /// A state file on this machine.
     Machine,
-    /// A Redis server: `redis://host:port/db`.
+    /// A Redis server: `redis://[[user]:password@]host:port/db`.
     Redis(String),
+}
+
+/// Never the Redis password.
+impl std::fmt::Debug for SharedRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SharedRate::Machine => f.write_str("Machine"),
+            SharedRate::Redis(url) => f.debug_tuple("Redis").field(&redis::shown(url)).finish(),
+        }
+    }
 }
 
 impl SharedRate {

@@ -42,33 +42,52 @@ if pace ~= before then changed = 1 end
 return {math.floor(wait), math.floor(pace * 1000), changed, math.floor(before * 1000)}
 ";
 
-/// A Redis URL the limiter can use: `redis://host[:port][/db]`.
+/// A Redis URL the limiter can use: `redis://[[user]:password@]host[:port][/db]`.
 pub(crate) fn check_url(name: &str, url: &str) -> Result<String, Error> {
     parse(url).map(|_| url.to_string()).map_err(|why| {
         Error::Config(format!(
-            "{name} must be redis://host:port/db (port 6379 and db 0 when left out), got {}: {why}",
-            crate::text::quote(url)
+            "{name} must be redis://host:port/db (port 6379 and db 0 when left out; a password \
+             as redis://:password@host, or user:password), got {}: {why}",
+            crate::text::quote(&shown(url))
         ))
     })
+}
+
+/// The URL as messages and `Debug` show it: any credentials hidden.
+pub(crate) fn shown(url: &str) -> String {
+    let Some(rest) = url.strip_prefix("redis://") else {
+        return url.to_string();
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    match authority.rsplit_once('@') {
+        Some((_, host)) => {
+            let path = &rest[authority.len()..];
+            format!("redis://***@{host}{path}")
+        }
+        None => url.to_string(),
+    }
 }
 
 struct Target {
     address: String,
     db: u32,
+    /// `AUTH`'s arguments: the user (Redis 6 ACLs) and the password.
+    auth: Option<(Option<String>, String)>,
 }
 
 fn parse(url: &str) -> Result<Target, String> {
     let rest = url
         .strip_prefix("redis://")
         .ok_or("only redis:// is supported")?;
-    let (host_port, db) = match rest.split_once('/') {
+    let (authority, db) = match rest.split_once('/') {
         Some((hp, "")) => (hp, 0),
         Some((hp, db)) => (hp, db.parse().map_err(|_| "the db is not a number")?),
         None => (rest, 0),
     };
-    if host_port.contains('@') {
-        return Err("credentials in the URL are not supported".into());
-    }
+    let (auth, host_port) = match authority.rsplit_once('@') {
+        Some((userinfo, host_port)) => (Some(credentials(userinfo)?), host_port),
+        None => (None, authority),
+    };
     if host_port.is_empty() {
         return Err("no host".into());
     }
@@ -80,7 +99,40 @@ fn parse(url: &str) -> Result<Target, String> {
     } else {
         format!("{host_port}:6379")
     };
-    Ok(Target { address, db })
+    Ok(Target { address, db, auth })
+}
+
+/// `user:password` or `:password`, percent-encoded as URLs are.
+fn credentials(userinfo: &str) -> Result<(Option<String>, String), String> {
+    let Some((user, password)) = userinfo.split_once(':') else {
+        return Err("give the password after a colon: redis://:password@host".into());
+    };
+    let password = percent_decoded(password)?;
+    if password.is_empty() {
+        return Err("the password is empty".into());
+    }
+    let user = percent_decoded(user)?;
+    Ok(((!user.is_empty()).then_some(user), password))
+}
+
+fn percent_decoded(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or("a % in the credentials is not followed by two hex digits")?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "the credentials are not UTF-8 once decoded".to_string())
 }
 
 pub(crate) struct RedisState {
@@ -139,7 +191,7 @@ impl RedisState {
             )),
             _ => Err(format!(
                 "the rate limiter at {} gave an unexpected reply",
-                self.url
+                shown(&self.url)
             )),
         }
     }
@@ -147,7 +199,7 @@ impl RedisState {
     fn failed(&self, error: &dyn std::fmt::Display) -> String {
         format!(
             "the rate limiter at {} could not be used: {error}",
-            self.url
+            shown(&self.url)
         )
     }
 
@@ -163,6 +215,12 @@ impl RedisState {
             .map_err(|e| self.failed(&e))?;
         let _ = stream.set_nodelay(true);
         let mut stream = BufReader::new(stream);
+        if let Some((user, password)) = &target.auth {
+            let mut args = vec!["AUTH"];
+            args.extend(user.as_deref());
+            args.push(password);
+            call(&mut stream, &args).map_err(|e| self.failed(&e))?;
+        }
         if target.db != 0 {
             call(&mut stream, &["SELECT", &target.db.to_string()]).map_err(|e| self.failed(&e))?;
         }
@@ -205,4 +263,33 @@ fn read_line(stream: &mut BufReader<TcpStream>) -> std::io::Result<String> {
         return Err(std::io::Error::other("the connection was closed"));
     }
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_url_are_read_and_never_shown() {
+        let target = parse("redis://:s%40cret@10.0.0.5:6380/2").unwrap();
+        assert_eq!(target.address, "10.0.0.5:6380");
+        assert_eq!(target.db, 2);
+        assert_eq!(target.auth, Some((None, "s@cret".to_string())));
+        let target = parse("redis://worker:pw@cache").unwrap();
+        assert_eq!(target.address, "cache:6379");
+        assert_eq!(
+            target.auth,
+            Some((Some("worker".to_string()), "pw".to_string()))
+        );
+        assert_eq!(shown("redis://worker:pw@cache/1"), "redis://***@cache/1");
+        assert_eq!(shown("redis://cache:6379"), "redis://cache:6379");
+        for bad in [
+            "redis://pw@cache",
+            "redis://user:@cache",
+            "redis://:%zz@cache",
+        ] {
+            let error = check_url("rate_limiter", bad).unwrap_err().to_string();
+            assert!(!error.contains("pw") && !error.contains("%zz"), "{error}");
+        }
+    }
 }
