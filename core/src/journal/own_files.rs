@@ -1,5 +1,5 @@
-//! Opening the files `kapture import` writes (the journal, the failures
-//! file) so that it writes only its own: never through a symbolic link, at
+//! Opening the files kapture writes (a journal, the failures file, the
+//! machine's rate state) so that it writes only its own: never through a symbolic link, at
 //! any moment (the link is refused by the kernel at open, `O_NOFOLLOW`),
 //! a new file created only if nothing is there (`O_EXCL`), and a lock that
 //! is re-checked to be on the file the path still names.
@@ -72,8 +72,8 @@ fn regular(path: &Path, file: File) -> Result<File, String> {
         Ok(file)
     } else {
         Err(format!(
-            "{} is not a regular file; kapture writes its journal only to a file of its own. \
-             Move it away and run again.",
+            "{} is not a regular file; kapture writes only to a file of its own. Move it away \
+             and run again.",
             path.display()
         ))
     }
