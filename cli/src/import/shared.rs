@@ -174,13 +174,17 @@ impl Shared {
                 outcome.index
             )));
         };
-        match outcome.result {
-            Ok(reply) => {
+        // What the outcome leaves in the journal is the core's rule (a
+        // library run's journal follows it too); the summary, the failures
+        // file and the stop after a refused token are the import's.
+        let state = kapture_crm::journal::state_after(&outcome.result);
+        match (outcome.result, state) {
+            (Ok(done), _) => {
                 self.journal(
                     row.number,
                     row.hash,
                     State::Added,
-                    json!({"customer_id": reply.customer_id()}),
+                    json!({"customer_id": done.customer_id()}),
                 )?;
                 let mut summary = lock(&self.summary);
                 if outcome.action == Some(kapture_crm::UpsertAction::Updated) {
@@ -189,7 +193,7 @@ impl Shared {
                     summary.added += 1;
                 }
             }
-            Err(error @ Error::Authentication { .. }) => {
+            (Err(error @ Error::Authentication { .. }), _) => {
                 // A wrong token fails every row: stop sending (issue 9, case 8).
                 if !self.stop_sending.swap(true, Ordering::SeqCst) {
                     lock(&self.summary).stopped = Some(format!(
@@ -205,16 +209,13 @@ impl Shared {
                     &reason(&error),
                 )?;
             }
-            Err(Error::Aborted {
-                message,
-                outcome_unknown: false,
-            }) => {
+            (Err(Error::Aborted { message, .. }), State::NotSent) => {
                 self.not_sent(row.number, row.hash, &message)?;
             }
-            Err(error) if error.outcome_unknown() => {
+            (Err(error), State::Unknown) => {
                 self.unknown(row.number, row.hash, &error.to_string())?;
             }
-            Err(error) => self.fail(
+            (Err(error), _) => self.fail(
                 row.number,
                 row.hash,
                 &row.cells,

@@ -47,7 +47,7 @@ pub mod paths;
 mod verdict;
 
 pub use paths::{file_part, legacy_path_for, path_for};
-pub use verdict::{Verdict, verdict};
+pub use verdict::{Verdict, state_after, verdict};
 
 use destination::Destination;
 

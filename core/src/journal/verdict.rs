@@ -3,6 +3,7 @@
 //! run's records (keyed by the caller's key).
 
 use super::State;
+use crate::error::Error;
 
 /// What becomes of a record a journal already holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,21 @@ pub fn verdict(earlier: Option<(u64, State)>, hash: u64) -> Verdict {
     }
 }
 
+/// The state an outcome leaves a record at in a journal: added; not sent
+/// on purpose (refused before it left: the next run sends it); unknown
+/// (it may have been processed: never sent again blindly); or failed.
+pub fn state_after<T>(result: &Result<T, Error>) -> State {
+    match result {
+        Ok(_) => State::Added,
+        Err(Error::Aborted {
+            outcome_unknown: false,
+            ..
+        }) => State::NotSent,
+        Err(error) if error.outcome_unknown() => State::Unknown,
+        Err(_) => State::Failed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +61,20 @@ mod tests {
         assert_eq!(verdict(Some((1, State::Unknown)), 1), Verdict::Unknown);
         assert_eq!(verdict(Some((1, State::Failed)), 1), Verdict::Send);
         assert_eq!(verdict(Some((1, State::NotSent)), 1), Verdict::Send);
+    }
+
+    #[test]
+    fn each_outcome_leaves_one_state() {
+        let aborted = |unknown| Error::Aborted {
+            message: String::new(),
+            outcome_unknown: unknown,
+        };
+        assert_eq!(state_after(&Ok::<(), Error>(())), State::Added);
+        assert_eq!(state_after::<()>(&Err(aborted(false))), State::NotSent);
+        assert_eq!(state_after::<()>(&Err(aborted(true))), State::Unknown);
+        assert_eq!(
+            state_after::<()>(&Err(Error::Config(String::new()))),
+            State::Failed
+        );
     }
 }

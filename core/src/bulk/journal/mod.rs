@@ -16,7 +16,9 @@ use super::{Input, Success};
 use crate::config::Config;
 use crate::error::{Error, FieldError};
 use crate::journal::destination::Destination;
-use crate::journal::{Journal, SendingLog, State, VERSION, Verdict, own_files, verdict};
+use crate::journal::{
+    Journal, SendingLog, State, VERSION, Verdict, own_files, state_after, verdict,
+};
 use crate::response::AddCustomerResponse;
 use crate::resume::reconcile::Found;
 use crate::sync::lock;
@@ -300,9 +302,9 @@ impl RunJournal {
         let Some(Fed::Send { key, hash }) = lock(&self.fed).remove(&index) else {
             return;
         };
-        let line = match result {
-            Ok(Success::Found(found)) => found_line(&key, hash, found),
-            Ok(Success::Reply(reply)) => {
+        let line = match (result, state_after(result)) {
+            (Ok(Success::Found(found)), _) => found_line(&key, hash, found),
+            (Ok(Success::Reply(reply)), _) => {
                 let mut line = entry(&key, hash, State::Added);
                 line["customer_id"] = json!(reply.customer_id());
                 if let Some(action) = action {
@@ -311,22 +313,14 @@ impl RunJournal {
                 line["reply"] = Value::Object(reply.as_json().clone());
                 line
             }
-            // Refused before it left (the run stopping, a journal that
-            // could not be written): the next run sends it.
-            Err(
-                error @ Error::Aborted {
-                    outcome_unknown: false,
-                    ..
-                },
-            ) => with_error(entry(&key, hash, State::NotSent), error),
-            Err(error) if error.outcome_unknown() => {
-                with_error(entry(&key, hash, State::Unknown), error)
-            }
-            Err(error) => {
+            (Err(error), State::Failed) => {
                 let mut line = with_error(entry(&key, hash, State::Failed), error);
                 line["code"] = json!(error.code());
                 line
             }
+            // Not sent (the run stopping, a journal that could not be
+            // written: the next run sends it), or unknown.
+            (Err(error), state) => with_error(entry(&key, hash, state), error),
         };
         self.write(&line);
     }
