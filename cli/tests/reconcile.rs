@@ -220,3 +220,44 @@ fn reconcile_records_the_rows_own_customer_as_added() {
     let journal = std::fs::read_to_string(&journals_of(&csv)[0]).unwrap();
     assert!(journal.contains("\"found_by\":\"lookup\""), "{journal}");
 }
+
+/// With --upsert, a lookup proves nothing (the customer was there before
+/// the update): an unknown row is upserted again, so an update lost before
+/// Kapture read it is made, and no second customer appears.
+#[test]
+fn reconcile_with_upsert_sends_the_upsert_again_so_a_lost_update_is_made() {
+    let dir = workdir("reconcile-upsert");
+    let sandbox = strict_sandbox(Faults::default());
+    let old = one_row(&dir, "old.csv", "Old Customer", "old@example.in");
+    assert_eq!(run(&sandbox, &old, &[]).status.code(), Some(0));
+    let csv = dir.join("moved.csv");
+    std::fs::write(
+        &csv,
+        "customer_name,phone,email_id,city\nOld Customer,9100080000,old@example.in,Goa\n",
+    )
+    .unwrap();
+    sandbox
+        .set_faults(Faults {
+            drop_before: 1.0,
+            ..Faults::default()
+        })
+        .unwrap();
+    let first = run(&sandbox, &csv, &["--upsert", "phone"]);
+    assert_eq!(count(&first, "unknown"), 1, "{}", stdout(&first));
+    sandbox.set_faults(Faults::default()).unwrap();
+
+    let second = run(&sandbox, &csv, &["--upsert", "phone", "--reconcile"]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&second),
+        stderr(&second)
+    );
+    let held = sandbox.customers();
+    assert_eq!(held.len(), 1, "a second customer: {held:?}");
+    assert_eq!(
+        held[0].request["customer_info"]["city"], "Goa",
+        "the lost update was never made"
+    );
+}

@@ -68,6 +68,16 @@ async fn run(
     records: &[(&str, AddCustomerRequest)],
     reconcile: bool,
 ) -> Vec<Outcome> {
+    run_with(client, journal, records, reconcile, None).await
+}
+
+async fn run_with(
+    client: &Client,
+    journal: &Path,
+    records: &[(&str, AddCustomerRequest)],
+    reconcile: bool,
+    upsert: Option<&str>,
+) -> Vec<Outcome> {
     let journal = RunJournal::open(journal, client.config()).unwrap();
     let keyed: Vec<_> = records
         .iter()
@@ -75,7 +85,7 @@ async fn run(
         .collect();
     let options = BulkOptions {
         reconcile,
-        ..BulkOptions::default()
+        ..BulkOptions::default().with_upsert(upsert).unwrap()
     };
     let outcomes =
         resume::add_customers(client, futures_util::stream::iter(keyed), options, journal).unwrap();
@@ -236,6 +246,50 @@ async fn reconcile_sends_a_record_nobody_received_and_leaves_another_customers_p
     assert!(
         last_of("fresh").contains("\"state\":\"added\""),
         "{journal}"
+    );
+}
+
+/// An upsert's customer exists whether or not the update landed, so a
+/// lookup proves nothing: the upsert is sent again (it looks the customer up
+/// itself, and updates it by id).
+#[tokio::test]
+async fn reconcile_in_an_upsert_run_sends_the_upsert_again_so_an_update_that_never_landed_is_made()
+{
+    let dir = Dir::new("upsert");
+    let sandbox = strict_sandbox(Faults::default()).await;
+    let client = client(&sandbox);
+    client
+        .add_customer(&AddCustomerRequest::with_phone("Asha Rao", "9831000000"))
+        .await
+        .unwrap();
+    let mut moved = AddCustomerRequest::with_phone("Asha Rao", "9831000000");
+    moved.customer_info.city = "Goa".into();
+    let records = [("A-1", moved)];
+    // The update is lost before the server reads it (the lookup before it
+    // is answered: only add-update requests are dropped).
+    sandbox
+        .set_faults(Faults {
+            drop_before: 1.0,
+            ..Faults::default()
+        })
+        .unwrap();
+    let first = run_with(&client, &dir.journal(), &records, false, Some("phone")).await;
+    assert!(
+        first[0].result.as_ref().is_err_and(Error::outcome_unknown),
+        "{first:?}"
+    );
+    sandbox.set_faults(Faults::default()).unwrap();
+
+    let second = run_with(&client, &dir.journal(), &records, true, Some("phone")).await;
+    assert!(
+        matches!(second[0].result, Ok(Success::Reply(_))),
+        "{second:?}"
+    );
+    let held = sandbox.customers();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(
+        held[0].request["customer_info"]["city"], "Goa",
+        "the update was never made"
     );
 }
 

@@ -9,9 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use kapture_crm::Client;
 use kapture_crm::log::TARGET_RECONCILE;
 use kapture_crm::resume::reconcile::{Looked, found_in_refusal, look_up};
+use kapture_crm::{Client, UpsertAction};
 use serde_json::json;
 
 use super::options::Options;
@@ -54,7 +54,14 @@ pub(crate) async fn reconcile(
         let Ok(request) = &row.request else { continue };
         // The lookup and its decision are the core's (a library run's
         // `reconcile` makes the same one).
-        let found = match look_up(client, request).await {
+        // With --upsert, a lookup proves nothing (the customer was there
+        // before the update): the upsert is sent again; it looks the
+        // customer up itself.
+        let looked = match options.bulk.upsert {
+            Some(_) => Ok(Looked::Missing),
+            None => look_up(client, request).await,
+        };
+        let found = match looked {
             Ok(Looked::Found(found)) => Some(found),
             Ok(Looked::Missing) => None,
             Ok(Looked::Unsettled(why)) => {
@@ -87,12 +94,18 @@ pub(crate) async fn reconcile(
                 "row {number}: found customer {} by lookup; recorded as added, not sent again",
                 found.customer_id.map_or_else(|| "(no id)".to_string(), |id| id.to_string())
             ),
+            None if options.bulk.upsert.is_some() => tracing::info!(
+                target: TARGET_RECONCILE,
+                row = number,
+                "row {number}: an upsert whose outcome was unknown; sending it again"
+            ),
             None => tracing::info!(
                 target: TARGET_RECONCILE,
                 row = number, found = false,
                 "row {number}: not found by lookup; sending it again"
             ),
         }
+        let mut updated = false;
         let settled = match found {
             Some(found) => {
                 shared.journal(number, row.hash, State::Added, found.journal_fields())?;
@@ -105,15 +118,26 @@ pub(crate) async fn reconcile(
                 if let Some(journal) = &shared.journal {
                     journal.sync().map_err(Problem::Journal)?;
                 }
-                match client.add_customer(request).await {
-                    Ok(reply) => {
+                let resent = match options.bulk.upsert {
+                    Some(on) => client
+                        .upsert_customer(request, on)
+                        .await
+                        .map(|done| (done.customer_id, done.action)),
+                    None => client
+                        .add_customer(request)
+                        .await
+                        .map(|reply| (reply.customer_id(), UpsertAction::Added)),
+                };
+                match resent {
+                    Ok((customer_id, action)) => {
                         shared.journal(
                             number,
                             row.hash,
                             State::Added,
-                            json!({"customer_id": reply.customer_id(), "resent": true}),
+                            json!({"customer_id": customer_id, "resent": true}),
                         )?;
                         done.resent += 1;
+                        updated = action == UpsertAction::Updated;
                         true
                     }
                     Err(error) if let Some(found) = found_in_refusal(&error) => {
@@ -144,7 +168,11 @@ pub(crate) async fn reconcile(
         if settled {
             let mut summary = lock(&shared.summary);
             summary.unknown.retain(|n| *n != number);
-            summary.added += 1;
+            if updated {
+                summary.updated += 1;
+            } else {
+                summary.added += 1;
+            }
         }
     }
     Ok(done)

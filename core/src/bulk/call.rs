@@ -80,6 +80,18 @@ impl Call {
         journal: &RunJournal,
         request: &AddCustomerRequest,
     ) -> Option<Result<Success, Error>> {
+        // An upsert's customer is there whether or not its update landed:
+        // a lookup proves nothing, and the upsert, sent again, looks the
+        // customer up itself (an update made twice writes the same fields).
+        if self.upsert.is_some() {
+            self.client.config().log.emit(|| {
+                tracing::info!(
+                    target: TARGET_RECONCILE, index,
+                    "record {index}: an upsert whose outcome was unknown; sending it again"
+                )
+            });
+            return journal.reconciled(index, None);
+        }
         let looked = match self.pacer.wait_turn().await {
             Ok(()) => reconcile::look_up(&self.client, request).await,
             Err(error) => Err(error),
