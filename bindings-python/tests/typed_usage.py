@@ -38,7 +38,7 @@ def typed_reconcile(client: kapture_crm.Client) -> List[Optional[int]]:
         if isinstance(outcome, (kapture_crm.KaptureError, kapture_crm.BlankRow)):
             continue
         if "found_by" in outcome:
-            found: Found = outcome  # type: ignore[assignment]
+            found: Found = outcome
             ids.append(found["customer_id"])
     return ids
 

@@ -50,7 +50,8 @@ def _own_client_per_process(**_: Any) -> None:
 def add_customer(self: Any, request: Dict[str, Any]) -> Dict[str, Any]:
     client = kapture()
     try:
-        return client.add_customer(request)
+        # A plain dict: Celery's result backend stores it as JSON.
+        return dict(client.add_customer(request))
     except kapture_crm.OutcomeUnknownError:
         info = request["customer_info"]
         if info.get("phone"):

@@ -4,7 +4,7 @@ leave out as the vendor's example shows it ("", False, {})."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union, final
 
 __all__ = [
     "AddCustomerRequest",
@@ -98,6 +98,9 @@ class CustomerResult(TypedDict, total=False):
     contact_id: int
 
 
+# final: `"found_by" in outcome` (or `"action" in`) tells the outcomes apart for
+# a type checker.
+@final
 class AddCustomerResponse(TypedDict, total=False):
     """The reply; every field the server sent is kept, these are the documented ones."""
 
@@ -106,6 +109,7 @@ class AddCustomerResponse(TypedDict, total=False):
     message: str
 
 
+@final
 class Upserted(TypedDict):
     """What ``upsert_customer`` did: added a customer, or updated the one its
     lookup found (or the one a duplicate refusal named), with its id."""
@@ -115,6 +119,7 @@ class Upserted(TypedDict):
     response: AddCustomerResponse
 
 
+@final
 class Found(TypedDict):
     """A record an earlier run left with an unknown outcome, which
     ``add_customers(..., reconcile=True)`` found added: its customer exists.
