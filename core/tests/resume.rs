@@ -2,7 +2,7 @@
 //! the sandbox: what a second run with the same journal sends, and what it
 //! refuses.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use futures_util::StreamExt;
 use kapture_crm::bulk::{BulkOptions, Outcome};
@@ -10,29 +10,9 @@ use kapture_crm::resume::{self, RunJournal};
 use kapture_crm::{AddCustomerRequest, Client, Error};
 use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
 
-struct Dir(PathBuf);
+mod support;
 
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!(
-            "kapture-resume-{name}-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn journal(&self) -> PathBuf {
-        self.0.join("run.journal")
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::scratch::Dir;
 
 fn client(sandbox: &Sandbox) -> Client {
     Client::builder()
@@ -69,7 +49,7 @@ async fn run(client: &Client, journal: &Path, records: Vec<AddCustomerRequest>) 
 
 #[tokio::test]
 async fn a_second_run_with_the_same_journal_sends_nothing_twice() {
-    let dir = Dir::new("twice");
+    let dir = Dir::new("resume-twice");
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let client = client(&sandbox);
     let records: Vec<_> = (0..30).map(record).collect();
@@ -99,7 +79,7 @@ async fn a_second_run_with_the_same_journal_sends_nothing_twice() {
 
 #[tokio::test]
 async fn a_record_changed_under_a_known_key_is_refused_and_new_keys_are_sent() {
-    let dir = Dir::new("changed");
+    let dir = Dir::new("resume-changed");
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let client = client(&sandbox);
     run(&client, &dir.journal(), (0..3).map(record).collect()).await;
@@ -122,7 +102,7 @@ async fn a_record_changed_under_a_known_key_is_refused_and_new_keys_are_sent() {
 
 #[tokio::test]
 async fn an_unknown_outcome_is_not_sent_again_and_a_failed_one_is() {
-    let dir = Dir::new("unknown");
+    let dir = Dir::new("resume-unknown");
     let faults = Faults {
         seed: 3,
         drop_after: 0.2,
@@ -170,7 +150,7 @@ async fn an_unknown_outcome_is_not_sent_again_and_a_failed_one_is() {
 
 #[tokio::test]
 async fn a_run_killed_mid_flight_leaves_its_record_unknown_and_a_torn_line_is_cut() {
-    let dir = Dir::new("torn");
+    let dir = Dir::new("resume-torn");
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let client = client(&sandbox);
     run(&client, &dir.journal(), vec![record(0)]).await;
@@ -178,7 +158,7 @@ async fn a_run_killed_mid_flight_leaves_its_record_unknown_and_a_torn_line_is_cu
     // half a line after it. (C-1's hash is its content's: taken from a run
     // of its own.)
     let other = {
-        let side = Dir::new("side");
+        let side = Dir::new("resume-side");
         run(&client, &side.journal(), vec![record(9), record(1)]).await;
         let text = std::fs::read_to_string(side.journal()).unwrap();
         text.lines()
@@ -211,7 +191,7 @@ async fn a_run_killed_mid_flight_leaves_its_record_unknown_and_a_torn_line_is_cu
 
 #[tokio::test]
 async fn one_journal_per_crm_and_per_run() {
-    let dir = Dir::new("owner");
+    let dir = Dir::new("resume-owner");
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let other = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let client = client(&sandbox);
@@ -234,7 +214,7 @@ async fn one_journal_per_crm_and_per_run() {
 
 #[tokio::test]
 async fn a_key_given_twice_in_one_run_is_refused_the_second_time() {
-    let dir = Dir::new("dup");
+    let dir = Dir::new("resume-dup");
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let client = client(&sandbox);
     let journal = RunJournal::open(&dir.journal(), client.config()).unwrap();

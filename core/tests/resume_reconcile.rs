@@ -3,7 +3,7 @@
 //! found (not sent, with no reply made up), not found (sent), or someone
 //! else's customer (still unknown).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -15,29 +15,9 @@ use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
 
 const TIMEOUT: Duration = Duration::from_secs(1);
 
-struct Dir(PathBuf);
+mod support;
 
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!(
-            "kapture-reconcile-{name}-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn journal(&self) -> PathBuf {
-        self.0.join("run.journal")
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::scratch::Dir;
 
 /// Each send is one customer, so a second send would show.
 async fn strict_sandbox(faults: Faults) -> Sandbox {
@@ -101,7 +81,7 @@ fn found(outcome: &Outcome) -> Found {
 
 #[tokio::test]
 async fn reconcile_settles_an_unknown_add_that_landed_as_found_and_sends_nothing() {
-    let dir = Dir::new("found");
+    let dir = Dir::new("reconcile-found");
     let sandbox = strict_sandbox(Faults {
         drop_after: 1.0,
         ..Faults::default()
@@ -178,7 +158,7 @@ async fn reconcile_settles_an_unknown_add_that_landed_as_found_and_sends_nothing
 
 #[tokio::test]
 async fn reconcile_sends_a_record_nobody_received_and_leaves_another_customers_phone_unknown() {
-    let dir = Dir::new("missing");
+    let dir = Dir::new("reconcile-missing");
     let sandbox = strict_sandbox(Faults::default()).await;
     let client = client(&sandbox);
     // Someone already holds the phone the first record gives.
@@ -255,7 +235,7 @@ async fn reconcile_sends_a_record_nobody_received_and_leaves_another_customers_p
 #[tokio::test]
 async fn reconcile_in_an_upsert_run_sends_the_upsert_again_so_an_update_that_never_landed_is_made()
 {
-    let dir = Dir::new("upsert");
+    let dir = Dir::new("reconcile-upsert");
     let sandbox = strict_sandbox(Faults::default()).await;
     let client = client(&sandbox);
     client

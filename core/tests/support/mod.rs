@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod certificates;
+pub mod scratch;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
