@@ -258,7 +258,8 @@ pub struct ImportArgs {
     #[arg(long, value_name = "process|machine")]
     pub rate_scope: Option<String>,
     /// redis://host:6379/0: --rate is shared by every run, on any machine,
-    /// naming this Redis.
+    /// naming this Redis (with a password: redis://:PASSWORD@host/0; better
+    /// given in KAPTURE_RATE_LIMITER, which `ps` does not show).
     #[arg(long, value_name = "URL")]
     pub rate_limiter: Option<String>,
     /// Country code assumed for phones written without one, when telling

@@ -35,15 +35,33 @@ fn bulk_options(args: &ImportArgs) -> Result<BulkOptions, Problem> {
         .map(|key| kapture_crm::MatchOn::parse("--upsert", key))
         .transpose()
         .map_err(usage)?;
+    let limiter = args.rate_limiter.clone().or_else(|| limiter_from_env(args));
     options = options
         .with_shared_rate(
             args.rate_scope.as_deref(),
-            args.rate_limiter.as_deref(),
+            limiter.as_deref(),
             ("--rate-scope", "--rate-limiter", "--rate"),
         )
         .map_err(usage)?;
     Ok(options)
 }
+
+/// Where `--rate` is shared when the command line names no limiter: the
+/// URL in `KAPTURE_RATE_LIMITER` (kept off the command line, which other
+/// users see in `ps`, since it may hold the Redis password). Only for a run
+/// with `--rate` and no `--rate-scope` (`--rate-scope process` keeps the
+/// rate to this run).
+fn limiter_from_env(args: &ImportArgs) -> Option<String> {
+    if args.rate.is_none() || args.rate_scope.is_some() {
+        return None;
+    }
+    std::env::var(ENV_RATE_LIMITER)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// The environment variable of [`limiter_from_env`].
+const ENV_RATE_LIMITER: &str = "KAPTURE_RATE_LIMITER";
 
 pub async fn import(args: ImportArgs) -> ExitStatus {
     let output = args.output.output;

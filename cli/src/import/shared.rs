@@ -210,6 +210,18 @@ impl Shared {
                 )?;
             }
             (Err(Error::Aborted { message, .. }), State::NotSent) => {
+                // Refused before it left with no stop of the import's own
+                // (a refused token, a journal that cannot be written, set
+                // `stopped` first): the shared rate limiter could not be
+                // used. The run says why and does not exit as done.
+                let mut summary = lock(&self.summary);
+                if summary.stopped.is_none() && !self.cannot_write.load(Ordering::SeqCst) {
+                    summary.stopped = Some(format!(
+                        "{message}\nnothing was sent without it; run again to send the rows not \
+                         sent"
+                    ));
+                }
+                drop(summary);
                 self.not_sent(row.number, row.hash, &message)?;
             }
             (Err(error), State::Unknown) => {

@@ -11,7 +11,12 @@ use kapture_crm_sandbox::{Faults, Sandbox, SandboxConfig};
 
 pub fn kapture() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kapture"));
-    for name in ["KAPTURE_TOKEN", "KAPTURE_SUBDOMAIN", "KAPTURE_BASE_URL"] {
+    for name in [
+        "KAPTURE_TOKEN",
+        "KAPTURE_SUBDOMAIN",
+        "KAPTURE_BASE_URL",
+        "KAPTURE_RATE_LIMITER",
+    ] {
         command.env_remove(name);
     }
     command
