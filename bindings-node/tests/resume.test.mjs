@@ -1,7 +1,7 @@
 // Step 17 item 1: resumable runs, addCustomers(records, { journal, key }),
 // against the sandbox: a second run sends nothing twice, a changed record is
 // refused, and a worker killed mid-run (SIGKILL to a child process) leaves a
-// journal the next run resumes from.
+// journal the next run resumes from, and a run with reconcile settles.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -137,6 +137,19 @@ test('a worker killed mid-run is resumed without sending a record twice', async 
     assert.ok(held.every((c) => c.writes === 1), 'a customer was written twice')
     assert.equal(new Set(held.map((c) => c.request.customer_info.customer_name)).size, held.length)
     assert.ok(held.length >= 200 - unknown.length)
+
+    // Then the unknown ones are settled by looking them up (one request
+    // timeout after the run starts: 1 s here): found, or sent now.
+    const settled = await sandbox
+      .client({ timeoutMs: 1000 })
+      .addCustomers(records, { journal, key: 'customer_ref', concurrency: 8, reconcile: true })
+    results.forEach((r, i) => {
+      if (!r.ok) assert.ok(settled[i].ok && (settled[i].found === 'lookup' || settled[i].response.status === 'success'), JSON.stringify(settled[i]))
+    })
+    assert.ok(settled.every((r) => r.ok))
+    const after = sandbox.customers()
+    assert.equal(after.length, 200)
+    assert.ok(after.every((c) => c.writes === 1), 'a customer was written twice')
   } finally {
     await sandbox.stop()
   }
