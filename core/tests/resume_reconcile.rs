@@ -288,3 +288,48 @@ fn reconcile_needs_a_journal() {
         "{error}"
     );
 }
+
+/// A record an earlier run left unknown, waiting to be looked up when the
+/// run is aborted, is still unknown: its outcome says so, never "not sent"
+/// alone (which would invite sending it again).
+#[tokio::test]
+async fn an_unknown_record_waiting_for_its_lookup_stays_unknown_when_the_run_is_aborted() {
+    let dir = Dir::new("reconcile-abort");
+    let sandbox = strict_sandbox(Faults {
+        drop_after: 1.0,
+        ..Faults::default()
+    })
+    .await;
+    let client = client(&sandbox);
+    let records = [("K-1", AddCustomerRequest::with_phone("Kiran", "9832000001"))];
+    let first = run(&client, &dir.journal(), &records, false).await;
+    assert!(first[0].result.as_ref().is_err_and(Error::outcome_unknown));
+    sandbox.set_faults(Faults::default()).unwrap();
+
+    // A long timeout: the lookup waits; the run is aborted first.
+    let patient = Client::builder()
+        .token(sandbox.token())
+        .base_url(sandbox.url())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let journal = RunJournal::open(&dir.journal(), patient.config()).unwrap();
+    let options = BulkOptions {
+        reconcile: true,
+        ..BulkOptions::default()
+    };
+    let (run, engine) =
+        kapture_crm::bulk::Run::start_journaled(&patient, options, journal, None).unwrap();
+    tokio::spawn(engine);
+    run.feed_keyed("K-1".into(), Ok(records[0].1.clone()))
+        .await
+        .unwrap();
+    run.close_input();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    run.abort();
+    let outcome = run.next().await.unwrap().unwrap();
+    let error = outcome.result.unwrap_err();
+    assert!(error.outcome_unknown(), "{error}");
+    assert!(error.to_string().contains("earlier run"), "{error}");
+    assert_eq!(sandbox.stats().lookup_requests, 0);
+}

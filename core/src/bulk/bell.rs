@@ -13,7 +13,7 @@ use crate::sync::lock;
 
 /// Called by the engine, on its own thread, when what a front end asked to
 /// be told about may be there: an outcome (or the end) after
-/// [`Run::try_next_batch`] found none, room after [`Run::try_feed_or_wait`]
+/// [`Run::try_next_batch`](super::Run::try_next_batch) found none, room after [`Run::try_feed_or_wait`](super::Run::try_feed_or_wait)
 /// found the run full. A front end that cannot block or await a Rust future
 /// (Node's event loop) waits for it instead of holding a thread per wait.
 pub type Notify = Arc<dyn Fn() + Send + Sync>;

@@ -10,6 +10,7 @@
 mod bell;
 mod call;
 mod journal;
+mod ledger;
 mod outcome;
 mod run;
 mod take;

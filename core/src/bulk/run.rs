@@ -5,7 +5,6 @@
 //! error outcome of its own, and then `next` fails, so no caller's loop can
 //! end early and quietly.
 
-use std::collections::{BTreeSet, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +14,7 @@ use tokio::sync::mpsc;
 
 use super::RunJournal;
 use super::bell::{Bell, Event, Notify, Outlet};
+pub(super) use super::ledger::{Ending, Ledger, Output, Owed};
 use super::{BeforeSend, BulkOptions, Input, Outcome, add_customers_journaled};
 use crate::client::Client;
 use crate::error::{Error, panic_text};
@@ -48,32 +48,6 @@ pub enum Next<T> {
 struct Feeder {
     sender: Option<mpsc::Sender<Input>>,
     next_index: usize,
-}
-
-/// What the run owes: records fed and not yet answered, and which of them
-/// were handed to a request (their outcome is unknown if they are lost).
-#[derive(Default)]
-pub(super) struct Ledger {
-    pub(super) owed: BTreeSet<usize>,
-    pub(super) started: BTreeSet<usize>,
-    pub(super) cancelled: bool,
-    /// Ended by [`Run::abort`]: what is owed comes out as `aborted`.
-    pub(super) aborted: bool,
-    /// Set by [`Run::stop`]: no record is started any more.
-    pub(super) stopping: bool,
-}
-
-pub(super) struct Output {
-    pub(super) events: mpsc::Receiver<Event>,
-    pub(super) ending: Option<Ending>,
-}
-
-/// After the engine's last event: outcomes still owed, then the error.
-pub(super) struct Ending {
-    pub(super) owed: VecDeque<(usize, bool)>,
-    pub(super) reason: String,
-    pub(super) aborted: bool,
-    pub(super) error: Option<Error>,
 }
 
 fn input_closed() -> Error {
@@ -361,18 +335,16 @@ impl Run {
     }
 
     /// The journal decides what becomes of the record before the engine
-    /// can see it.
-    fn admit(&self, index: usize, key: Option<String>, input: &Input) -> Result<(), Error> {
+    /// can see it; `true` when it is to be looked up (unknown from an
+    /// earlier run).
+    fn admit(&self, index: usize, key: Option<String>, input: &Input) -> Result<bool, Error> {
         let journal = lock(&self.journal).clone();
         match (&journal, key) {
-            (Some(journal), Some(key)) => {
-                journal.admit(index, key, input);
-                Ok(())
-            }
+            (Some(journal), Some(key)) => Ok(journal.admit(index, key, input)),
             // A record that failed already needs no key: its error is its
             // outcome, and nothing is journaled.
-            (None, None) | (Some(_), None) if input.is_err() => Ok(()),
-            (None, None) => Ok(()),
+            (None, None) | (Some(_), None) if input.is_err() => Ok(false),
+            (None, None) => Ok(false),
             (Some(_), None) => Err(Error::Config(
                 "this run has a journal: each record is fed with its key".into(),
             )),
@@ -397,9 +369,14 @@ impl Run {
             Err(mpsc::error::TrySendError::Closed(())) => return Err(self.stopped()),
         };
         let index = feeder.next_index;
-        self.admit(index, key, &input)?;
+        let unknown_before = self.admit(index, key, &input)?;
         feeder.next_index += 1;
-        lock(&self.ledger).owed.insert(index);
+        let mut ledger = lock(&self.ledger);
+        ledger.owed.insert(index);
+        if unknown_before {
+            ledger.unknown_before.insert(index);
+        }
+        drop(ledger);
         permit.send(input);
         Ok(Ok(index))
     }
@@ -434,9 +411,14 @@ impl Run {
             return Err(input_closed());
         }
         let index = feeder.next_index;
-        self.admit(index, key, &input)?;
+        let unknown_before = self.admit(index, key, &input)?;
         feeder.next_index += 1;
-        lock(&self.ledger).owed.insert(index);
+        let mut ledger = lock(&self.ledger);
+        ledger.owed.insert(index);
+        if unknown_before {
+            ledger.unknown_before.insert(index);
+        }
+        drop(ledger);
         permit.send(input);
         Ok(index)
     }

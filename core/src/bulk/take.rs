@@ -8,7 +8,7 @@ use super::Outcome;
 use tokio::sync::mpsc::error::TryRecvError;
 
 use super::bell::Event;
-use super::run::{Ending, Output, Run};
+use super::run::{Ending, Output, Owed, Run};
 use crate::error::Error;
 use crate::sync::lock;
 
@@ -62,8 +62,24 @@ impl Run {
     /// After the engine's last event: each record still owed, then the
     /// error (or the plain end).
     fn after_end(ending: &mut Ending) -> Result<Option<Outcome>, Error> {
-        if let Some((index, started)) = ending.owed.pop_front() {
-            let error = if ending.aborted && !started {
+        if let Some(owed) = ending.owed.pop_front() {
+            let index = owed.index;
+            let error = if owed.unknown_before && !owed.started {
+                // Nothing sent by this run; an earlier run's call may have
+                // been processed.
+                Error::Aborted {
+                    message: format!(
+                        "its outcome is unknown from an earlier run, and this run ended ({}) \
+                         before it was looked up; not sent",
+                        if ending.aborted {
+                            "aborted"
+                        } else {
+                            ending.reason.as_str()
+                        }
+                    ),
+                    outcome_unknown: true,
+                }
+            } else if ending.aborted && !owed.started {
                 Error::record_aborted_before_sending()
             } else if ending.aborted {
                 Error::Aborted {
@@ -74,7 +90,7 @@ impl Run {
             } else {
                 Error::Internal {
                     message: format!("{}; this record got no reply", ending.reason),
-                    outcome_unknown: started,
+                    outcome_unknown: owed.started,
                 }
             };
             return Ok(Some(Outcome {
@@ -107,7 +123,7 @@ impl Run {
     }
 
     /// [`next_batch`](Self::next_batch) without waiting: `None` when no
-    /// outcome is there yet, and then the run's [`Notify`] is called once
+    /// outcome is there yet, and then the run's [`Notify`](super::Notify) is called once
     /// one is (or the end). Never blocks the calling thread.
     pub fn try_next_batch(&self, max: usize) -> Option<Result<Vec<Outcome>, Error>> {
         // Another caller waiting in `next` takes what comes first; this
@@ -154,23 +170,29 @@ impl Run {
         let mut ledger = lock(&self.ledger);
         ledger.owed.remove(&outcome.index);
         ledger.started.remove(&outcome.index);
+        ledger.unknown_before.remove(&outcome.index);
         outcome
     }
 
     fn ending(&self, died: Option<String>) -> Ending {
         self.close_input();
         let mut ledger = lock(&self.ledger);
-        let owed: VecDeque<(usize, bool)> = if ledger.cancelled {
+        let owed: VecDeque<Owed> = if ledger.cancelled {
             VecDeque::new()
         } else {
             ledger
                 .owed
                 .iter()
-                .map(|i| (*i, ledger.started.contains(i)))
+                .map(|&index| Owed {
+                    index,
+                    started: ledger.started.contains(&index),
+                    unknown_before: ledger.unknown_before.contains(&index),
+                })
                 .collect()
         };
         ledger.owed.clear();
         ledger.started.clear();
+        ledger.unknown_before.clear();
         let aborted = ledger.aborted && died.is_none();
         if aborted || (owed.is_empty() && died.is_none()) {
             return Ending {
@@ -190,7 +212,7 @@ impl Run {
                  records not yet fed were not sent",
                 owed.len()
             ),
-            outcome_unknown: owed.iter().any(|(_, started)| *started),
+            outcome_unknown: owed.iter().any(Owed::outcome_unknown),
         };
         Ending {
             owed,

@@ -4,7 +4,7 @@
 //!
 //! The record is looked up with Kapture's Get Customer by its phone, else
 //! its email (else the customer id of an update). A customer found that is
-//! the record's (step 13's rule, [`Customer::mismatch`]: the same name, and
+//! the record's (step 13's rule, [`Customer::mismatch`](crate::lookup::Customer::mismatch): the same name, and
 //! the record's email among its own) settles it as added, [`Found`], and it
 //! is not sent. A customer that merely holds the record's phone leaves it
 //! unknown, saying why. No customer: it is sent again. A lookup that fails

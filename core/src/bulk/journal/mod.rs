@@ -145,14 +145,17 @@ impl RunJournal {
         self
     }
 
-    /// Decides what becomes of the record about to be fed as `index`.
-    pub(crate) fn admit(&self, index: usize, key: String, input: &Input) {
+    /// Decides what becomes of the record about to be fed as `index`;
+    /// `true` when it is to be looked up (unknown from an earlier run).
+    pub(crate) fn admit(&self, index: usize, key: String, input: &Input) -> bool {
         let fed = match input {
             // Its own error is its outcome; nothing to journal.
-            Err(_) => return,
+            Err(_) => return false,
             Ok(request) => self.decide(key, content_hash(request)),
         };
+        let reconcile = matches!(fed, Fed::Reconcile { .. });
         lock(&self.fed).insert(index, fed);
+        reconcile
     }
 
     fn decide(&self, key: String, hash: u64) -> Fed {
