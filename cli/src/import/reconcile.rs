@@ -54,16 +54,10 @@ pub(crate) async fn reconcile(
         let Ok(request) = &row.request else { continue };
         // The lookup and its decision are the core's (a library run's
         // `reconcile` makes the same one).
-        // With --upsert, a lookup proves nothing (the customer was there
-        // before the update): the upsert is sent again; it looks the
-        // customer up itself.
-        let looked = match options.bulk.upsert {
-            Some(_) => Ok(Looked::Missing),
-            None => look_up(client, request).await,
-        };
+        let looked = look_up(client, request, options.bulk.upsert).await;
         let found = match looked {
             Ok(Looked::Found(found)) => Some(found),
-            Ok(Looked::Missing) => None,
+            Ok(Looked::Missing | Looked::Upsert) => None,
             Ok(Looked::Unsettled(why)) => {
                 let reason = format!(
                     "outcome unknown: {why}, so the row stays unknown (check it, or \

@@ -80,30 +80,20 @@ impl Call {
         journal: &RunJournal,
         request: &AddCustomerRequest,
     ) -> Option<Result<Success, Error>> {
-        // An upsert's customer is there whether or not its update landed:
-        // a lookup proves nothing, and the upsert, sent again, looks the
-        // customer up itself (an update made twice writes the same fields).
-        if self.upsert.is_some() {
-            self.client.config().log.emit(|| {
-                tracing::info!(
-                    target: TARGET_RECONCILE, index,
-                    "record {index}: an upsert whose outcome was unknown; sending it again"
-                )
-            });
-            return journal.reconciled(index, None);
-        }
         let looked = match self.pacer.wait_turn().await {
-            Ok(()) => reconcile::look_up(&self.client, request).await,
+            Ok(()) => reconcile::look_up(&self.client, request, self.upsert).await,
             Err(error) => Err(error),
         };
+        let upsert = matches!(looked, Ok(Looked::Upsert));
         let settled = match looked {
-            Ok(Looked::Missing) => None,
+            Ok(Looked::Missing | Looked::Upsert) => None,
             Ok(Looked::Found(found)) => Some(Ok(found)),
             Ok(Looked::Unsettled(why)) => Some(Err(why)),
             Err(error) => Some(Err(format!("the lookup failed ({error})"))),
         };
         let settled = journal.reconciled(index, settled);
         let said = match &settled {
+            None if upsert => "an upsert whose outcome was unknown; sending it again".to_string(),
             None => "not found by lookup; sending it again".to_string(),
             Some(Ok(found)) => format!(
                 "found customer {} by lookup; not sent again",

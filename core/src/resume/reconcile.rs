@@ -8,7 +8,7 @@
 //! the record's email among its own) settles it as added, [`Found`], and it
 //! is not sent. A customer that merely holds the record's phone leaves it
 //! unknown, saying why. No customer: it is sent again. A lookup that fails
-//! leaves it unknown.
+//! leaves it unknown. An upsert is not looked up but sent again ([`Looked::Upsert`]).
 //!
 //! Found is not a reply: the add's reply was lost, and Kapture's Get
 //! Customer reply is another call's. So a found record's outcome is a type
@@ -24,6 +24,7 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::lookup::CustomerLookup;
 use crate::model::AddCustomerRequest;
+use crate::upsert::MatchOn;
 
 /// How a record whose outcome was unknown was found to be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +88,10 @@ pub enum Looked {
     Unsettled(String),
     /// No customer holds it: send it again.
     Missing,
+    /// An upsert: its customer is there whether or not its update landed,
+    /// so a lookup proves nothing. Send it again: the upsert looks the
+    /// customer up itself, and an update made twice writes the same fields.
+    Upsert,
 }
 
 /// The lookup for a record: its phone, else its email, else its customer id.
@@ -104,9 +109,17 @@ pub fn lookup_for(request: &AddCustomerRequest) -> Option<CustomerLookup> {
     }
 }
 
-/// Looks `request`'s customer up and decides (see the module docs). `Err`
-/// when the lookup itself failed: the record stays unknown.
-pub async fn look_up(client: &Client, request: &AddCustomerRequest) -> Result<Looked, Error> {
+/// Looks `request`'s customer up and decides (see the module docs); an
+/// upsert (`upsert`: the run's match key) is not looked up. `Err` when the
+/// lookup itself failed: the record stays unknown.
+pub async fn look_up(
+    client: &Client,
+    request: &AddCustomerRequest,
+    upsert: Option<MatchOn>,
+) -> Result<Looked, Error> {
+    if upsert.is_some() {
+        return Ok(Looked::Upsert);
+    }
     let Some(lookup) = lookup_for(request) else {
         return Ok(Looked::Unsettled(
             "it has no phone, email or customer id to look it up by".into(),

@@ -197,15 +197,11 @@ impl RunJournal {
             )),
             Verdict::Unknown if self.reconcile => Fed::Reconcile { key, hash },
             Verdict::Unknown => Fed::Settled((
-                Err(Error::Aborted {
-                    message: format!(
-                        "record {key}: its outcome is unknown from an earlier run (journal {}); \
-                         not sent again. Look it up (find_customer) before sending it, or run \
-                         again with reconcile",
-                        self.path.display()
-                    ),
-                    outcome_unknown: true,
-                }),
+                Err(self.unknown_before(
+                    &key,
+                    "not sent again. Look it up (find_customer) before sending it, or run again \
+                     with reconcile",
+                )),
                 None,
             )),
         }
@@ -255,14 +251,10 @@ impl RunJournal {
         let (line, settled) = match looked {
             Ok(found) => (found_line(&key, hash, &found), Ok(Success::Found(found))),
             Err(why) => {
-                let error = Error::Aborted {
-                    message: format!(
-                        "record {key}: its outcome is unknown from an earlier run (journal {}); \
-                         {why}, so it stays unknown and was not sent",
-                        self.path.display()
-                    ),
-                    outcome_unknown: true,
-                };
+                let error = self.unknown_before(
+                    &key,
+                    &format!("{why}, so it stays unknown and was not sent"),
+                );
                 (
                     with_error(entry(&key, hash, State::Unknown), &error),
                     Err(error),
@@ -271,6 +263,17 @@ impl RunJournal {
         };
         self.write(&line);
         Some(settled)
+    }
+
+    /// The outcome of a record still unknown from an earlier run.
+    fn unknown_before(&self, key: &str, then: &str) -> Error {
+        Error::Aborted {
+            message: format!(
+                "record {key}: its outcome is unknown from an earlier run (journal {}); {then}",
+                self.path.display()
+            ),
+            outcome_unknown: true,
+        }
     }
 
     /// Before `index`'s request leaves: its "sending" line, on disk.
